@@ -1,0 +1,107 @@
+//! A client of the bureau: the tenant every other record hangs from.
+
+use crate::{ClientId, EmailAddress, Error, Result, TimeZone};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Longest company name or greeting accepted.
+pub const MAX_NAME_LEN: usize = 200;
+/// Longest greeting accepted.
+pub const MAX_GREETING_LEN: usize = 500;
+
+/// Whether calls for the client are answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientStatus {
+    #[default]
+    Active,
+    Suspended,
+}
+
+/// The language call notes and the portal speak to the client in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Nl,
+    En,
+}
+
+/// A client's own data, as created or updated (everything but id and timestamps).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientDraft {
+    /// Company name, shown large in the screen pop.
+    pub name: String,
+    /// What the operator says on answering.
+    pub greeting: String,
+    /// General addresses: the daily list of calls goes here.
+    #[serde(default)]
+    pub emails: Vec<EmailAddress>,
+    #[serde(default)]
+    pub time_zone: TimeZone,
+    #[serde(default)]
+    pub language: Language,
+    #[serde(default)]
+    pub status: ClientStatus,
+}
+
+impl ClientDraft {
+    /// Checks what the types cannot: presence and length of the texts.
+    pub fn validate(self) -> Result<Self> {
+        let name = required_text("name", &self.name, MAX_NAME_LEN)?;
+        let greeting = required_text("greeting", &self.greeting, MAX_GREETING_LEN)?;
+        Ok(Self { name, greeting, ..self })
+    }
+}
+
+/// A client as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Client {
+    pub id: ClientId,
+    #[serde(flatten)]
+    pub draft: ClientDraft,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Trims `value` and checks it is present and at most `max` characters.
+pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(Error::invalid(field, format!("{field} must not be empty")));
+    }
+    optional_text(field, trimmed, max)
+}
+
+/// Trims `value` and checks it is at most `max` characters.
+pub(crate) fn optional_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let trimmed = value.trim();
+    if trimmed.chars().count() > max {
+        return Err(Error::invalid(field, format!("{field} is longer than {max} characters")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(name: &str) -> ClientDraft {
+        serde_json::from_value(serde_json::json!({"name": name, "greeting": "Goedemorgen"})).unwrap()
+    }
+
+    #[test]
+    fn defaults_to_amsterdam_dutch_active() {
+        let d = draft("Bakkerij").validate().unwrap();
+        assert_eq!(d.time_zone.to_string(), "Europe/Amsterdam");
+        assert_eq!(d.language, Language::Nl);
+        assert_eq!(d.status, ClientStatus::Active);
+    }
+
+    #[test]
+    fn refuses_blank_or_long_names() {
+        assert!(matches!(draft("  ").validate(), Err(Error::Invalid { field, .. }) if field == "name"));
+        assert!(draft(&"x".repeat(MAX_NAME_LEN + 1)).validate().is_err());
+    }
+}

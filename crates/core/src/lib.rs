@@ -1,0 +1,36 @@
+//! Centrale's domain: what an answering bureau is made of, and the rules that need no I/O.
+//!
+//! Key types: [`Client`] (a tenant), [`ForwardingNumber`], [`Employee`], [`InstructionSet`]
+//! with the rule [`instructions::in_force`], [`Contact`], [`Staff`], and the newtypes
+//! [`PhoneNumber`], [`EmailAddress`], [`TimeZone`]. The ports the storage implements are in
+//! [`ports`]; every port method that touches a client's data takes its [`ClientId`].
+//!
+//! May depend on: nothing of Centrale, and no runtime, SQL or HTTP crate.
+
+pub mod client;
+pub mod contact;
+pub mod email;
+pub mod employee;
+pub mod error;
+pub mod ids;
+pub mod instructions;
+pub mod number_pool;
+pub mod password;
+pub mod phone;
+pub mod ports;
+pub mod sip_credentials;
+pub mod staff;
+pub mod time_zone;
+
+pub use client::{Client, ClientDraft, ClientStatus, Language};
+pub use contact::{Contact, ContactDraft};
+pub use email::EmailAddress;
+pub use employee::{Employee, EmployeeDraft, SmsPreference};
+pub use error::{Error, Result};
+pub use ids::{ClientId, ContactId, EmployeeId, InstructionSetId, NumberId, StaffId};
+pub use instructions::{InstructionContent, InstructionSet, InstructionSetDraft, Period};
+pub use number_pool::{ForwardingNumber, NumberDraft};
+pub use password::PasswordHash;
+pub use phone::{NumberKind, PhoneNumber};
+pub use staff::{Actor, Role, Staff, StaffDraft};
+pub use time_zone::TimeZone;

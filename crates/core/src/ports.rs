@@ -1,0 +1,130 @@
+//! The ports: what the rest of Centrale asks of storage, grouped by capability.
+//!
+//! Every method on a client's data takes that client's [`ClientId`] and matches it in the
+//! query, so an id of client B is simply not found through client A.
+
+use crate::instructions::InstructionVersion;
+use crate::sip_credentials::SipCredentials;
+use crate::{
+    Actor, Client, ClientDraft, ClientId, Contact, ContactDraft, ContactId, Employee, EmployeeDraft,
+    EmployeeId, ForwardingNumber, InstructionSet, InstructionSetDraft, InstructionSetId, NumberDraft,
+    NumberId, PasswordHash, PhoneNumber, Result, Staff, StaffDraft, StaffId,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Clients (tenants).
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Creates the client together with its (empty) standard instruction set.
+    async fn create_client(&self, draft: &ClientDraft, actor: &Actor) -> Result<Client>;
+    async fn list_clients(&self) -> Result<Vec<Client>>;
+    async fn client(&self, id: ClientId) -> Result<Client>;
+    async fn update_client(&self, id: ClientId, draft: &ClientDraft) -> Result<Client>;
+    /// Deletes the client and all its data; its numbers return to the pool.
+    async fn delete_client(&self, id: ClientId) -> Result<()>;
+}
+
+/// The forwarding-number pool.
+#[async_trait]
+pub trait NumberStore: Send + Sync {
+    async fn create_number(&self, draft: &NumberDraft) -> Result<ForwardingNumber>;
+    async fn list_numbers(&self) -> Result<Vec<ForwardingNumber>>;
+    async fn number(&self, id: NumberId) -> Result<ForwardingNumber>;
+    /// Looks a number up as dialled; used to find the client of an incoming call.
+    async fn number_by_e164(&self, number: &PhoneNumber) -> Result<ForwardingNumber>;
+    async fn update_number(&self, id: NumberId, draft: &NumberDraft) -> Result<ForwardingNumber>;
+    async fn delete_number(&self, id: NumberId) -> Result<()>;
+    async fn client_numbers(&self, client: ClientId) -> Result<Vec<ForwardingNumber>>;
+}
+
+/// A client's employees.
+#[async_trait]
+pub trait EmployeeStore: Send + Sync {
+    async fn create_employee(&self, client: ClientId, draft: &EmployeeDraft) -> Result<Employee>;
+    async fn list_employees(&self, client: ClientId) -> Result<Vec<Employee>>;
+    async fn employee(&self, client: ClientId, id: EmployeeId) -> Result<Employee>;
+    async fn update_employee(&self, client: ClientId, id: EmployeeId, draft: &EmployeeDraft) -> Result<Employee>;
+    async fn delete_employee(&self, client: ClientId, id: EmployeeId) -> Result<()>;
+}
+
+/// A client's instruction sets, with every change kept.
+#[async_trait]
+pub trait InstructionStore: Send + Sync {
+    /// Creates a temporary set (the standard set exists from the client's creation).
+    async fn create_instruction_set(
+        &self,
+        client: ClientId,
+        draft: &InstructionSetDraft,
+        actor: &Actor,
+    ) -> Result<InstructionSet>;
+    /// The live sets: the standard one first, then temporary ones by start.
+    async fn list_instruction_sets(&self, client: ClientId) -> Result<Vec<InstructionSet>>;
+    async fn instruction_set(&self, client: ClientId, id: InstructionSetId) -> Result<InstructionSet>;
+    /// Replaces a set's content; a standard set stays standard, a temporary one temporary.
+    async fn update_instruction_set(
+        &self,
+        client: ClientId,
+        id: InstructionSetId,
+        draft: &InstructionSetDraft,
+        actor: &Actor,
+    ) -> Result<InstructionSet>;
+    /// Deletes a temporary set; its history stays.
+    async fn delete_instruction_set(&self, client: ClientId, id: InstructionSetId, actor: &Actor) -> Result<()>;
+    /// Every kept version of a set, oldest first.
+    async fn instruction_history(&self, client: ClientId, id: InstructionSetId) -> Result<Vec<InstructionVersion>>;
+}
+
+/// A client's known callers.
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    async fn create_contact(&self, client: ClientId, draft: &ContactDraft) -> Result<Contact>;
+    async fn list_contacts(&self, client: ClientId) -> Result<Vec<Contact>>;
+    async fn contact(&self, client: ClientId, id: ContactId) -> Result<Contact>;
+    async fn update_contact(&self, client: ClientId, id: ContactId, draft: &ContactDraft) -> Result<Contact>;
+    async fn delete_contact(&self, client: ClientId, id: ContactId) -> Result<()>;
+}
+
+/// The bureau's staff, their logins and SIP accounts.
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    async fn create_staff(
+        &self,
+        draft: &StaffDraft,
+        password: &PasswordHash,
+        sip: Option<&SipCredentials>,
+    ) -> Result<Staff>;
+    async fn list_staff(&self) -> Result<Vec<Staff>>;
+    async fn staff(&self, id: StaffId) -> Result<Staff>;
+    /// Updates the data, and the password or SIP secret when given.
+    async fn update_staff(
+        &self,
+        id: StaffId,
+        draft: &StaffDraft,
+        password: Option<&PasswordHash>,
+        sip: Option<&SipCredentials>,
+    ) -> Result<Staff>;
+    /// Deletes the member and revokes their tokens.
+    async fn delete_staff(&self, id: StaffId) -> Result<()>;
+    /// The member and password hash for a login attempt.
+    async fn staff_login(&self, email: &str) -> Result<(Staff, PasswordHash)>;
+    /// The SIP secrets of the account with this user part.
+    async fn sip_credentials(&self, username: &str) -> Result<(Staff, SipCredentials)>;
+}
+
+/// API bearer tokens, kept only as hashes.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn create_token(&self, token_hash: &str, staff: StaffId, expires_at: DateTime<Utc>) -> Result<()>;
+    /// The staff member of a live token: not expired at `now`, not revoked.
+    async fn staff_by_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Staff>;
+    async fn revoke_token(&self, token_hash: &str) -> Result<()>;
+}
+
+/// Everything storage offers; what the web and the binary hold.
+pub trait Store:
+    ClientStore + NumberStore + EmployeeStore + InstructionStore + ContactStore + StaffStore + TokenStore
+{
+    /// The database behind it: "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+}
