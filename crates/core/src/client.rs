@@ -52,7 +52,11 @@ impl ClientDraft {
     pub fn validate(self) -> Result<Self> {
         let name = required_text("name", &self.name, MAX_NAME_LEN)?;
         let greeting = required_text("greeting", &self.greeting, MAX_GREETING_LEN)?;
-        Ok(Self { name, greeting, ..self })
+        Ok(Self {
+            name,
+            greeting,
+            ..self
+        })
     }
 }
 
@@ -78,7 +82,10 @@ pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<Stri
 pub(crate) fn optional_text(field: &str, value: &str, max: usize) -> Result<String> {
     let trimmed = value.trim();
     if trimmed.chars().count() > max {
-        return Err(Error::invalid(field, format!("{field} is longer than {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("{field} is longer than {max} characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -88,7 +95,8 @@ mod tests {
     use super::*;
 
     fn draft(name: &str) -> ClientDraft {
-        serde_json::from_value(serde_json::json!({"name": name, "greeting": "Goedemorgen"})).unwrap()
+        serde_json::from_value(serde_json::json!({"name": name, "greeting": "Goedemorgen"}))
+            .unwrap()
     }
 
     #[test]
@@ -101,7 +109,9 @@ mod tests {
 
     #[test]
     fn refuses_blank_or_long_names() {
-        assert!(matches!(draft("  ").validate(), Err(Error::Invalid { field, .. }) if field == "name"));
+        assert!(
+            matches!(draft("  ").validate(), Err(Error::Invalid { field, .. }) if field == "name")
+        );
         assert!(draft(&"x".repeat(MAX_NAME_LEN + 1)).validate().is_err());
     }
 }

@@ -15,11 +15,19 @@ impl EmailAddress {
         let trimmed = input.trim();
         email_address::EmailAddress::parse_with_options(
             trimmed,
-            email_address::Options::default().without_display_text().without_domain_literal(),
+            email_address::Options::default()
+                .without_display_text()
+                .without_domain_literal(),
         )
         .map_err(|e| format!("'{trimmed}' is not a valid e-mail address: {e}"))?;
-        if !trimmed.rsplit('@').next().is_some_and(|domain| domain.contains('.')) {
-            return Err(format!("'{trimmed}' is not a valid e-mail address: the domain has no dot"));
+        if !trimmed
+            .rsplit('@')
+            .next()
+            .is_some_and(|domain| domain.contains('.'))
+        {
+            return Err(format!(
+                "'{trimmed}' is not a valid e-mail address: the domain has no dot"
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -55,12 +63,23 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses() {
-        assert_eq!(EmailAddress::parse(" jan@bakkerij.nl ").unwrap().as_str(), "jan@bakkerij.nl");
+        assert_eq!(
+            EmailAddress::parse(" jan@bakkerij.nl ").unwrap().as_str(),
+            "jan@bakkerij.nl"
+        );
     }
 
     #[test]
     fn refuses_junk() {
-        for bad in ["", "jan", "jan@", "@bakkerij.nl", "jan@bakkerij", "Jan <jan@b.nl>", "a b@c.nl"] {
+        for bad in [
+            "",
+            "jan",
+            "jan@",
+            "@bakkerij.nl",
+            "jan@bakkerij",
+            "Jan <jan@b.nl>",
+            "a b@c.nl",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad} accepted");
         }
     }

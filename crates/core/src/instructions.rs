@@ -11,7 +11,9 @@
 //! gap; a time that occurs twice (02:30 on the last Sunday of October) means the first one.
 
 use crate::client::optional_text;
-use crate::{Actor, ClientId, EmailAddress, EmployeeId, Error, InstructionSetId, PhoneNumber, Result};
+use crate::{
+    Actor, ClientId, EmailAddress, EmployeeId, Error, InstructionSetId, PhoneNumber, Result,
+};
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone as _, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -83,6 +85,7 @@ pub enum EmergencyStep {
 
 /// The content of a set: free text for the operator plus structured parts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InstructionContent {
     /// Free text shown to the operator.
     #[serde(default)]
@@ -100,8 +103,8 @@ pub struct InstructionContent {
 }
 
 /// A set as created or updated: its content and, for a temporary set, its period.
-// No deny_unknown_fields here: serde does not support it together with flatten.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InstructionSetDraft {
     /// None for the standard set.
     #[serde(default)]
@@ -109,7 +112,7 @@ pub struct InstructionSetDraft {
     /// Short name, e.g. "Summer holiday".
     #[serde(default)]
     pub title: String,
-    #[serde(flatten)]
+    #[serde(default)]
     pub content: InstructionContent,
 }
 
@@ -119,22 +122,34 @@ impl InstructionSetDraft {
         if let Some(period) = &self.period
             && period.end <= period.start
         {
-            return Err(Error::invalid("period.end", "the period must end after it starts"));
+            return Err(Error::invalid(
+                "period.end",
+                "the period must end after it starts",
+            ));
         }
         let mut content = self.content;
-        content.text = optional_text("text", &content.text, MAX_TEXT_LEN)?;
+        content.text = optional_text("content.text", &content.text, MAX_TEXT_LEN)?;
         content.greeting_override = match content.greeting_override {
-            Some(g) => Some(optional_text("greeting_override", &g, 500)?).filter(|g| !g.is_empty()),
+            Some(g) => {
+                Some(optional_text("content.greeting_override", &g, 500)?).filter(|g| !g.is_empty())
+            }
             None => None,
         };
         for (i, step) in content.emergency.iter().enumerate() {
             if let EmergencyStep::Call { name, .. } = step
                 && name.trim().is_empty()
             {
-                return Err(Error::invalid(format!("emergency[{i}].name"), "name whom to call"));
+                return Err(Error::invalid(
+                    format!("content.emergency[{i}].name"),
+                    "name whom to call",
+                ));
             }
         }
-        Ok(Self { title: optional_text("title", &self.title, 200)?, content, ..self })
+        Ok(Self {
+            title: optional_text("title", &self.title, 200)?,
+            content,
+            ..self
+        })
     }
 }
 
@@ -188,14 +203,21 @@ mod tests {
     use chrono_tz::Europe::Amsterdam;
 
     fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, 0).unwrap()
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, 0)
+            .unwrap()
     }
 
     fn utc(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
     }
 
-    fn set(title: &str, period: Option<(NaiveDateTime, NaiveDateTime)>, created: &str) -> InstructionSet {
+    fn set(
+        title: &str,
+        period: Option<(NaiveDateTime, NaiveDateTime)>,
+        created: &str,
+    ) -> InstructionSet {
         InstructionSet {
             id: InstructionSetId::new(),
             client_id: ClientId::new(),
@@ -212,7 +234,11 @@ mod tests {
     }
 
     fn title_at(sets: &[InstructionSet], at: &str) -> String {
-        in_force(sets, Amsterdam, utc(at)).unwrap().draft.title.clone()
+        in_force(sets, Amsterdam, utc(at))
+            .unwrap()
+            .draft
+            .title
+            .clone()
     }
 
     #[test]
@@ -220,7 +246,11 @@ mod tests {
         // 20 July 09:00 CEST = 07:00 UTC; 21 July 17:00 CEST = 15:00 UTC.
         let sets = [
             set("standard", None, "2026-01-01T00:00:00Z"),
-            set("fair", Some((local(2026, 7, 20, 9, 0), local(2026, 7, 21, 17, 0))), "2026-06-01T00:00:00Z"),
+            set(
+                "fair",
+                Some((local(2026, 7, 20, 9, 0), local(2026, 7, 21, 17, 0))),
+                "2026-06-01T00:00:00Z",
+            ),
         ];
         assert_eq!(title_at(&sets, "2026-07-20T06:59:59Z"), "standard");
         assert_eq!(title_at(&sets, "2026-07-20T07:00:00Z"), "fair");
@@ -233,7 +263,11 @@ mod tests {
         // Clocks go 02:00 CET → 03:00 CEST on 29 March 2026. Start in CET, end in CEST.
         let sets = [
             set("standard", None, "2026-01-01T00:00:00Z"),
-            set("weekend", Some((local(2026, 3, 28, 12, 0), local(2026, 3, 30, 12, 0))), "2026-02-01T00:00:00Z"),
+            set(
+                "weekend",
+                Some((local(2026, 3, 28, 12, 0), local(2026, 3, 30, 12, 0))),
+                "2026-02-01T00:00:00Z",
+            ),
         ];
         assert_eq!(title_at(&sets, "2026-03-28T10:59:59Z"), "standard");
         assert_eq!(title_at(&sets, "2026-03-28T11:00:00Z"), "weekend"); // 12:00 CET
@@ -247,7 +281,11 @@ mod tests {
         // Clocks go 03:00 CEST → 02:00 CET on 25 October 2026.
         let sets = [
             set("standard", None, "2026-01-01T00:00:00Z"),
-            set("night", Some((local(2026, 10, 24, 22, 0), local(2026, 10, 25, 22, 0))), "2026-02-01T00:00:00Z"),
+            set(
+                "night",
+                Some((local(2026, 10, 24, 22, 0), local(2026, 10, 25, 22, 0))),
+                "2026-02-01T00:00:00Z",
+            ),
         ];
         assert_eq!(title_at(&sets, "2026-10-24T19:59:59Z"), "standard");
         assert_eq!(title_at(&sets, "2026-10-24T20:00:00Z"), "night"); // 22:00 CEST
@@ -258,18 +296,36 @@ mod tests {
     #[test]
     fn wall_clock_times_in_a_gap_or_fold_resolve_by_the_rule() {
         // 02:30 does not exist on 29 March 2026: the first instant after the gap, 03:00 CEST.
-        assert_eq!(instant_of(local(2026, 3, 29, 2, 30), Amsterdam), utc("2026-03-29T01:00:00Z"));
+        assert_eq!(
+            instant_of(local(2026, 3, 29, 2, 30), Amsterdam),
+            utc("2026-03-29T01:00:00Z")
+        );
         // 02:30 happens twice on 25 October 2026: the first one, in CEST.
-        assert_eq!(instant_of(local(2026, 10, 25, 2, 30), Amsterdam), utc("2026-10-25T00:30:00Z"));
+        assert_eq!(
+            instant_of(local(2026, 10, 25, 2, 30), Amsterdam),
+            utc("2026-10-25T00:30:00Z")
+        );
     }
 
     #[test]
     fn among_overlapping_sets_the_later_start_wins_then_the_later_created() {
         let sets = [
             set("standard", None, "2026-01-01T00:00:00Z"),
-            set("holiday", Some((local(2026, 8, 1, 0, 0), local(2026, 8, 31, 0, 0))), "2026-06-01T00:00:00Z"),
-            set("fair", Some((local(2026, 8, 10, 0, 0), local(2026, 8, 12, 0, 0))), "2026-05-01T00:00:00Z"),
-            set("fair-fix", Some((local(2026, 8, 10, 0, 0), local(2026, 8, 11, 0, 0))), "2026-07-01T00:00:00Z"),
+            set(
+                "holiday",
+                Some((local(2026, 8, 1, 0, 0), local(2026, 8, 31, 0, 0))),
+                "2026-06-01T00:00:00Z",
+            ),
+            set(
+                "fair",
+                Some((local(2026, 8, 10, 0, 0), local(2026, 8, 12, 0, 0))),
+                "2026-05-01T00:00:00Z",
+            ),
+            set(
+                "fair-fix",
+                Some((local(2026, 8, 10, 0, 0), local(2026, 8, 11, 0, 0))),
+                "2026-07-01T00:00:00Z",
+            ),
         ];
         assert_eq!(title_at(&sets, "2026-08-05T12:00:00Z"), "holiday");
         assert_eq!(title_at(&sets, "2026-08-10T12:00:00Z"), "fair-fix");
@@ -292,6 +348,10 @@ mod tests {
         };
         let inverted = draft(local(2026, 8, 2, 0, 0), local(2026, 8, 1, 0, 0)).validate();
         assert!(matches!(inverted, Err(Error::Invalid { field, .. }) if field == "period.end"));
-        assert!(draft(local(2026, 8, 1, 0, 0), local(2026, 8, 1, 0, 0)).validate().is_err());
+        assert!(
+            draft(local(2026, 8, 1, 0, 0), local(2026, 8, 1, 0, 0))
+                .validate()
+                .is_err()
+        );
     }
 }

@@ -25,7 +25,9 @@ impl NumberDraft {
     /// Trims and bounds the label; an empty label is no label.
     pub fn validate(self) -> Result<Self> {
         let label = match self.label {
-            Some(label) => Some(optional_text("label", &label, MAX_LABEL_LEN)?).filter(|l| !l.is_empty()),
+            Some(label) => {
+                Some(optional_text("label", &label, MAX_LABEL_LEN)?).filter(|l| !l.is_empty())
+            }
             None => None,
         };
         Ok(Self { label, ..self })

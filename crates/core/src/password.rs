@@ -1,7 +1,7 @@
 //! Login passwords, kept only as argon2id hashes.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 /// Shortest password accepted for a login.
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -14,7 +14,9 @@ impl PasswordHash {
     /// Hashes a new password, refusing one that is too short.
     pub fn create(password: &str) -> Result<Self, String> {
         if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(format!("a password needs at least {MIN_PASSWORD_LEN} characters"));
+            return Err(format!(
+                "a password needs at least {MIN_PASSWORD_LEN} characters"
+            ));
         }
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -30,8 +32,11 @@ impl PasswordHash {
 
     /// True when `password` is the one hashed.
     pub fn verify(&self, password: &str) -> bool {
-        argon2::PasswordHash::new(&self.0)
-            .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+        argon2::PasswordHash::new(&self.0).is_ok_and(|hash| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
     }
 
     /// The PHC string, for storage.

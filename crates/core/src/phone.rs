@@ -25,7 +25,10 @@ impl PhoneNumber {
     /// Parses a number as people write it; national numbers are read as Dutch.
     /// Accepts `+31…`, `0031…`, `31…` (when that makes a valid Dutch number) and `0…`.
     pub fn parse(input: &str) -> Result<Self, String> {
-        let cleaned: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+        let cleaned: String = input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+            .collect();
         let candidate = if let Some(rest) = cleaned.strip_prefix("00") {
             format!("+{rest}")
         } else if cleaned.starts_with("31") && cleaned.len() == 11 {
@@ -54,7 +57,9 @@ impl PhoneNumber {
         };
         match parsed.number_type(&DATABASE) {
             phonenumber::Type::Mobile => NumberKind::Mobile,
-            phonenumber::Type::FixedLine | phonenumber::Type::FixedLineOrMobile => NumberKind::FixedLine,
+            phonenumber::Type::FixedLine | phonenumber::Type::FixedLineOrMobile => {
+                NumberKind::FixedLine
+            }
             phonenumber::Type::TollFree => NumberKind::TollFree,
             phonenumber::Type::Voip => NumberKind::Voip,
             _ => NumberKind::Other,
@@ -87,21 +92,43 @@ mod tests {
 
     #[test]
     fn every_dutch_spelling_becomes_e164() {
-        for input in ["+31 20 123 4567", "0031201234567", "31201234567", "020-1234567", "(020) 123 45 67"] {
-            assert_eq!(PhoneNumber::parse(input).unwrap().as_str(), "+31201234567", "{input}");
+        for input in [
+            "+31 20 123 4567",
+            "0031201234567",
+            "31201234567",
+            "020-1234567",
+            "(020) 123 45 67",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(input).unwrap().as_str(),
+                "+31201234567",
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn foreign_numbers_keep_their_country() {
-        assert_eq!(PhoneNumber::parse("+32 2 555 12 12").unwrap().as_str(), "+3225551212");
+        assert_eq!(
+            PhoneNumber::parse("+32 2 555 12 12").unwrap().as_str(),
+            "+3225551212"
+        );
     }
 
     #[test]
     fn knows_mobile_from_landline() {
-        assert_eq!(PhoneNumber::parse("06 12345678").unwrap().kind(), NumberKind::Mobile);
-        assert_eq!(PhoneNumber::parse("020 1234567").unwrap().kind(), NumberKind::FixedLine);
-        assert_eq!(PhoneNumber::parse("0800 0123").unwrap().kind(), NumberKind::TollFree);
+        assert_eq!(
+            PhoneNumber::parse("06 12345678").unwrap().kind(),
+            NumberKind::Mobile
+        );
+        assert_eq!(
+            PhoneNumber::parse("020 1234567").unwrap().kind(),
+            NumberKind::FixedLine
+        );
+        assert_eq!(
+            PhoneNumber::parse("0800 0123").unwrap().kind(),
+            NumberKind::TollFree
+        );
     }
 
     #[test]

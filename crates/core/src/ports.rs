@@ -6,9 +6,10 @@
 use crate::instructions::InstructionVersion;
 use crate::sip_credentials::SipCredentials;
 use crate::{
-    Actor, Client, ClientDraft, ClientId, Contact, ContactDraft, ContactId, Employee, EmployeeDraft,
-    EmployeeId, ForwardingNumber, InstructionSet, InstructionSetDraft, InstructionSetId, NumberDraft,
-    NumberId, PasswordHash, PhoneNumber, Result, Staff, StaffDraft, StaffId,
+    Actor, Client, ClientDraft, ClientId, Contact, ContactDraft, ContactId, Employee,
+    EmployeeDraft, EmployeeId, ForwardingNumber, InstructionSet, InstructionSetDraft,
+    InstructionSetId, NumberDraft, NumberId, PasswordHash, PhoneNumber, Result, Staff, StaffDraft,
+    StaffId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -44,7 +45,12 @@ pub trait EmployeeStore: Send + Sync {
     async fn create_employee(&self, client: ClientId, draft: &EmployeeDraft) -> Result<Employee>;
     async fn list_employees(&self, client: ClientId) -> Result<Vec<Employee>>;
     async fn employee(&self, client: ClientId, id: EmployeeId) -> Result<Employee>;
-    async fn update_employee(&self, client: ClientId, id: EmployeeId, draft: &EmployeeDraft) -> Result<Employee>;
+    async fn update_employee(
+        &self,
+        client: ClientId,
+        id: EmployeeId,
+        draft: &EmployeeDraft,
+    ) -> Result<Employee>;
     async fn delete_employee(&self, client: ClientId, id: EmployeeId) -> Result<()>;
 }
 
@@ -60,7 +66,11 @@ pub trait InstructionStore: Send + Sync {
     ) -> Result<InstructionSet>;
     /// The live sets: the standard one first, then temporary ones by start.
     async fn list_instruction_sets(&self, client: ClientId) -> Result<Vec<InstructionSet>>;
-    async fn instruction_set(&self, client: ClientId, id: InstructionSetId) -> Result<InstructionSet>;
+    async fn instruction_set(
+        &self,
+        client: ClientId,
+        id: InstructionSetId,
+    ) -> Result<InstructionSet>;
     /// Replaces a set's content; a standard set stays standard, a temporary one temporary.
     async fn update_instruction_set(
         &self,
@@ -70,9 +80,18 @@ pub trait InstructionStore: Send + Sync {
         actor: &Actor,
     ) -> Result<InstructionSet>;
     /// Deletes a temporary set; its history stays.
-    async fn delete_instruction_set(&self, client: ClientId, id: InstructionSetId, actor: &Actor) -> Result<()>;
+    async fn delete_instruction_set(
+        &self,
+        client: ClientId,
+        id: InstructionSetId,
+        actor: &Actor,
+    ) -> Result<()>;
     /// Every kept version of a set, oldest first.
-    async fn instruction_history(&self, client: ClientId, id: InstructionSetId) -> Result<Vec<InstructionVersion>>;
+    async fn instruction_history(
+        &self,
+        client: ClientId,
+        id: InstructionSetId,
+    ) -> Result<Vec<InstructionVersion>>;
 }
 
 /// A client's known callers.
@@ -81,7 +100,12 @@ pub trait ContactStore: Send + Sync {
     async fn create_contact(&self, client: ClientId, draft: &ContactDraft) -> Result<Contact>;
     async fn list_contacts(&self, client: ClientId) -> Result<Vec<Contact>>;
     async fn contact(&self, client: ClientId, id: ContactId) -> Result<Contact>;
-    async fn update_contact(&self, client: ClientId, id: ContactId, draft: &ContactDraft) -> Result<Contact>;
+    async fn update_contact(
+        &self,
+        client: ClientId,
+        id: ContactId,
+        draft: &ContactDraft,
+    ) -> Result<Contact>;
     async fn delete_contact(&self, client: ClientId, id: ContactId) -> Result<()>;
 }
 
@@ -115,16 +139,31 @@ pub trait StaffStore: Send + Sync {
 /// API bearer tokens, kept only as hashes.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
-    async fn create_token(&self, token_hash: &str, staff: StaffId, expires_at: DateTime<Utc>) -> Result<()>;
+    async fn create_token(
+        &self,
+        token_hash: &str,
+        staff: StaffId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
     /// The staff member of a live token: not expired at `now`, not revoked.
     async fn staff_by_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Staff>;
     async fn revoke_token(&self, token_hash: &str) -> Result<()>;
 }
 
 /// Everything storage offers; what the web and the binary hold.
+#[async_trait]
 pub trait Store:
-    ClientStore + NumberStore + EmployeeStore + InstructionStore + ContactStore + StaffStore + TokenStore
+    ClientStore
+    + NumberStore
+    + EmployeeStore
+    + InstructionStore
+    + ContactStore
+    + StaffStore
+    + TokenStore
 {
+    /// Succeeds when the database answers a trivial query.
+    async fn ping(&self) -> Result<()>;
+
     /// The database behind it: "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 }

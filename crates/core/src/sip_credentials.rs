@@ -21,7 +21,9 @@ impl SipCredentials {
     pub fn derive(username: &str, realm: &str, password: &str) -> Result<Self, String> {
         let username_ok = !username.is_empty()
             && username.len() <= 64
-            && username.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            && username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         if !username_ok {
             return Err("a SIP username is 1 to 64 letters, digits, '-', '_' or '.'".into());
         }

@@ -31,7 +31,10 @@ pub struct StaffDraft {
 impl StaffDraft {
     /// Checks the name.
     pub fn validate(self) -> Result<Self> {
-        Ok(Self { name: required_text("name", &self.name, 200)?, ..self })
+        Ok(Self {
+            name: required_text("name", &self.name, 200)?,
+            ..self
+        })
     }
 }
 

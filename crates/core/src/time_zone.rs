@@ -12,7 +12,11 @@ pub struct TimeZone(chrono_tz::Tz);
 impl TimeZone {
     /// Parses an IANA name.
     pub fn parse(input: &str) -> Result<Self, String> {
-        input.trim().parse().map(Self).map_err(|_| format!("'{input}' is not an IANA time zone"))
+        input
+            .trim()
+            .parse()
+            .map(Self)
+            .map_err(|_| format!("'{input}' is not an IANA time zone"))
     }
 
     /// The zone for date arithmetic.

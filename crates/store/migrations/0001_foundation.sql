@@ -1,6 +1,7 @@
 -- Centrale's foundation schema. Portable between SQLite and PostgreSQL:
 -- ids are UUID text, instants are BIGINT milliseconds since the Unix epoch (UTC),
--- lists and structured parts are JSON text, wall-clock times are ISO-8601 text.
+-- lists and structured parts are JSON text, wall-clock times are ISO-8601 text,
+-- flags are BIGINT 0/1 (sqlx's Any driver cannot read SQLite columns declared BOOLEAN).
 
 CREATE TABLE clients (
     id          TEXT PRIMARY KEY,
@@ -29,7 +30,7 @@ CREATE TABLE employees (
     emails      TEXT NOT NULL,      -- JSON array
     mobile      TEXT,               -- E.164
     landline    TEXT,               -- E.164
-    reachable   BOOLEAN NOT NULL,
+    reachable   BIGINT NOT NULL CHECK (reachable IN (0, 1)),
     sms         TEXT NOT NULL       -- never | urgent_only | always
 );
 CREATE INDEX employees_client ON employees (client_id);
@@ -66,7 +67,7 @@ CREATE TABLE contacts (
     name        TEXT NOT NULL,
     company     TEXT NOT NULL,
     remarks     TEXT NOT NULL,
-    vip         BOOLEAN NOT NULL,
+    vip         BIGINT NOT NULL CHECK (vip IN (0, 1)),
     UNIQUE (client_id, number)
 );
 
@@ -128,7 +129,7 @@ CREATE TABLE call_notes (
     caller_phone    TEXT,
     message         TEXT NOT NULL,
     for_employees   TEXT NOT NULL,  -- JSON array of employee ids
-    urgent          BOOLEAN NOT NULL,
+    urgent          BIGINT NOT NULL CHECK (urgent IN (0, 1)),
     callback_wish   TEXT,
     actions         TEXT NOT NULL,  -- JSON array
     created_by      TEXT NOT NULL,

@@ -1,1 +1,168 @@
-//! placeholder
+//! Centrale's ports on a database: one SQL implementation for SQLite (the embedded default)
+//! and PostgreSQL, through sqlx's `Any` driver, the backend chosen from the URL at runtime.
+//!
+//! Key types: [`Db`] (a pool; implements [`centrale_core::ports::Store`]) and [`Error`] for
+//! connecting and migrating. Port methods answer with [`centrale_core::Error`].
+//! Each capability lives in its own module: clients, numbers, employees, instructions,
+//! contacts, staff, tokens. With the `testing` feature, [`testing`] hands out fresh databases.
+//!
+//! Portability rules kept by every query: `$1, $2…` placeholders, only BIGINT, TEXT and
+//! NULL values (instants are UTC milliseconds, flags 0/1, structured parts JSON text).
+//!
+//! May depend on: `centrale-core`, sqlx, serde. Nothing of Centrale depends on it but the binary.
+
+mod clients;
+mod contacts;
+mod convert;
+mod employees;
+mod instructions;
+mod numbers;
+mod staff;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod tokens;
+
+use async_trait::async_trait;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor as _, Transaction};
+use std::sync::Once;
+use std::time::Duration;
+
+/// Why the database could not be opened or brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The URL names no backend Centrale supports.
+    #[error("unsupported database URL: it must start with sqlite: or postgres://")]
+    UnsupportedUrl,
+    /// The database did not answer or refused the connection.
+    #[error("cannot connect to the {backend} database")]
+    Connect {
+        backend: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A migration failed or the database holds migrations this build does not know.
+    #[error("cannot apply the database migrations")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How long a pool waits for a free connection (or a first one) before giving up.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long SQLite waits on a lock held by another connection.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// The database: a connection pool and the name of its backend. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: &'static str,
+}
+
+impl Db {
+    /// Connects to `sqlite://path?mode=rwc` or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(install_default_drivers);
+
+        let backend = backend_of(url).ok_or(Error::UnsupportedUrl)?;
+        let connect_error = |source| Error::Connect { backend, source };
+        let mut options = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        if backend == "sqlite" {
+            // Every connection to an in-memory database is a database of its own.
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            options = options
+                .max_connections(if in_memory { 1 } else { 8 })
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        // sqlx's defaults already do this; stated here so no URL can undo it.
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute(
+                            format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                });
+        } else {
+            options = options.max_connections(10);
+        }
+        let pool = options.connect(url).await.map_err(connect_error)?;
+        if backend == "sqlite" {
+            // WAL lets readers work during a write; it is a property of the file, set once.
+            if let Err(e) = pool.execute("PRAGMA journal_mode = WAL").await {
+                tracing::warn!(error = %e, "could not switch SQLite to WAL journaling");
+            }
+        }
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies pending migrations (`sqlx::migrate!("./migrations")`).
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Begins a transaction; on SQLite it takes the write lock at once, so two writers
+    /// wait for each other (busy timeout) instead of failing on a lock upgrade.
+    pub(crate) async fn begin(&self) -> centrale_core::Result<Transaction<'static, Any>> {
+        let tx = if self.backend == "sqlite" {
+            self.pool.begin_with("BEGIN IMMEDIATE").await
+        } else {
+            self.pool.begin().await
+        };
+        tx.map_err(convert::storage)
+    }
+}
+
+/// The backend a URL names, if Centrale supports it.
+fn backend_of(url: &str) -> Option<&'static str> {
+    if url.starts_with("sqlite:") {
+        Some("sqlite")
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some("postgres")
+    } else {
+        None
+    }
+}
+
+#[async_trait]
+impl centrale_core::ports::Store for Db {
+    async fn ping(&self) -> centrale_core::Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(convert::storage)?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        self.backend
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_backends_by_url() {
+        assert_eq!(
+            backend_of("sqlite://data/centrale.db?mode=rwc"),
+            Some("sqlite")
+        );
+        assert_eq!(backend_of("sqlite::memory:"), Some("sqlite"));
+        assert_eq!(
+            backend_of("postgres://u:p@localhost/centrale"),
+            Some("postgres")
+        );
+        assert_eq!(
+            backend_of("postgresql://localhost/centrale"),
+            Some("postgres")
+        );
+        assert_eq!(backend_of("mysql://localhost/centrale"), None);
+        assert_eq!(backend_of(""), None);
+    }
+}

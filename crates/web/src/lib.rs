@@ -1,1 +1,62 @@
-//! placeholder
+//! Centrale's HTTP side: the REST API under `/api/v1` with its OpenAPI document,
+//! `/healthz` and `/metrics`.
+//!
+//! Key types: [`AppState`] (what handlers share), [`router`] (the whole HTTP surface),
+//! [`ApiError`] (every failure as `{"error": …, "field": …}` with its status).
+//! Access is checked by extractors in [`auth`]: a handler that takes [`auth::Supervisor`]
+//! cannot run for an operator.
+//!
+//! May depend on: `centrale-core` (types and ports), never on the store.
+
+pub mod api;
+pub mod auth;
+mod error;
+mod extract;
+mod health;
+pub mod metrics;
+
+pub use error::{ApiError, ApiResult};
+
+use axum::Router;
+use centrale_core::ports::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Settings the HTTP side needs.
+#[derive(Clone, Debug)]
+pub struct WebSettings {
+    /// How long an API token lives.
+    pub token_ttl: Duration,
+    /// The SIP realm operators' digest credentials are derived for.
+    pub sip_realm: String,
+}
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub settings: Arc<WebSettings>,
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    // Every route goes through the OpenAPI router, so the document lists them all.
+    let (routes, openapi) = api::routes().merge(health::routes()).split_for_parts();
+    routes
+        .layer(axum::Extension(Arc::new(openapi)))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,111 @@
+//! The application as a value: [`App::build`] connects, migrates and binds; tests build it on
+//! port 0 with a fresh database and read back the addresses.
+
+use crate::Settings;
+use anyhow::Context as _;
+use centrale_core::ports::Store;
+use centrale_store::Db;
+use centrale_web::{AppState, WebSettings, metrics::Metrics};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// A built Centrale: database ready, listeners bound.
+pub struct App {
+    store: Arc<dyn Store>,
+    http: TcpListener,
+    http_addr: SocketAddr,
+    router: axum::Router,
+}
+
+/// Opens the database named by the settings (creating the data directory for SQLite).
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    if settings.uses_data_dir() {
+        std::fs::create_dir_all(settings.data_dir()).with_context(|| {
+            format!(
+                "cannot create data directory {}",
+                settings.data_dir().display()
+            )
+        })?;
+    }
+    let db = Db::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("cannot open database {}", settings.database_url_for_log()))?;
+    db.migrate()
+        .await
+        .context("cannot apply database migrations")?;
+    Ok(db)
+}
+
+impl App {
+    /// Opens and migrates the database, then binds the HTTP listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let store: Arc<dyn Store> = Arc::new(open_database(settings).await?);
+        Self::with_store(settings, store).await
+    }
+
+    /// Binds the listeners around an already opened store.
+    pub async fn with_store(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let http = TcpListener::bind(settings.http_listen)
+            .await
+            .with_context(|| format!("cannot listen for HTTP on {}", settings.http_listen))?;
+        let http_addr = http.local_addr()?;
+        let web_settings = WebSettings {
+            token_ttl: Duration::from_secs(settings.token_ttl_hours * 3600),
+            sip_realm: settings.sip_realm.clone(),
+        };
+        let state = AppState {
+            store: store.clone(),
+            metrics: Arc::new(Metrics::default()),
+            settings: Arc::new(web_settings),
+        };
+        Ok(Self {
+            store,
+            http,
+            http_addr,
+            router: centrale_web::router(state),
+        })
+    }
+
+    /// The address the web server really listens on.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// The store, for seeding.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Serves until `shutdown` completes, then finishes open requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.http, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("HTTP server failed")
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,280 @@
+//! `centrale demo`: demo data for a newcomer, seeded into an empty database, and the summary
+//! that tells them how to log in and place a test call.
+//!
+//! The logins are fixed and documented in the README; they are for a local demo only.
+
+use anyhow::Context as _;
+use centrale_core::ports::Store;
+use centrale_core::sip_credentials::SipCredentials;
+use centrale_core::{
+    Actor, ClientDraft, ContactDraft, EmployeeDraft, InstructionContent, InstructionSetDraft,
+    NumberDraft, PasswordHash, PhoneNumber, Role, StaffDraft,
+};
+use chrono::{Days, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+/// A demo login.
+#[derive(Debug, Serialize)]
+pub struct Login {
+    pub role: Role,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub sip_username: Option<&'static str>,
+    pub sip_password: Option<&'static str>,
+}
+
+/// The fixed demo logins.
+pub const LOGINS: [Login; 3] = [
+    Login {
+        role: Role::Admin,
+        name: "Demo Admin",
+        email: "admin@demo.centrale.test",
+        password: "demo-admin-2026",
+        sip_username: None,
+        sip_password: None,
+    },
+    Login {
+        role: Role::Operator,
+        name: "Anna de Vries",
+        email: "anna@demo.centrale.test",
+        password: "demo-anna-2026",
+        sip_username: Some("1001"),
+        sip_password: Some("sip-anna-1001"),
+    },
+    Login {
+        role: Role::Operator,
+        name: "Bram Jansen",
+        email: "bram@demo.centrale.test",
+        password: "demo-bram-2026",
+        sip_username: Some("1002"),
+        sip_password: Some("sip-bram-1002"),
+    },
+];
+
+/// Seeds the demo data when the database holds no clients and no staff; true if it did.
+pub async fn seed_if_empty(store: &dyn Store, sip_realm: &str) -> anyhow::Result<bool> {
+    if !store.list_clients().await?.is_empty() || !store.list_staff().await?.is_empty() {
+        return Ok(false);
+    }
+    for login in &LOGINS {
+        let draft = StaffDraft {
+            email: centrale_core::EmailAddress::parse(login.email).map_err(anyhow::Error::msg)?,
+            name: login.name.into(),
+            role: login.role,
+            sip_username: login.sip_username.map(str::to_owned),
+        };
+        let password = PasswordHash::create(login.password).map_err(anyhow::Error::msg)?;
+        let sip = match (login.sip_username, login.sip_password) {
+            (Some(user), Some(secret)) => {
+                Some(SipCredentials::derive(user, sip_realm, secret).map_err(anyhow::Error::msg)?)
+            }
+            _ => None,
+        };
+        store.create_staff(&draft, &password, sip.as_ref()).await?;
+    }
+    for client in clients() {
+        seed_client(store, client)
+            .await
+            .context("cannot seed a demo client")?;
+    }
+    Ok(true)
+}
+
+/// A demo client as JSON in the API's own shapes, so the seed reads like the API docs.
+fn clients() -> Vec<Value> {
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive();
+    let holiday_start = (today - Days::new(2))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    let holiday_end = (today + Days::new(14))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    vec![
+        json!({
+            "client": {"name": "Bakkerij De Gouden Korst", "greeting": "Goedemorgen, Bakkerij De Gouden Korst, met wie spreek ik?",
+                       "emails": ["info@goudenkorst.example"]},
+            "numbers": [["+31852001001", "Hoofdnummer"], ["+31852001002", "Bestellijn"]],
+            "employees": [
+                {"name": "Piet Bakker", "role": "eigenaar", "emails": ["piet@goudenkorst.example"], "mobile": "+31612345001", "sms": "urgent_only"},
+                {"name": "Els Meel", "role": "bestellingen", "emails": ["els@goudenkorst.example"], "landline": "+31201234001", "reachable": false},
+            ],
+            "contacts": [
+                {"number": "+31687654001", "name": "Hotel Amstelzicht", "company": "Hotel Amstelzicht", "remarks": "Grootste afnemer; bestelt dagelijks.", "vip": true},
+                {"number": "+31201110001", "name": "Karin Smit", "company": "", "remarks": ""},
+            ],
+            "standard": {"text": "Bestellingen voor morgen: noteer product en aantal. Klachten direct doorverbinden met Piet."},
+            "temporary": null,
+        }),
+        json!({
+            "client": {"name": "Van Dijk Installatietechniek", "greeting": "Van Dijk Installatietechniek, goedemiddag!",
+                       "emails": ["kantoor@vandijk-installatie.example"]},
+            "numbers": [["+31852001003", "Storingslijn"]],
+            "employees": [
+                {"name": "Henk van Dijk", "role": "directeur", "emails": ["henk@vandijk-installatie.example"], "mobile": "+31612345002", "sms": "always"},
+                {"name": "Sara Koster", "role": "planning", "emails": ["sara@vandijk-installatie.example"], "mobile": "+31612345003"},
+            ],
+            "contacts": [
+                {"number": "+31301234002", "name": "Woningstichting Utrecht", "company": "Woningstichting Utrecht", "remarks": "Onderhoudscontract, 24/7 storingsdienst.", "vip": true},
+            ],
+            "standard": {"text": "Storingen: vraag adres en aard van de storing. Offerteaanvragen naar Sara.",
+                          "emergency": [{"kind": "sms", "to": "+31612345002"}, {"kind": "call", "to": "+31612345003", "name": "Sara Koster"}]},
+            "temporary": {"title": "Bedrijfsvakantie",
+                          "period": {"start": holiday_start, "end": holiday_end},
+                          "content": {
+                              "text": "Wij zijn met vakantie. Alleen spoedstoringen: bel Henk mobiel. Al het andere: notitie per SMS.",
+                              "greeting_override": "Van Dijk Installatietechniek, vakantiedienst, goedendag!",
+                              "delivery_overrides": [{"kind": "all_by_sms", "to": "+31612345002"}]}},
+        }),
+        json!({
+            "client": {"name": "Harbour Yacht Services", "greeting": "Good afternoon, Harbour Yacht Services, how may I help you?",
+                       "emails": ["office@harbouryachts.example"], "language": "en"},
+            "numbers": [["+31852001004", "Main line"]],
+            "employees": [
+                {"name": "Emma Clarke", "role": "harbour master", "emails": ["emma@harbouryachts.example"], "mobile": "+31612345004"},
+            ],
+            "contacts": [],
+            "standard": {"text": "Berth requests: take boat name, length and dates. Emergencies on the water: call Emma."},
+            "temporary": null,
+        }),
+    ]
+}
+
+async fn seed_client(store: &dyn Store, seed: Value) -> anyhow::Result<()> {
+    let actor = Actor::system();
+    let client = store
+        .create_client(
+            &serde_json::from_value::<ClientDraft>(seed["client"].clone())?.validate()?,
+            &actor,
+        )
+        .await?;
+    for pair in seed["numbers"].as_array().into_iter().flatten() {
+        let draft = NumberDraft {
+            number: PhoneNumber::parse(pair[0].as_str().unwrap_or_default())
+                .map_err(anyhow::Error::msg)?,
+            label: pair[1].as_str().map(str::to_owned),
+            client_id: Some(client.id),
+        };
+        store.create_number(&draft).await?;
+    }
+    for employee in seed["employees"].as_array().into_iter().flatten() {
+        store
+            .create_employee(
+                client.id,
+                &serde_json::from_value::<EmployeeDraft>(employee.clone())?.validate()?,
+            )
+            .await?;
+    }
+    for contact in seed["contacts"].as_array().into_iter().flatten() {
+        store
+            .create_contact(
+                client.id,
+                &serde_json::from_value::<ContactDraft>(contact.clone())?.validate()?,
+            )
+            .await?;
+    }
+    let sets = store.list_instruction_sets(client.id).await?;
+    let standard = sets.first().context("a new client has a standard set")?;
+    let content: InstructionContent = serde_json::from_value(seed["standard"].clone())?;
+    let draft = InstructionSetDraft {
+        period: None,
+        title: "Standaard".into(),
+        content,
+    };
+    store
+        .update_instruction_set(client.id, standard.id, &draft.validate()?, &actor)
+        .await?;
+    if !seed["temporary"].is_null() {
+        let draft: InstructionSetDraft = serde_json::from_value(seed["temporary"].clone())?;
+        store
+            .create_instruction_set(client.id, &draft.validate()?, &actor)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What `centrale demo` prints and writes with `--summary-json`.
+pub async fn summary(
+    store: &dyn Store,
+    http: SocketAddr,
+    sip: SocketAddr,
+) -> anyhow::Result<Value> {
+    let mut clients = Vec::new();
+    for client in store.list_clients().await? {
+        let numbers: Vec<Value> = store
+            .client_numbers(client.id)
+            .await?
+            .into_iter()
+            .map(|n| json!({"number": n.draft.number, "label": n.draft.label}))
+            .collect();
+        clients.push(json!({"id": client.id, "name": client.draft.name, "numbers": numbers}));
+    }
+    let first_number = clients
+        .iter()
+        .find_map(|c| c["numbers"][0]["number"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let base = format!("http://{http}");
+    Ok(json!({
+        "http": base,
+        "api": format!("{base}/api/v1"),
+        "openapi": format!("{base}/api/v1/openapi.json"),
+        "console": format!("{base}/console"),
+        "sip": {"address": sip.to_string(), "transport": ["udp", "tcp"]},
+        "logins": LOGINS,
+        "clients": clients,
+        "test_call": format!("sipp -sn uac -m 1 -s {} {sip}", first_number.trim_start_matches('+')),
+    }))
+}
+
+/// The summary as a newcomer reads it.
+pub fn print_summary(summary: &Value) {
+    println!("\nCentrale demo is running.\n");
+    println!(
+        "  API        {}   (OpenAPI: {})",
+        summary["api"].as_str().unwrap_or_default(),
+        summary["openapi"].as_str().unwrap_or_default()
+    );
+    println!(
+        "  Console    {}",
+        summary["console"].as_str().unwrap_or_default()
+    );
+    println!(
+        "  SIP        {} (udp, tcp)\n",
+        summary["sip"]["address"].as_str().unwrap_or_default()
+    );
+    println!("  Logins (e-mail / password):");
+    for login in summary["logins"].as_array().into_iter().flatten() {
+        let sip = match login["sip_username"].as_str() {
+            Some(user) => format!(
+                "   SIP account {user} / {}",
+                login["sip_password"].as_str().unwrap_or_default()
+            ),
+            None => String::new(),
+        };
+        println!(
+            "    {:<10} {:<28} {}{sip}",
+            login["role"].as_str().unwrap_or_default(),
+            login["email"].as_str().unwrap_or_default(),
+            login["password"].as_str().unwrap_or_default()
+        );
+    }
+    println!("\n  Clients and their forwarding numbers:");
+    for client in summary["clients"].as_array().into_iter().flatten() {
+        println!("    {}", client["name"].as_str().unwrap_or_default());
+        for number in client["numbers"].as_array().into_iter().flatten() {
+            println!(
+                "      {:<14} {}",
+                number["number"].as_str().unwrap_or_default(),
+                number["label"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    println!(
+        "\n  Place a test call:\n    {}\n",
+        summary["test_call"].as_str().unwrap_or_default()
+    );
+}

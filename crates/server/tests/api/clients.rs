@@ -1,0 +1,109 @@
+use crate::helpers::spawn;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_client_is_created_read_updated_and_deleted() {
+    let app = spawn().await;
+    let id = app.create_client("Bakkerij Brood").await;
+    let read = app.get(&format!("/api/v1/clients/{id}")).await;
+    assert_eq!(read.body["name"], "Bakkerij Brood");
+    assert_eq!(read.body["time_zone"], "Europe/Amsterdam");
+    assert_eq!(read.body["language"], "nl");
+    assert_eq!(read.body["status"], "active");
+
+    let updated = app
+        .put(
+            &format!("/api/v1/clients/{id}"),
+            json!({"name": "Bakkerij Brood BV", "greeting": "Goedendag", "emails": ["info@brood.nl"],
+                   "time_zone": "Europe/London", "language": "en", "status": "suspended"}),
+        )
+        .await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+    let read = app.get(&format!("/api/v1/clients/{id}")).await;
+    assert_eq!(read.body["name"], "Bakkerij Brood BV");
+    assert_eq!(read.body["emails"], json!(["info@brood.nl"]));
+    assert_eq!(read.body["status"], "suspended");
+
+    assert_eq!(
+        app.get("/api/v1/clients")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/clients/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/clients/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/clients/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn employees_and_contacts_are_kept_per_client() {
+    let app = spawn().await;
+    let id = app.create_client("Van Dijk").await;
+    let employee = app
+        .create(
+            &format!("/api/v1/clients/{id}/employees"),
+            json!({"name": "Henk", "role": "directeur", "emails": ["henk@vandijk.nl"], "mobile": "06 1234 5678", "sms": "urgent_only"}),
+        )
+        .await;
+    let read = app
+        .get(&format!("/api/v1/clients/{id}/employees/{employee}"))
+        .await;
+    assert_eq!(read.body["mobile"], "+31612345678");
+    assert_eq!(read.body["reachable"], true);
+    assert_eq!(read.body["sms"], "urgent_only");
+    let put = app
+        .put(
+            &format!("/api/v1/clients/{id}/employees/{employee}"),
+            json!({"name": "Henk", "reachable": false}),
+        )
+        .await;
+    assert_eq!(put.body["reachable"], false);
+    assert_eq!(put.body["mobile"], json!(null));
+
+    let contact = app
+        .create(
+            &format!("/api/v1/clients/{id}/contacts"),
+            json!({"number": "0201234567", "name": "Hotel", "vip": true}),
+        )
+        .await;
+    let list = app.get(&format!("/api/v1/clients/{id}/contacts")).await;
+    assert_eq!(list.body[0]["id"], contact.as_str());
+    assert_eq!(list.body[0]["number"], "+31201234567");
+    assert_eq!(list.body[0]["vip"], true);
+    let twice = app
+        .post(
+            &format!("/api/v1/clients/{id}/contacts"),
+            json!({"number": "+31201234567", "name": "Again"}),
+        )
+        .await;
+    assert_eq!(
+        (twice.status, twice.field()),
+        (StatusCode::CONFLICT, "number")
+    );
+
+    assert_eq!(
+        app.delete(&format!("/api/v1/clients/{id}/contacts/{contact}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/clients/{id}/contacts"))
+            .await
+            .body,
+        json!([])
+    );
+}

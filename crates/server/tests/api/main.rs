@@ -1,0 +1,13 @@
+//! The API as its users meet it: a real server on a fresh database (SQLite or PostgreSQL,
+//! per `CENTRALE_TEST_DB`), driven over HTTP.
+
+mod auth;
+mod bad_input;
+mod clients;
+mod demo;
+mod helpers;
+mod instructions;
+mod numbers;
+mod openapi;
+mod staff;
+mod tenancy;

@@ -1,0 +1,130 @@
+//! Clients (tenants); a new client gets its empty standard instruction set in the same
+//! transaction.
+
+use crate::Db;
+use crate::convert::{
+    enum_from_text, enum_text, from_json, get, instant, millis, now, parsed, storage, to_json,
+};
+use crate::instructions;
+use async_trait::async_trait;
+use centrale_core::ports::ClientStore;
+use centrale_core::{
+    Actor, Client, ClientDraft, ClientId, Error, InstructionContent, InstructionSet,
+    InstructionSetDraft, InstructionSetId, Result, TimeZone,
+};
+use sqlx::any::AnyRow;
+
+const COLUMNS: &str = "id, name, greeting, emails, time_zone, language, status, created_at";
+
+fn client_from_row(row: &AnyRow) -> Result<Client> {
+    Ok(Client {
+        id: parsed(get(row, "id")?, "id")?,
+        draft: ClientDraft {
+            name: get(row, "name")?,
+            greeting: get(row, "greeting")?,
+            emails: from_json(&get::<String>(row, "emails")?, "emails")?,
+            time_zone: TimeZone::parse(&get::<String>(row, "time_zone")?).map_err(storage)?,
+            language: enum_from_text(get(row, "language")?, "language")?,
+            status: enum_from_text(get(row, "status")?, "status")?,
+        },
+        created_at: instant(get(row, "created_at")?)?,
+    })
+}
+
+#[async_trait]
+impl ClientStore for Db {
+    async fn create_client(&self, draft: &ClientDraft, actor: &Actor) -> Result<Client> {
+        let client = Client {
+            id: ClientId::new(),
+            draft: draft.clone(),
+            created_at: now(),
+        };
+        let standard = InstructionSet {
+            id: InstructionSetId::new(),
+            client_id: client.id,
+            draft: InstructionSetDraft {
+                period: None,
+                title: String::new(),
+                content: InstructionContent::default(),
+            },
+            version: 1,
+            created_at: client.created_at,
+            updated_at: client.created_at,
+            updated_by: actor.clone(),
+        };
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO clients (id, name, greeting, emails, time_zone, language, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(client.id.to_string())
+        .bind(&draft.name)
+        .bind(&draft.greeting)
+        .bind(to_json(&draft.emails)?)
+        .bind(draft.time_zone.to_string())
+        .bind(enum_text(&draft.language)?)
+        .bind(enum_text(&draft.status)?)
+        .bind(millis(client.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        instructions::insert_set(&mut tx, &standard).await?;
+        tx.commit().await.map_err(storage)?;
+        Ok(client)
+    }
+
+    async fn list_clients(&self) -> Result<Vec<Client>> {
+        let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY lower(name), id");
+        let rows = sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(storage)?;
+        rows.iter().map(client_from_row).collect()
+    }
+
+    async fn client(&self, id: ClientId) -> Result<Client> {
+        let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        row.as_ref()
+            .map(client_from_row)
+            .unwrap_or(Err(Error::NotFound("client")))
+    }
+
+    async fn update_client(&self, id: ClientId, draft: &ClientDraft) -> Result<Client> {
+        let done = sqlx::query(
+            "UPDATE clients SET name = $2, greeting = $3, emails = $4, time_zone = $5, language = $6, status = $7
+             WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(&draft.name)
+        .bind(&draft.greeting)
+        .bind(to_json(&draft.emails)?)
+        .bind(draft.time_zone.to_string())
+        .bind(enum_text(&draft.language)?)
+        .bind(enum_text(&draft.status)?)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("client"));
+        }
+        self.client(id).await
+    }
+
+    async fn delete_client(&self, id: ClientId) -> Result<()> {
+        // The foreign keys do the rest: data cascades, numbers fall back to the pool.
+        let done = sqlx::query("DELETE FROM clients WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("client"));
+        }
+        Ok(())
+    }
+}

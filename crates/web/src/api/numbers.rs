@@ -1,0 +1,96 @@
+//! The forwarding-number pool: `/api/v1/numbers`, and a client's numbers.
+
+use crate::auth::{AnyStaff, Supervisor};
+use crate::extract::{ApiJson, ApiPath};
+use crate::{ApiResult, AppState};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use centrale_core::{ClientId, ForwardingNumber, NumberDraft, NumberId};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_numbers, create_number))
+        .routes(routes!(get_number, update_number, delete_number))
+        .routes(routes!(list_client_numbers))
+}
+
+/// Lists the whole pool, assigned or free.
+#[utoipa::path(get, path = "/api/v1/numbers", tag = "numbers", security(("bearer" = [])),
+    responses((status = 200, body = [ForwardingNumber])))]
+async fn list_numbers(
+    State(state): State<AppState>,
+    _: AnyStaff,
+) -> ApiResult<Json<Vec<ForwardingNumber>>> {
+    Ok(Json(state.store.list_numbers().await?))
+}
+
+/// Adds a number to the pool, optionally assigned to a client at once.
+#[utoipa::path(post, path = "/api/v1/numbers", tag = "numbers", security(("bearer" = [])),
+    request_body = NumberDraft,
+    responses((status = 201, body = ForwardingNumber), (status = 409, body = crate::error::ErrorBody)))]
+async fn create_number(
+    State(state): State<AppState>,
+    _: Supervisor,
+    ApiJson(draft): ApiJson<NumberDraft>,
+) -> ApiResult<(StatusCode, Json<ForwardingNumber>)> {
+    let number = state.store.create_number(&draft.validate()?).await?;
+    Ok((StatusCode::CREATED, Json(number)))
+}
+
+/// Reads one number.
+#[utoipa::path(get, path = "/api/v1/numbers/{number_id}", tag = "numbers", security(("bearer" = [])),
+    params(("number_id" = String, Path)),
+    responses((status = 200, body = ForwardingNumber), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_number(
+    State(state): State<AppState>,
+    _: AnyStaff,
+    ApiPath(number_id): ApiPath<NumberId>,
+) -> ApiResult<Json<ForwardingNumber>> {
+    Ok(Json(state.store.number(number_id).await?))
+}
+
+/// Relabels a number, or assigns it to a client (`client_id`) or back to the pool (`null`).
+#[utoipa::path(put, path = "/api/v1/numbers/{number_id}", tag = "numbers", security(("bearer" = [])),
+    params(("number_id" = String, Path)), request_body = NumberDraft,
+    responses((status = 200, body = ForwardingNumber), (status = 404, body = crate::error::ErrorBody)))]
+async fn update_number(
+    State(state): State<AppState>,
+    _: Supervisor,
+    ApiPath(number_id): ApiPath<NumberId>,
+    ApiJson(draft): ApiJson<NumberDraft>,
+) -> ApiResult<Json<ForwardingNumber>> {
+    Ok(Json(
+        state
+            .store
+            .update_number(number_id, &draft.validate()?)
+            .await?,
+    ))
+}
+
+/// Removes a number from the pool.
+#[utoipa::path(delete, path = "/api/v1/numbers/{number_id}", tag = "numbers", security(("bearer" = [])),
+    params(("number_id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+async fn delete_number(
+    State(state): State<AppState>,
+    _: Supervisor,
+    ApiPath(number_id): ApiPath<NumberId>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_number(number_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The forwarding numbers assigned to a client.
+#[utoipa::path(get, path = "/api/v1/clients/{client_id}/numbers", tag = "numbers", security(("bearer" = [])),
+    params(("client_id" = String, Path)),
+    responses((status = 200, body = [ForwardingNumber]), (status = 404, body = crate::error::ErrorBody)))]
+async fn list_client_numbers(
+    State(state): State<AppState>,
+    _: AnyStaff,
+    ApiPath(client_id): ApiPath<ClientId>,
+) -> ApiResult<Json<Vec<ForwardingNumber>>> {
+    state.store.client(client_id).await?;
+    Ok(Json(state.store.client_numbers(client_id).await?))
+}
