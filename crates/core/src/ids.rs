@@ -66,6 +66,14 @@ id_type!(
     /// A member of the bureau's staff.
     StaffId
 );
+id_type!(
+    /// A call that reached Centrale.
+    CallId
+);
+id_type!(
+    /// A call note.
+    NoteId
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,13 +7,17 @@
 //!
 //! May depend on: nothing of Centrale, and no runtime, SQL or HTTP crate.
 
+pub mod acd;
+pub mod calls;
 pub mod client;
 pub mod contact;
 pub mod email;
 pub mod employee;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod instructions;
+pub mod notes;
 pub mod number_pool;
 pub mod password;
 pub mod phone;
@@ -27,7 +31,9 @@ pub use contact::{Contact, ContactDraft};
 pub use email::EmailAddress;
 pub use employee::{Employee, EmployeeDraft, SmsPreference};
 pub use error::{Error, Result};
-pub use ids::{ClientId, ContactId, EmployeeId, InstructionSetId, NumberId, StaffId};
+pub use ids::{
+    CallId, ClientId, ContactId, EmployeeId, InstructionSetId, NoteId, NumberId, StaffId,
+};
 pub use instructions::{InstructionContent, InstructionSet, InstructionSetDraft, Period};
 pub use number_pool::{ForwardingNumber, NumberDraft};
 pub use password::PasswordHash;

@@ -3,7 +3,12 @@
 //! Every method on a client's data takes that client's [`ClientId`] and matches it in the
 //! query, so an id of client B is simply not found through client A.
 
+use crate::CallId;
+use crate::acd::OperatorState;
+use crate::calls::{CallOutcome, CallRecord, NewCall, OfferResult, Party};
+use crate::events::Event;
 use crate::instructions::InstructionVersion;
+use crate::notes::NoteSummary;
 use crate::sip_credentials::SipCredentials;
 use crate::{
     Actor, Client, ClientDraft, ClientId, Contact, ContactDraft, ContactId, Employee,
@@ -150,6 +155,73 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_token(&self, token_hash: &str) -> Result<()>;
 }
 
+/// Calls as they happen, and their history. Every method takes the call's client.
+#[async_trait]
+pub trait CallStore: Send + Sync {
+    /// A call arrived for a client (it is queued from now on).
+    async fn record_arrival(&self, call: &NewCall) -> Result<()>;
+    /// The call rings at an operator.
+    async fn record_offer(
+        &self,
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// That offer ended without or with an answer.
+    async fn record_offer_end(
+        &self,
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+        result: OfferResult,
+    ) -> Result<()>;
+    /// The operator answered.
+    async fn record_answer(
+        &self,
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The call is over; the waiting time is derived from arrival and answer (or end).
+    async fn record_end(
+        &self,
+        client: ClientId,
+        call: CallId,
+        at: DateTime<Utc>,
+        ended_by: Party,
+        outcome: CallOutcome,
+    ) -> Result<()>;
+    /// One call with its offers.
+    async fn call_record(&self, client: ClientId, call: CallId) -> Result<CallRecord>;
+    /// A client's latest calls, newest first.
+    async fn list_calls(&self, client: ClientId, limit: u32) -> Result<Vec<CallRecord>>;
+    /// The latest notes about a caller of a client, newest first.
+    async fn last_notes(
+        &self,
+        client: ClientId,
+        caller: &PhoneNumber,
+        limit: u32,
+    ) -> Result<Vec<NoteSummary>>;
+}
+
+/// Where live events go; the telephony publishes, consoles subscribe elsewhere.
+pub trait EventSink: Send + Sync {
+    fn publish(&self, event: Event);
+}
+
+/// What the web may ask of the telephony: operators' states and the queue.
+pub trait Switchboard: Send + Sync {
+    /// Sets an operator's own state (available, pause, offline; ends wrap-up early).
+    fn set_operator_state(&self, operator: StaffId, state: OperatorState) -> Result<()>;
+    /// The operator's state and whether their phone is registered.
+    fn operator_status(&self, operator: StaffId) -> (OperatorState, bool);
+    /// The calls waiting now with when each arrived, oldest first.
+    fn queue(&self) -> Vec<(CallId, DateTime<Utc>)>;
+}
+
 /// Everything storage offers; what the web and the binary hold.
 #[async_trait]
 pub trait Store:
@@ -160,6 +232,7 @@ pub trait Store:
     + ContactStore
     + StaffStore
     + TokenStore
+    + CallStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

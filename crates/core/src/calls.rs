@@ -1,0 +1,89 @@
+//! Calls as recorded: who called which client, who answered, how it ended.
+
+use crate::{CallId, ClientId, PhoneNumber, StaffId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Who a caller says they are; both parts may be missing (anonymous callers).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CallerId {
+    /// E.164 when the network gave a usable number.
+    pub number: Option<PhoneNumber>,
+    /// Display name, as signalled.
+    pub name: Option<String>,
+}
+
+/// How a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    Answered,
+    AbandonedQueued,
+    AbandonedRinging,
+    /// Refused before queueing (e.g. no common codec).
+    Rejected,
+    Failed,
+}
+
+/// Who ended a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    Caller,
+    Operator,
+    /// Centrale itself (dead media, shutdown, failure).
+    System,
+}
+
+/// How one offer of a call to an operator ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferResult {
+    Answered,
+    /// The phone refused (486, 603, …).
+    Rejected,
+    /// Nobody picked up within the ring timeout.
+    Timeout,
+    /// The caller gave up while it rang.
+    Cancelled,
+    /// The phone could not be reached or the media did not match.
+    Failed,
+}
+
+/// A call arriving: what is known before anyone answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewCall {
+    pub id: CallId,
+    pub client_id: ClientId,
+    pub caller: CallerId,
+    /// The forwarding number dialled.
+    pub dialled: PhoneNumber,
+    /// The number the caller dialled before the client forwarded (Diversion / History-Info).
+    pub original: Option<String>,
+    pub arrived_at: DateTime<Utc>,
+}
+
+/// One offer of a call to an operator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Offer {
+    pub operator_id: StaffId,
+    pub offered_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub result: Option<OfferResult>,
+}
+
+/// A call as recorded, with its offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CallRecord {
+    #[serde(flatten)]
+    pub call: NewCall,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub operator_id: Option<StaffId>,
+    pub ended_by: Option<Party>,
+    pub outcome: Option<CallOutcome>,
+    /// Milliseconds from arrival to answer, or to the end for an unanswered call.
+    pub wait_ms: Option<i64>,
+    pub offers: Vec<Offer>,
+}

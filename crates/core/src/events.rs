@@ -1,0 +1,133 @@
+//! Live events: what happened to calls and operators, for consoles and wallboards.
+//!
+//! Published by telephony on an in-process bus (carried between nodes later) and served as
+//! Server-Sent Events. An operator sees the queue and the calls offered to them; a
+//! supervisor sees everything ([`Event::only_for`]).
+
+use crate::acd::OperatorState;
+use crate::calls::{CallOutcome, CallerId, Party};
+use crate::notes::NoteSummary;
+use crate::{CallId, ClientId, Contact, Employee, InstructionSet, PhoneNumber, StaffId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One live event; serialised with `"type": "call.queued"` etc.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+#[serde(tag = "type")]
+pub enum Event {
+    #[serde(rename = "call.queued")]
+    CallQueued(CallQueued),
+    #[serde(rename = "call.offered")]
+    CallOffered(Box<CallOffered>),
+    #[serde(rename = "call.answered")]
+    CallAnswered(CallAnswered),
+    #[serde(rename = "call.ended")]
+    CallEnded(CallEnded),
+    #[serde(rename = "operator.state")]
+    OperatorState(OperatorStateChanged),
+}
+
+impl Event {
+    /// The event's name, as used for SSE `event:` lines.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::CallQueued(_) => "call.queued",
+            Self::CallOffered(_) => "call.offered",
+            Self::CallAnswered(_) => "call.answered",
+            Self::CallEnded(_) => "call.ended",
+            Self::OperatorState(_) => "operator.state",
+        }
+    }
+
+    /// The one operator (besides supervisors) who may see it; None means every staff member.
+    /// A screen pop carries a client's data and goes only to the operator it is offered to.
+    pub fn only_for(&self) -> Option<StaffId> {
+        match self {
+            Self::CallOffered(offer) => Some(offer.operator_id),
+            _ => None,
+        }
+    }
+}
+
+/// A call entered the queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallQueued {
+    pub call_id: CallId,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub caller: CallerId,
+    pub at: DateTime<Utc>,
+    /// Calls waiting now, this one included.
+    pub queue_length: usize,
+}
+
+/// Whether the instructions shown are the standard or a temporary set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InstructionsKind {
+    Standard,
+    Temporary,
+}
+
+/// Everything the operator's screen shows when the phone rings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ScreenPop {
+    pub client_id: ClientId,
+    pub client_name: String,
+    /// What to say: the set's greeting override, else the client's greeting.
+    pub greeting: String,
+    pub instructions_kind: InstructionsKind,
+    pub instructions: InstructionSet,
+    /// The forwarding number dialled and its label ("Sales line").
+    pub dialled: PhoneNumber,
+    pub dialled_label: Option<String>,
+    /// The client's own number the caller dialled, when the carrier said.
+    pub original: Option<String>,
+    pub caller: CallerId,
+    /// The known caller matching the number, if any.
+    pub contact: Option<Contact>,
+    /// That caller's latest notes, newest first.
+    pub last_notes: Vec<NoteSummary>,
+    pub employees: Vec<Employee>,
+}
+
+/// A call rings at an operator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallOffered {
+    pub call_id: CallId,
+    pub operator_id: StaffId,
+    pub at: DateTime<Utc>,
+    pub pop: ScreenPop,
+}
+
+/// An operator answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallAnswered {
+    pub call_id: CallId,
+    pub client_id: ClientId,
+    pub operator_id: StaffId,
+    pub at: DateTime<Utc>,
+    pub wait_ms: i64,
+}
+
+/// A call is over.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallEnded {
+    pub call_id: CallId,
+    pub client_id: ClientId,
+    pub at: DateTime<Utc>,
+    pub outcome: CallOutcome,
+    pub ended_by: Party,
+    pub wait_ms: i64,
+    pub queue_length: usize,
+}
+
+/// An operator's state or phone registration changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OperatorStateChanged {
+    pub operator_id: StaffId,
+    pub state: OperatorState,
+    pub registered: bool,
+    pub at: DateTime<Utc>,
+}

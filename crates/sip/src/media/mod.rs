@@ -1,0 +1,1 @@
+//! RTP media: SDP offer/answer, port allocation, announcement, relay.
