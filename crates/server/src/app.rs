@@ -4,12 +4,16 @@
 use crate::Settings;
 use anyhow::Context as _;
 use centrale_core::ports::Store;
+use centrale_sip::{SipHandle, SipMetrics, Telephony};
 use centrale_store::Db;
-use centrale_web::{AppState, WebSettings, metrics::Metrics};
+use centrale_web::{AppState, WebSettings, events::EventBus, metrics::Metrics};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+/// How long open requests may take to finish once shutdown starts.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// A built Centrale: database ready, listeners bound.
 pub struct App {
@@ -17,6 +21,7 @@ pub struct App {
     http: TcpListener,
     http_addr: SocketAddr,
     router: axum::Router,
+    sip: SipHandle,
 }
 
 /// Opens the database named by the settings (creating the data directory for SQLite).
@@ -45,8 +50,13 @@ impl App {
         Self::with_store(settings, store).await
     }
 
-    /// Binds the listeners around an already opened store.
+    /// Starts the telephony and binds the HTTP listener around an already opened store.
     pub async fn with_store(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let mut metrics = Metrics::default();
+        let sip_metrics = SipMetrics::register(metrics.registry_mut());
+        let events = Arc::new(EventBus::default());
+        let sip_config = settings.sip().map_err(anyhow::Error::msg)?;
+        let sip = Telephony::start(sip_config, store.clone(), events.clone(), sip_metrics).await?;
         let http = TcpListener::bind(settings.http_listen)
             .await
             .with_context(|| format!("cannot listen for HTTP on {}", settings.http_listen))?;
@@ -57,7 +67,9 @@ impl App {
         };
         let state = AppState {
             store: store.clone(),
-            metrics: Arc::new(Metrics::default()),
+            events,
+            switchboard: sip.board(),
+            metrics: Arc::new(metrics),
             settings: Arc::new(web_settings),
         };
         Ok(Self {
@@ -65,7 +77,13 @@ impl App {
             http,
             http_addr,
             router: centrale_web::router(state),
+            sip,
         })
+    }
+
+    /// The address SIP really listens on (UDP and TCP).
+    pub fn sip_addr(&self) -> SocketAddr {
+        self.sip.local_addr()
     }
 
     /// The address the web server really listens on.
@@ -83,10 +101,25 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.http, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("HTTP server failed")
+        let stopping = tokio_util::sync::CancellationToken::new();
+        let trigger = stopping.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            trigger.cancel();
+        });
+        let serve = axum::serve(self.http, self.router)
+            .with_graceful_shutdown(stopping.clone().cancelled_owned());
+        // Open event streams never end by themselves: give requests a moment, then stop.
+        let deadline = async {
+            stopping.cancelled().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let served = tokio::select! {
+            served = serve => served.context("HTTP server failed"),
+            () = deadline => Ok(()),
+        };
+        self.sip.shutdown();
+        served
     }
 }
 

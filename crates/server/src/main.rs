@@ -56,7 +56,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                .unwrap_or_else(|_| "info,sqlx=warn,rsipstack=warn".into()),
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
@@ -76,7 +76,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => {
             let app = App::build(&settings).await?;
-            tracing::info!(http = %app.http_addr(), database = %settings.database_url_for_log(), "Centrale is serving");
+            tracing::info!(http = %app.http_addr(), sip = %app.sip_addr(), database = %settings.database_url_for_log(), "Centrale is serving");
             app.run_until(app::shutdown_signal()).await
         }
         Command::Migrate => {
@@ -115,7 +115,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 tracing::info!("demo data seeded");
             }
             let summary =
-                demo::summary(app.store().as_ref(), app.http_addr(), settings.sip_listen).await?;
+                demo::summary(app.store().as_ref(), app.http_addr(), app.sip_addr()).await?;
             if let Some(path) = summary_json {
                 std::fs::write(&path, serde_json::to_vec_pretty(&summary)?)
                     .with_context(|| format!("cannot write {}", path.display()))?;

@@ -1,11 +1,13 @@
 //! Settings: defaults → TOML file (`--config`) → `CENTRALE_*` environment → command-line flags.
 //! Every problem is reported at once; secrets (the database URL's password) are never printed.
 
+use centrale_sip::{Cidr, SipConfig};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
 const KEYS: [&str; 6] = [
@@ -33,6 +35,19 @@ pub struct Settings {
     pub sip_realm: String,
     /// How long an API token lives, in hours.
     pub token_ttl_hours: u64,
+    /// The address put in SIP Contact and SDP; empty means the listen address.
+    pub sip_advertise: String,
+    /// Carrier trunk peers allowed to send calls without authentication (addresses or CIDRs).
+    pub sip_trunks: Vec<String>,
+    /// RTP port range, inclusive.
+    pub rtp_port_min: u16,
+    pub rtp_port_max: u16,
+    /// Seconds an operator's phone rings before the call goes to the next operator.
+    pub ring_timeout_secs: u64,
+    /// Seconds of wrap-up after a call.
+    pub wrap_up_secs: u64,
+    /// Seconds without RTP after which a call is taken to be dead.
+    pub rtp_silence_secs: u64,
 }
 
 impl Default for Settings {
@@ -44,6 +59,13 @@ impl Default for Settings {
             data_dir: PathBuf::from("centrale-data"),
             sip_realm: "centrale".into(),
             token_ttl_hours: 12,
+            sip_advertise: String::new(),
+            sip_trunks: vec!["127.0.0.1/32".into(), "::1/128".into()],
+            rtp_port_min: 20000,
+            rtp_port_max: 20999,
+            ring_timeout_secs: 15,
+            wrap_up_secs: 10,
+            rtp_silence_secs: 30,
         }
     }
 }
@@ -112,6 +134,9 @@ impl Settings {
         if self.token_ttl_hours == 0 || self.token_ttl_hours > 24 * 90 {
             problems.push("token_ttl_hours must be between 1 and 2160".to_owned());
         }
+        if let Err(problem) = self.sip() {
+            problems.push(problem);
+        }
         if problems.is_empty() {
             Ok(self)
         } else {
@@ -134,6 +159,54 @@ impl Settings {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The telephony's settings, checked.
+    pub fn sip(&self) -> Result<SipConfig, String> {
+        let advertise = if self.sip_advertise.trim().is_empty() {
+            match self.sip_listen.ip() {
+                ip if ip.is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+                ip => ip,
+            }
+        } else {
+            self.sip_advertise.trim().parse().map_err(|_| {
+                format!(
+                    "sip_advertise '{}' is not an IP address",
+                    self.sip_advertise
+                )
+            })?
+        };
+        let trunks = self
+            .sip_trunks
+            .iter()
+            .map(|t| Cidr::parse(t).map_err(|e| format!("sip_trunks: {e}")))
+            .collect::<Result<_, _>>()?;
+        if self.rtp_port_min >= self.rtp_port_max || self.rtp_port_min < 1024 {
+            return Err("rtp_port_min must be at least 1024 and below rtp_port_max".into());
+        }
+        let positive = |name: &str, value: u64| {
+            if value == 0 {
+                Err(format!("{name} must be at least 1"))
+            } else {
+                Ok(value)
+            }
+        };
+        Ok(SipConfig {
+            listen: self.sip_listen,
+            advertise,
+            realm: self.sip_realm.trim().to_owned(),
+            trunks,
+            rtp_ports: (self.rtp_port_min, self.rtp_port_max),
+            ring_timeout: Duration::from_secs(positive(
+                "ring_timeout_secs",
+                self.ring_timeout_secs,
+            )?),
+            wrap_up: Duration::from_secs(self.wrap_up_secs),
+            silence_timeout: Duration::from_secs(positive(
+                "rtp_silence_secs",
+                self.rtp_silence_secs,
+            )?),
+        })
     }
 }
 

@@ -4,13 +4,15 @@
 //! Key types: [`Db`] (a pool; implements [`centrale_core::ports::Store`]) and [`Error`] for
 //! connecting and migrating. Port methods answer with [`centrale_core::Error`].
 //! Each capability lives in its own module: clients, numbers, employees, instructions,
-//! contacts, staff, tokens. With the `testing` feature, [`testing`] hands out fresh databases.
+//! contacts, staff, tokens, calls (with their offers and the callers' notes).
+//! With the `testing` feature, [`testing`] hands out fresh databases.
 //!
 //! Portability rules kept by every query: `$1, $2…` placeholders, only BIGINT, TEXT and
 //! NULL values (instants are UTC milliseconds, flags 0/1, structured parts JSON text).
 //!
 //! May depend on: `centrale-core`, sqlx, serde. Nothing of Centrale depends on it but the binary.
 
+mod calls;
 mod clients;
 mod contacts;
 mod convert;

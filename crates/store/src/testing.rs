@@ -3,8 +3,12 @@
 //!
 //! These helpers panic with a clear message when the database cannot be made: a test run
 //! must fail loudly rather than skip.
+//!
+//! [`insert_note`] writes a call note directly, until a port for notes exists.
 
 use crate::Db;
+use centrale_core::notes::NoteSummary;
+use centrale_core::{ClientId, PhoneNumber};
 use sqlx::{AnyConnection, Connection as _, Executor as _};
 
 /// Where the PostgreSQL server for tests is, unless `CENTRALE_TEST_POSTGRES_URL` says otherwise.
@@ -34,6 +38,33 @@ pub async fn fresh_db() -> Db {
         .await
         .unwrap_or_else(|e| panic!("cannot migrate the test database: {e:?}"));
     db
+}
+
+/// Writes a call note of `client` about `caller_phone` as `note` describes it; the parts a
+/// summary does not show are left empty.
+pub async fn insert_note(
+    db: &Db,
+    client: ClientId,
+    caller_phone: Option<&PhoneNumber>,
+    note: &NoteSummary,
+) {
+    let created_at = note.created_at.timestamp_millis();
+    sqlx::query(
+        "INSERT INTO call_notes (id, client_id, call_id, caller_name, caller_company, caller_phone,
+           message, for_employees, urgent, callback_wish, actions, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, '', $5, $6, '[]', $7, NULL, '[]', 'test', $8, $8)",
+    )
+    .bind(note.id.to_string())
+    .bind(client.to_string())
+    .bind(note.call_id.map(|id| id.to_string()))
+    .bind(&note.caller_name)
+    .bind(caller_phone.map(PhoneNumber::as_str))
+    .bind(&note.message)
+    .bind(i64::from(note.urgent))
+    .bind(created_at)
+    .execute(&db.pool)
+    .await
+    .unwrap_or_else(|e| panic!("cannot insert test note {}: {e}", note.id));
 }
 
 fn fresh_sqlite_url() -> String {

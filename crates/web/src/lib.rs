@@ -11,6 +11,7 @@
 pub mod api;
 pub mod auth;
 mod error;
+pub mod events;
 mod extract;
 mod health;
 pub mod metrics;
@@ -18,7 +19,7 @@ pub mod metrics;
 pub use error::{ApiError, ApiResult};
 
 use axum::Router;
-use centrale_core::ports::Store;
+use centrale_core::ports::{Store, Switchboard};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +39,8 @@ pub struct WebSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub events: Arc<events::EventBus>,
+    pub switchboard: Arc<dyn Switchboard>,
     pub metrics: Arc<metrics::Metrics>,
     pub settings: Arc<WebSettings>,
 }

@@ -39,6 +39,11 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// The registry, for other parts to register their metrics before serving starts.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();

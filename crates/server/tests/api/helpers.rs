@@ -35,6 +35,7 @@ pub async fn spawn() -> TestApp {
     let settings = Settings {
         database_url: centrale_store::testing::fresh_database_url().await,
         http_listen: "127.0.0.1:0".parse().unwrap(),
+        sip_listen: "127.0.0.1:0".parse().unwrap(),
         data_dir,
         ..Settings::default()
     };

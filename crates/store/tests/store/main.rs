@@ -2,6 +2,7 @@
 //! `CENTRALE_TEST_DB=postgres`. Every test gets a brand-new database.
 //! One test binary; a module per group of ports. Shared drafts and helpers live here.
 
+mod calls;
 mod directory;
 mod instructions;
 mod staff;

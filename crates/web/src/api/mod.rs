@@ -1,10 +1,12 @@
 //! The REST API under `/api/v1`, one file per resource; every route is in the OpenAPI document.
 
 mod auth;
+mod calls;
 mod clients;
 mod contacts;
 mod employees;
 mod instructions;
+mod live;
 mod numbers;
 mod staff;
 
@@ -20,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
     components(schemas(crate::error::ErrorBody)),
     tags(
         (name = "auth"), (name = "clients"), (name = "numbers"), (name = "employees"),
-        (name = "instructions"), (name = "contacts"), (name = "staff"),
+        (name = "instructions"), (name = "contacts"), (name = "staff"), (name = "calls"), (name = "live"),
     )
 )]
 struct ApiDoc;
@@ -47,4 +49,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(instructions::routes())
         .merge(contacts::routes())
         .merge(staff::routes())
+        .merge(calls::routes())
+        .merge(live::routes())
 }

@@ -1,0 +1,229 @@
+//! The switchboard: the queue and operators' states ([`Acd`]) behind a lock, the waiting
+//! calls' command channels, and the live events that every change publishes.
+
+use centrale_core::acd::{Acd, OperatorState};
+use centrale_core::events::{Event, OperatorStateChanged};
+use centrale_core::ports::{EventSink, Switchboard};
+use centrale_core::{CallId, Error, StaffId};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// What the switchboard tells a waiting call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallCommand {
+    /// Ring this operator now.
+    Offer(StaffId),
+}
+
+struct Waiting {
+    commands: UnboundedSender<CallCommand>,
+    arrived: DateTime<Utc>,
+}
+
+struct Inner {
+    acd: Acd,
+    waiting: HashMap<CallId, Waiting>,
+}
+
+/// The bureau-wide queue and its operators.
+pub struct Board {
+    inner: Mutex<Inner>,
+    events: Arc<dyn EventSink>,
+    wrap_up: Duration,
+    myself: Weak<Board>,
+}
+
+impl Board {
+    pub fn new(events: Arc<dyn EventSink>, wrap_up: Duration) -> Arc<Self> {
+        Arc::new_cyclic(|myself| Self {
+            inner: Mutex::new(Inner {
+                acd: Acd::default(),
+                waiting: HashMap::new(),
+            }),
+            events,
+            wrap_up,
+            myself: myself.clone(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A call joins the queue; returns the queue length.
+    pub fn enqueue(
+        &self,
+        call: CallId,
+        arrived: DateTime<Utc>,
+        commands: UnboundedSender<CallCommand>,
+    ) -> usize {
+        let length = {
+            let mut inner = self.lock();
+            inner.acd.enqueue(call);
+            inner.waiting.insert(call, Waiting { commands, arrived });
+            inner.acd.len()
+        };
+        self.dispatch();
+        length
+    }
+
+    /// Number of calls waiting.
+    pub fn queue_length(&self) -> usize {
+        self.lock().acd.len()
+    }
+
+    /// Makes every offer that can be made now.
+    fn dispatch(&self) {
+        let mut changed = Vec::new();
+        {
+            let mut inner = self.lock();
+            while let Some((call, operator)) = inner.acd.next_offer() {
+                let delivered = inner
+                    .waiting
+                    .get(&call)
+                    .is_some_and(|w| w.commands.send(CallCommand::Offer(operator)).is_ok());
+                if delivered {
+                    changed.push(operator);
+                } else {
+                    // The call's task is gone: take it out so the operator is free again.
+                    inner.acd.remove(call, Instant::now());
+                    inner.waiting.remove(&call);
+                }
+            }
+        }
+        for operator in changed {
+            self.publish_state(operator);
+        }
+    }
+
+    /// The offer failed; the call waits again (the operator pauses when `pause`).
+    pub fn offer_failed(&self, call: CallId, operator: StaffId, pause: bool) {
+        self.lock()
+            .acd
+            .offer_failed(call, operator, pause, Instant::now());
+        self.publish_state(operator);
+        self.dispatch();
+    }
+
+    /// The operator answered the call.
+    pub fn answered(&self, call: CallId, operator: StaffId) {
+        {
+            let mut inner = self.lock();
+            inner.acd.answered(call, operator);
+            inner.waiting.remove(&call);
+        }
+        self.publish_state(operator);
+    }
+
+    /// The call left without an answer; returns the operator it was ringing at.
+    pub fn abandoned(&self, call: CallId) -> Option<StaffId> {
+        let operator = {
+            let mut inner = self.lock();
+            inner.waiting.remove(&call);
+            inner.acd.remove(call, Instant::now())
+        };
+        if let Some(operator) = operator {
+            self.publish_state(operator);
+        }
+        self.dispatch();
+        operator
+    }
+
+    /// The operator's call ended: wrap-up, then available again unless they chose otherwise.
+    pub fn call_finished(&self, operator: StaffId) {
+        self.lock()
+            .acd
+            .set_state(operator, OperatorState::WrapUp, Instant::now());
+        self.publish_state(operator);
+        let board = self.myself.clone();
+        let wrap_up = self.wrap_up;
+        tokio::spawn(async move {
+            tokio::time::sleep(wrap_up).await;
+            if let Some(board) = board.upgrade() {
+                board.end_wrap_up(operator);
+            }
+        });
+    }
+
+    fn end_wrap_up(&self, operator: StaffId) {
+        let ended = {
+            let mut inner = self.lock();
+            let in_wrap_up = inner.acd.state(operator) == OperatorState::WrapUp;
+            if in_wrap_up {
+                inner
+                    .acd
+                    .set_state(operator, OperatorState::Available, Instant::now());
+            }
+            in_wrap_up
+        };
+        if ended {
+            self.publish_state(operator);
+            self.dispatch();
+        }
+    }
+
+    /// The operator's phone registered or went away.
+    pub fn set_registered(&self, operator: StaffId, registered: bool) {
+        self.lock()
+            .acd
+            .set_registered(operator, registered, Instant::now());
+        self.publish_state(operator);
+        self.dispatch();
+    }
+
+    fn publish_state(&self, operator: StaffId) {
+        let (state, registered) = self.operator_status(operator);
+        self.events
+            .publish(Event::OperatorState(OperatorStateChanged {
+                operator_id: operator,
+                state,
+                registered,
+                at: Utc::now(),
+            }));
+    }
+}
+
+impl Switchboard for Board {
+    fn set_operator_state(
+        &self,
+        operator: StaffId,
+        state: OperatorState,
+    ) -> centrale_core::Result<()> {
+        if matches!(state, OperatorState::OnCall | OperatorState::WrapUp) {
+            return Err(Error::invalid(
+                "state",
+                "choose available, pause or offline",
+            ));
+        }
+        {
+            let mut inner = self.lock();
+            if inner.acd.state(operator) == OperatorState::OnCall {
+                return Err(Error::conflict(
+                    "state",
+                    "you are on a call; change your state when it has ended",
+                ));
+            }
+            inner.acd.set_state(operator, state, Instant::now());
+        }
+        self.publish_state(operator);
+        self.dispatch();
+        Ok(())
+    }
+
+    fn operator_status(&self, operator: StaffId) -> (OperatorState, bool) {
+        let inner = self.lock();
+        (inner.acd.state(operator), inner.acd.is_registered(operator))
+    }
+
+    fn queue(&self) -> Vec<(CallId, DateTime<Utc>)> {
+        let inner = self.lock();
+        inner
+            .acd
+            .waiting()
+            .filter_map(|call| inner.waiting.get(&call).map(|w| (call, w.arrived)))
+            .collect()
+    }
+}

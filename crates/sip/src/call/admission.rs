@@ -1,0 +1,164 @@
+//! Whether an INVITE may become a call, and for which client.
+//!
+//! In order: the sender is a trunk peer or an authenticated operator (else 407, then 403);
+//! the dialled number is a forwarding number assigned to a client (else 404); the client
+//! is active (else 480); the offer has a codec we speak (else 488; unreadable SDP 400).
+
+use crate::digest::{Algorithm, Credentials};
+use crate::headers;
+use crate::media::{MediaError, MediaSession};
+use crate::telephony::Telephony;
+use centrale_core::calls::CallerId;
+use centrale_core::{Client, ClientStatus, ForwardingNumber};
+use rsipstack::sip::{Header, Request, StatusCode, headers::make_header};
+
+/// A call that may go ahead.
+pub struct Admitted {
+    pub client: Client,
+    pub number: ForwardingNumber,
+    pub caller: CallerId,
+    pub original: Option<String>,
+    pub media: MediaSession,
+    /// Our SDP answer when the caller made an offer; None for a late offer.
+    pub answer: Option<Vec<u8>>,
+}
+
+/// Why not: the response to send.
+pub struct Refused {
+    pub status: StatusCode,
+    pub headers: Vec<Header>,
+}
+
+impl Refused {
+    fn with(status: StatusCode, warning: &str) -> Self {
+        Self {
+            status,
+            headers: vec![make_header(
+                "Warning",
+                format!("399 centrale \"{warning}\""),
+            )],
+        }
+    }
+}
+
+/// Checks an INVITE.
+pub async fn admit(telephony: &Telephony, request: &Request) -> Result<Admitted, Refused> {
+    authorize(telephony, request).await?;
+    let dialled = headers::dialled(request)
+        .ok_or_else(|| Refused::with(StatusCode::NotFound, "no such number"))?;
+    let number = telephony
+        .store
+        .number_by_e164(&dialled)
+        .await
+        .map_err(|_| Refused::with(StatusCode::NotFound, "no such number"))?;
+    let client_id = number
+        .draft
+        .client_id
+        .ok_or_else(|| Refused::with(StatusCode::NotFound, "number not in service"))?;
+    let client = telephony
+        .store
+        .client(client_id)
+        .await
+        .map_err(|_| Refused::with(StatusCode::NotFound, "number not in service"))?;
+    if client.draft.status == ClientStatus::Suspended {
+        return Err(Refused::with(
+            StatusCode::TemporarilyUnavailable,
+            "service suspended",
+        ));
+    }
+    let media = telephony.media.open().await.map_err(|e| {
+        tracing::warn!(error = %e, "no media ports");
+        Refused::with(StatusCode::ServiceUnavailable, "no media ports free")
+    })?;
+    let answer = if request.body.is_empty() {
+        None
+    } else {
+        Some(
+            media
+                .answer_caller_offer(&request.body)
+                .map_err(|e| match e {
+                    MediaError::NoCommonCodec => Refused::with(
+                        StatusCode::NotAcceptableHere,
+                        "no common codec: PCMA or PCMU",
+                    ),
+                    other => {
+                        Refused::with(StatusCode::BadRequest, &format!("unreadable SDP: {other}"))
+                    }
+                })?,
+        )
+    };
+    Ok(Admitted {
+        client,
+        number,
+        caller: headers::caller(request),
+        original: headers::original_called(request),
+        media,
+        answer,
+    })
+}
+
+/// Trunk peers may call; anyone else must prove to be one of our operators.
+async fn authorize(telephony: &Telephony, request: &Request) -> Result<(), Refused> {
+    let source = headers::source(request)
+        .ok_or_else(|| Refused::with(StatusCode::BadRequest, "no usable Via"))?;
+    if telephony
+        .config
+        .trunks
+        .iter()
+        .any(|block| block.contains(source.ip()))
+    {
+        return Ok(());
+    }
+    if telephony
+        .throttle
+        .is_blocked(source.ip(), std::time::Instant::now())
+    {
+        return Err(Refused::with(
+            StatusCode::Forbidden,
+            "too many failed attempts",
+        ));
+    }
+    let Some(credentials) =
+        headers::value(request, "Proxy-Authorization").and_then(Credentials::parse)
+    else {
+        let headers = telephony
+            .nonces
+            .challenges(&telephony.config.realm, false)
+            .into_iter()
+            .map(|c| make_header("Proxy-Authenticate", c))
+            .collect();
+        return Err(Refused {
+            status: StatusCode::ProxyAuthenticationRequired,
+            headers,
+        });
+    };
+    let verified = match (
+        telephony.nonces.check(&credentials.nonce),
+        credentials.algorithm(),
+    ) {
+        (Ok(()), Some(algorithm)) => {
+            match telephony.store.sip_credentials(&credentials.username).await {
+                Ok((_, stored)) if stored.realm == credentials.realm => credentials.verify(
+                    match algorithm {
+                        Algorithm::Md5 => &stored.ha1_md5,
+                        Algorithm::Sha256 => &stored.ha1_sha256,
+                    },
+                    "INVITE",
+                ),
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    if verified {
+        Ok(())
+    } else {
+        telephony
+            .throttle
+            .failed(source.ip(), std::time::Instant::now());
+        Err(Refused::with(
+            StatusCode::Forbidden,
+            "not a trunk peer and not authenticated",
+        ))
+    }
+}

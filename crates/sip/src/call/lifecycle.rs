@@ -1,0 +1,261 @@
+//! The life of an admitted call: queue, rings, conversation, end — and its records and events.
+
+use super::admission::Admitted;
+use super::ring::{Rung, ring};
+use super::screen_pop;
+use crate::board::CallCommand;
+use crate::media::MediaSession;
+use crate::telephony::Telephony;
+use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party};
+use centrale_core::events::{CallAnswered, CallEnded, CallOffered, CallQueued, Event};
+use centrale_core::{CallId, StaffId};
+use chrono::{DateTime, Utc};
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::headers::make_header;
+use std::sync::Arc;
+
+/// What ringing needs to know about the call.
+pub struct CallContext<'a> {
+    pub id: CallId,
+    pub client_name: &'a str,
+    pub caller_number: Option<&'a str>,
+    pub media: &'a MediaSession,
+}
+
+/// How the waiting ended.
+enum Waited {
+    Answered(StaffId, InviteDialog, DialogStateReceiver),
+    Abandoned { ringing: bool },
+}
+
+/// Runs the call to its end.
+pub async fn run(
+    telephony: Arc<Telephony>,
+    call: Admitted,
+    caller: InviteDialog,
+    mut caller_states: DialogStateReceiver,
+) {
+    let id = CallId::new();
+    let arrived = Utc::now();
+    let client_id = call.client.id;
+    telephony.metrics.call_started();
+    let new_call = NewCall {
+        id,
+        client_id,
+        caller: call.caller.clone(),
+        dialled: call.number.draft.number.clone(),
+        original: call.original.clone(),
+        arrived_at: arrived,
+    };
+    record(telephony.store.record_arrival(&new_call).await);
+    let pop = screen_pop::gather(&telephony, &call).await;
+
+    // Early media while queued; a late offer only hears ringing.
+    let sdp = || Some(vec![make_header("Content-Type", "application/sdp".into())]);
+    let early = match &call.answer {
+        Some(answer) => caller.ringing(sdp(), Some(answer.clone())),
+        None => caller.ringing(None, None),
+    };
+    if early.is_err() {
+        tracing::debug!(%id, "caller left before the call could be queued");
+    }
+    if call.answer.is_some() {
+        call.media.start_announcement();
+    }
+
+    let (commands, mut command_receiver) = tokio::sync::mpsc::unbounded_channel();
+    let queue_length = telephony.board.enqueue(id, arrived, commands);
+    telephony.metrics.set_queue_length(queue_length);
+    telephony.events.publish(Event::CallQueued(CallQueued {
+        call_id: id,
+        client_id,
+        client_name: call.client.draft.name.clone(),
+        caller: call.caller.clone(),
+        at: arrived,
+        queue_length,
+    }));
+
+    let caller_number = call.caller.number.as_ref().map(|n| n.as_str().to_owned());
+    let context = CallContext {
+        id,
+        client_name: &call.client.draft.name,
+        caller_number: caller_number.as_deref(),
+        media: &call.media,
+    };
+    let waited = loop {
+        tokio::select! {
+            state = caller_states.recv() => {
+                if matches!(state, Some(DialogState::Terminated(..)) | None) {
+                    break Waited::Abandoned { ringing: false };
+                }
+            }
+            command = command_receiver.recv() => {
+                let Some(CallCommand::Offer(operator)) = command else { break Waited::Abandoned { ringing: false } };
+                let now = Utc::now();
+                record(telephony.store.record_offer(client_id, id, operator, now).await);
+                if let Some(pop) = &pop {
+                    telephony.events.publish(Event::CallOffered(Box::new(CallOffered { call_id: id, operator_id: operator, at: now, pop: pop.clone() })));
+                }
+                match ring(&telephony, &context, operator, &mut caller_states).await {
+                    Rung::Answered(leg, leg_states) => {
+                        record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), OfferResult::Answered).await);
+                        break Waited::Answered(operator, leg, leg_states);
+                    }
+                    Rung::Missed(result) => {
+                        record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), result).await);
+                        telephony.board.offer_failed(id, operator, result == OfferResult::Timeout);
+                    }
+                    Rung::CallerGone => {
+                        record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), OfferResult::Cancelled).await);
+                        break Waited::Abandoned { ringing: true };
+                    }
+                }
+            }
+        }
+    };
+
+    let ended = match waited {
+        Waited::Abandoned { ringing } => {
+            telephony.board.abandoned(id);
+            let outcome = if ringing {
+                CallOutcome::AbandonedRinging
+            } else {
+                CallOutcome::AbandonedQueued
+            };
+            (outcome, Party::Caller, None)
+        }
+        Waited::Answered(operator, leg, leg_states) => {
+            let party = converse(
+                &telephony,
+                &call,
+                id,
+                arrived,
+                operator,
+                &caller,
+                caller_states,
+                &leg,
+                leg_states,
+            )
+            .await;
+            telephony.dialogs.remove_dialog(&leg.id());
+            (CallOutcome::Answered, party, Some(operator))
+        }
+    };
+    let (outcome, ended_by, operator) = ended;
+    let at = Utc::now();
+    record(
+        telephony
+            .store
+            .record_end(client_id, id, at, ended_by, outcome)
+            .await,
+    );
+    call.media.close();
+    telephony.dialogs.remove_dialog(&caller.id());
+    let queue_length = telephony.board.queue_length();
+    telephony.metrics.set_queue_length(queue_length);
+    let wait_ms = waited_ms(arrived, at);
+    telephony
+        .metrics
+        .call_ended(outcome, wait_ms, call.media.stats().packets());
+    telephony.events.publish(Event::CallEnded(CallEnded {
+        call_id: id,
+        client_id,
+        at,
+        outcome,
+        ended_by,
+        wait_ms,
+        queue_length,
+    }));
+    if let Some(operator) = operator {
+        telephony.board.call_finished(operator);
+    }
+}
+
+/// The answered call: 200 to the caller, media bridged, until someone hangs up or the
+/// media dies. Returns who ended it.
+#[allow(clippy::too_many_arguments)] // one call's legs and states; grouping them adds nothing
+async fn converse(
+    telephony: &Telephony,
+    call: &Admitted,
+    id: CallId,
+    arrived: DateTime<Utc>,
+    operator: StaffId,
+    caller: &InviteDialog,
+    mut caller_states: DialogStateReceiver,
+    leg: &InviteDialog,
+    mut leg_states: DialogStateReceiver,
+) -> Party {
+    let answered_at = Utc::now();
+    telephony.board.answered(id, operator);
+    record(
+        telephony
+            .store
+            .record_answer(call.client.id, id, operator, answered_at)
+            .await,
+    );
+    telephony.events.publish(Event::CallAnswered(CallAnswered {
+        call_id: id,
+        client_id: call.client.id,
+        operator_id: operator,
+        at: answered_at,
+        wait_ms: waited_ms(arrived, answered_at),
+    }));
+    let body = call
+        .answer
+        .clone()
+        .unwrap_or_else(|| call.media.offer_to_caller());
+    if caller
+        .accept(
+            Some(vec![make_header("Content-Type", "application/sdp".into())]),
+            Some(body),
+        )
+        .is_err()
+    {
+        let _ = leg.bye().await;
+        return Party::Caller;
+    }
+    call.media.bridge();
+    loop {
+        tokio::select! {
+            state = caller_states.recv() => match state {
+                Some(DialogState::Confirmed(..)) if call.answer.is_none() => {
+                    // Late offer: the caller's answer came in the ACK.
+                    if let Some(ack) = caller.last_remote_ack()
+                        && let Err(e) = call.media.caller_answer(&ack.body)
+                    {
+                        tracing::warn!(%id, error = %e, "caller's answer unusable");
+                    }
+                }
+                Some(DialogState::Terminated(..)) | None => {
+                    let _ = leg.bye().await;
+                    return Party::Caller;
+                }
+                _ => {}
+            },
+            state = leg_states.recv() => {
+                if matches!(state, Some(DialogState::Terminated(..)) | None) {
+                    let _ = caller.bye().await;
+                    return Party::Operator;
+                }
+            }
+            () = call.media.silent() => {
+                tracing::info!(%id, "no RTP for too long: ending the call");
+                let _ = leg.bye().await;
+                let _ = caller.bye().await;
+                return Party::System;
+            }
+        }
+    }
+}
+
+fn waited_ms(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to - from).num_milliseconds()
+}
+
+/// Call records are written as the call goes; a storage hiccup must not drop the caller.
+fn record(result: centrale_core::Result<()>) {
+    if let Err(e) = result {
+        tracing::error!(error = %e, "call record not written");
+    }
+}

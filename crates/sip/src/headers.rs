@@ -1,0 +1,208 @@
+//! Reading what a request says: header values, numbers in URIs, the sender's address.
+
+use centrale_core::PhoneNumber;
+use centrale_core::calls::CallerId;
+use rsipstack::sip::{HeadersExt, Request, ToTypedHeader};
+use std::net::{IpAddr, SocketAddr};
+
+/// All values of the headers named `name` (case-insensitive), in order.
+pub fn values<'a>(request: &'a Request, name: &str) -> Vec<&'a str> {
+    request
+        .headers
+        .iter()
+        .filter(|h| h.name().eq_ignore_ascii_case(name))
+        .map(|h| h.value())
+        .collect()
+}
+
+/// The first value of a header.
+pub fn value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    values(request, name).into_iter().next()
+}
+
+/// Where the request came from: the top Via's `received`/`rport` (set on arrival), else its sent-by.
+pub fn source(request: &Request) -> Option<SocketAddr> {
+    let via = request.via_header().ok()?.typed().ok()?;
+    let ip = match via.received() {
+        Some(Ok(ip)) => ip,
+        _ => via.sent_by().host.to_string().parse::<IpAddr>().ok()?,
+    };
+    let port = via
+        .rport()
+        .flatten()
+        .or_else(|| via.sent_by().port.map(|p| p.value()))
+        .unwrap_or(5060);
+    Some(SocketAddr::new(ip, port))
+}
+
+/// A name-addr or addr-spec split into display name and URI: `"Jan" <sip:+316@x>;tag=1`.
+pub fn name_addr(text: &str) -> (Option<String>, &str) {
+    let text = text.trim();
+    match (text.find('<'), text.find('>')) {
+        (Some(open), Some(close)) if open < close => {
+            let name = text[..open].trim().trim_matches('"').trim();
+            (
+                (!name.is_empty()).then(|| name.to_owned()),
+                &text[open + 1..close],
+            )
+        }
+        _ => (None, text.split(';').next().unwrap_or(text)),
+    }
+}
+
+/// The user part of a `sip:`, `sips:` or `tel:` URI, without parameters.
+pub fn uri_user(uri: &str) -> Option<&str> {
+    let rest = uri.trim();
+    let rest = ["sip:", "sips:", "tel:"].iter().find_map(|scheme| {
+        rest.get(..scheme.len())
+            .filter(|p| p.eq_ignore_ascii_case(scheme))
+            .map(|_| &rest[scheme.len()..])
+    })?;
+    let user = match rest.split_once('@') {
+        Some((user, _)) => user,
+        None if uri.trim_start().to_ascii_lowercase().starts_with("tel:") => rest,
+        None => return None,
+    };
+    let user = user.split(';').next().unwrap_or(user);
+    (!user.is_empty()).then_some(user)
+}
+
+/// The forwarding number dialled: the Request-URI user, else the To URI user.
+pub fn dialled(request: &Request) -> Option<PhoneNumber> {
+    let from_uri = request.uri.auth.as_ref().map(|a| a.user.clone());
+    let candidates = from_uri.into_iter().chain(
+        value(request, "To")
+            .and_then(|to| uri_user(name_addr(to).1))
+            .map(str::to_owned),
+    );
+    candidates
+        .into_iter()
+        .find_map(|user| PhoneNumber::parse(&user).ok())
+}
+
+/// The number the caller dialled before the client forwarded: the first `Diversion` entry
+/// (the original called party), else the first `History-Info` entry (index 1).
+pub fn original_called(request: &Request) -> Option<String> {
+    let diversion = values(request, "Diversion")
+        .into_iter()
+        .flat_map(|v| split_list(v))
+        .next_back()
+        .and_then(|entry| uri_user(name_addr(entry).1).map(str::to_owned));
+    let history = || {
+        let mut entries: Vec<(String, String)> = values(request, "History-Info")
+            .into_iter()
+            .flat_map(|v| split_list(v))
+            .filter_map(|entry| {
+                let index = entry
+                    .split(';')
+                    .find_map(|p| p.trim().strip_prefix("index="))
+                    .unwrap_or("1")
+                    .to_owned();
+                uri_user(name_addr(entry).1).map(|user| (index, user.to_owned()))
+            })
+            .collect();
+        entries.sort();
+        entries.into_iter().next().map(|(_, user)| user)
+    };
+    diversion
+        .or_else(history)
+        .map(|user| PhoneNumber::parse(&user).map_or(user, |n| n.to_string()))
+}
+
+/// Who is calling: `P-Asserted-Identity` (a trunk's word) else `From`; anonymous stays empty.
+pub fn caller(request: &Request) -> CallerId {
+    let header = value(request, "P-Asserted-Identity")
+        .or_else(|| value(request, "From"))
+        .unwrap_or_default();
+    let (name, uri) = name_addr(header);
+    let anonymous = uri.to_ascii_lowercase().contains("anonymous")
+        || value(request, "Privacy").is_some_and(|p| p.to_ascii_lowercase().contains("id"));
+    if anonymous {
+        return CallerId {
+            number: None,
+            name: name.filter(|n| !n.eq_ignore_ascii_case("anonymous")),
+        };
+    }
+    CallerId {
+        number: uri_user(uri).and_then(|user| PhoneNumber::parse(user).ok()),
+        name,
+    }
+}
+
+/// Splits a comma-separated header value, ignoring commas inside quotes or angle brackets.
+fn split_list(value: &str) -> Vec<&str> {
+    let (mut parts, mut start, mut depth, mut quoted) = (Vec::new(), 0, 0i32, false);
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '<' if !quoted => depth += 1,
+            '>' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                parts.push(value[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(value[start..].trim());
+    parts.into_iter().filter(|p| !p.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(lines: &[&str]) -> Request {
+        let mut text = String::from("INVITE sip:0852001001@127.0.0.1 SIP/2.0\r\n");
+        text.push_str(
+            "Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bK1;received=192.0.2.99;rport=5071\r\n",
+        );
+        text.push_str("To: <sip:+31852001001@127.0.0.1>\r\nCall-ID: a\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n");
+        for line in lines {
+            text.push_str(line);
+            text.push_str("\r\n");
+        }
+        text.push_str("Content-Length: 0\r\n\r\n");
+        Request::try_from(text.as_str()).expect("test request parses")
+    }
+
+    #[test]
+    fn the_dialled_number_comes_from_the_request_uri_in_any_spelling() {
+        let req = request(&["From: <sip:+31612345678@carrier>;tag=1"]);
+        assert_eq!(dialled(&req).unwrap().as_str(), "+31852001001");
+        assert_eq!(source(&req).unwrap().to_string(), "192.0.2.99:5071");
+    }
+
+    #[test]
+    fn the_original_number_comes_from_diversion_or_history_info() {
+        let diverted = request(&[
+            "From: <sip:+31612345678@c>;tag=1",
+            "Diversion: <sip:+31201234567@carrier>;reason=unconditional",
+        ]);
+        assert_eq!(original_called(&diverted).as_deref(), Some("+31201234567"));
+        let history = request(&[
+            "From: <sip:+31612345678@c>;tag=1",
+            "History-Info: <sip:020-1234567@carrier>;index=1, <sip:+31852001001@centrale>;index=1.1",
+        ]);
+        assert_eq!(original_called(&history).as_deref(), Some("+31201234567"));
+        assert_eq!(original_called(&request(&["From: <sip:a@b>;tag=1"])), None);
+    }
+
+    #[test]
+    fn the_caller_comes_from_pai_then_from_and_anonymous_stays_anonymous() {
+        let pai = request(&[
+            "From: <sip:+31000000000@c>;tag=1",
+            "P-Asserted-Identity: \"Jan Jansen\" <sip:+31612345678@carrier>",
+        ]);
+        let caller_id = caller(&pai);
+        assert_eq!(caller_id.number.unwrap().as_str(), "+31612345678");
+        assert_eq!(caller_id.name.as_deref(), Some("Jan Jansen"));
+        let anonymous = request(&[
+            "From: \"Anonymous\" <sip:anonymous@anonymous.invalid>;tag=1",
+            "Privacy: id",
+        ]);
+        assert_eq!(caller(&anonymous), CallerId::default());
+        let junk = request(&["From: garbage;tag=1"]);
+        assert_eq!(caller(&junk).number, None);
+    }
+}

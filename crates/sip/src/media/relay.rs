@@ -1,0 +1,214 @@
+//! The task behind one session: it owns both sockets, sends the announcement at real-time pace
+//! and relays RTP between the legs, rewriting each packet into the receiving leg's stream.
+//!
+//! One task and one `select!` per session: the two sockets, a 20 ms ticker for the
+//! announcement, the mode channel and the cancellation token.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rtp_types::{RtpPacket, RtpPacketBuilder, RtpPacketMut};
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
+use tokio::time::{Interval, MissedTickBehavior};
+
+use super::state::{Mode, Shared, Side};
+use super::stream::OutStream;
+use super::tone::Announcement;
+
+/// Large enough for any RTP packet on a link with a 1500-byte MTU, and then some.
+const BUFFER: usize = 2048;
+
+/// Packetisation interval of the announcement.
+const FRAME: Duration = Duration::from_millis(20);
+
+/// The running relay of one session.
+pub(crate) struct Relay {
+    shared: Arc<Shared>,
+    mode: watch::Receiver<Mode>,
+    caller: UdpSocket,
+    operator: UdpSocket,
+    caller_buf: Box<[u8; BUFFER]>,
+    operator_buf: Box<[u8; BUFFER]>,
+    ticker: Interval,
+    announcement: Option<Announcement>,
+    to_caller: OutStream,
+    to_operator: OutStream,
+}
+
+impl Relay {
+    /// A relay over the two bound sockets.
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        mode: watch::Receiver<Mode>,
+        caller: UdpSocket,
+        operator: UdpSocket,
+    ) -> Self {
+        let mut ticker = tokio::time::interval(FRAME);
+        // Late ticks are sent in a burst: timestamps advance per frame, so the receiver's
+        // jitter buffer sees the right media time.
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        Self {
+            shared,
+            mode,
+            caller,
+            operator,
+            caller_buf: Box::new([0; BUFFER]),
+            operator_buf: Box::new([0; BUFFER]),
+            ticker,
+            announcement: None,
+            to_caller: OutStream::new(),
+            to_operator: OutStream::new(),
+        }
+    }
+
+    /// Runs until the session is closed or dropped; the sockets are freed on return.
+    pub(crate) async fn run(mut self) {
+        loop {
+            let announcing = *self.mode.borrow() == Mode::Announce;
+            tokio::select! {
+                () = self.shared.cancel.cancelled() => break,
+                changed = self.mode.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    if *self.mode.borrow_and_update() == Mode::Announce {
+                        // Each start plays the chime from its beginning.
+                        self.announcement = None;
+                        self.ticker.reset_immediately();
+                    }
+                }
+                _ = self.ticker.tick(), if announcing => self.send_announcement_frame().await,
+                received = self.caller.recv_from(&mut self.caller_buf[..]) => match received {
+                    Ok((len, from)) => self.on_packet(Side::Caller, len, from).await,
+                    Err(error) => tracing::debug!(%error, "caller-side RTP receive failed"),
+                },
+                received = self.operator.recv_from(&mut self.operator_buf[..]) => match received {
+                    Ok((len, from)) => self.on_packet(Side::Operator, len, from).await,
+                    Err(error) => tracing::debug!(%error, "operator-side RTP receive failed"),
+                },
+            }
+        }
+    }
+
+    /// Sends the next 20 ms of the announcement to the caller, once codec and address are known.
+    async fn send_announcement_frame(&mut self) {
+        let (codec, target, pt) = {
+            let negotiation = self.shared.negotiation();
+            let leg = &negotiation.caller;
+            match (negotiation.codec, leg.target(), leg.audio_pt) {
+                (Some(codec), Some(target), Some(pt)) => (codec, target, pt),
+                _ => return,
+            }
+        };
+        let announcement = match &mut self.announcement {
+            Some(a) if a.codec() == codec => a,
+            slot => slot.insert(Announcement::new(codec)),
+        };
+        let frame = announcement.next_frame();
+        let header = self.to_caller.next_own(Instant::now());
+        let packet = RtpPacketBuilder::new()
+            .payload_type(pt)
+            .sequence_number(header.seq)
+            .timestamp(header.timestamp)
+            .ssrc(header.ssrc)
+            .marker_bit(header.marker)
+            .payload(&frame[..])
+            .write_vec();
+        match packet {
+            Ok(packet) => self.send(Side::Caller, &packet, target).await,
+            Err(error) => tracing::warn!(%error, "announcement packet not built"),
+        }
+    }
+
+    /// Handles one datagram received on `side`.
+    async fn on_packet(&mut self, side: Side, len: usize, from: SocketAddr) {
+        let buf = match side {
+            Side::Caller => &mut self.caller_buf[..],
+            Side::Operator => &mut self.operator_buf[..],
+        };
+        let Some(data) = buf.get_mut(..len) else {
+            return;
+        };
+        let Ok(packet) = RtpPacket::parse(&data[..]) else {
+            return;
+        };
+        let (pt, ssrc, seq, timestamp) = (
+            packet.payload_type(),
+            packet.ssrc(),
+            packet.sequence_number(),
+            packet.timestamp(),
+        );
+        // RTCP (RFC 5761: packet types 200-204 read as payload types 72-76) is ignored.
+        if (72..=76).contains(&pt) {
+            return;
+        }
+        self.shared.counters.received(side);
+        self.shared.activity.touch(side);
+
+        let (out_pt, target) = {
+            let mut negotiation = self.shared.negotiation();
+            let leg = negotiation.leg_mut(side);
+            if leg.latched.is_none() {
+                tracing::debug!(?side, %from, "RTP source latched");
+                leg.latched = Some(from);
+            }
+            if *self.mode.borrow() != Mode::Bridge {
+                return;
+            }
+            let (from_leg, to_leg) = match side {
+                Side::Caller => (&negotiation.caller, &negotiation.operator),
+                Side::Operator => (&negotiation.operator, &negotiation.caller),
+            };
+            match (to_leg.map_pt(from_leg, pt), to_leg.target()) {
+                (Some(out_pt), Some(target)) => (out_pt, target),
+                _ => return,
+            }
+        };
+
+        let (out_side, stream) = match side {
+            Side::Caller => (Side::Operator, &mut self.to_operator),
+            Side::Operator => (Side::Caller, &mut self.to_caller),
+        };
+        let header = stream.relay(ssrc, seq, timestamp, Instant::now());
+        let Ok(mut packet) = RtpPacketMut::parse(&mut data[..]) else {
+            return;
+        };
+        if packet.set_payload_type(out_pt).is_err() {
+            return;
+        }
+        packet.set_ssrc(header.ssrc);
+        packet.set_sequence_number(header.seq);
+        packet.set_timestamp(header.timestamp);
+        if header.marker {
+            packet.set_marker_bit(true);
+        }
+        let data = match side {
+            Side::Caller => &self.caller_buf[..len],
+            Side::Operator => &self.operator_buf[..len],
+        };
+        let socket = match out_side {
+            Side::Caller => &self.caller,
+            Side::Operator => &self.operator,
+        };
+        send_on(&self.shared, socket, out_side, data, target).await;
+    }
+
+    /// Sends `packet` out of the socket of `side`, so the peer sees the port it sends to.
+    async fn send(&self, side: Side, packet: &[u8], target: SocketAddr) {
+        let socket = match side {
+            Side::Caller => &self.caller,
+            Side::Operator => &self.operator,
+        };
+        send_on(&self.shared, socket, side, packet, target).await;
+    }
+}
+
+/// Sends one packet and counts it; a failed send is logged, the call goes on.
+async fn send_on(shared: &Shared, socket: &UdpSocket, side: Side, packet: &[u8], to: SocketAddr) {
+    match socket.send_to(packet, to).await {
+        Ok(_) => shared.counters.sent(side),
+        Err(error) => tracing::debug!(%error, ?side, %to, "RTP send failed"),
+    }
+}

@@ -1,0 +1,235 @@
+//! One call's media: SDP offer/answer on both legs and control of the relay task.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ezk_sdp_types::Direction;
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
+
+use super::codec::{Codec, DEFAULT_DTMF_PT};
+use super::relay::Relay;
+use super::sdp::{LocalAudio, RemoteAudio, parse_audio, write_audio};
+use super::state::{Leg, Mode, Shared, Side};
+use super::{MediaError, MediaStats, Result};
+
+/// The media of one call: a caller-side and an operator-side RTP socket and the task between.
+///
+/// Every method takes `&self` (state sits behind a lock), so a call's task can lend it freely.
+/// Closing or dropping it stops the task, which frees both ports.
+#[derive(Debug)]
+pub struct MediaSession {
+    shared: Arc<Shared>,
+    mode: watch::Sender<Mode>,
+    advertise_ip: IpAddr,
+    caller_port: u16,
+    operator_port: u16,
+    silence_timeout: Duration,
+    /// `o=` session id, shared by both legs (they are different SDP sessions to the peers).
+    sdp_session_id: u64,
+    /// Last `o=` version sent per leg; incremented for each SDP body.
+    caller_version: AtomicU64,
+    operator_version: AtomicU64,
+}
+
+impl MediaSession {
+    /// Starts the relay task over two bound sockets.
+    pub(crate) fn start(
+        caller: UdpSocket,
+        operator: UdpSocket,
+        advertise_ip: IpAddr,
+        silence_timeout: Duration,
+    ) -> Result<Self> {
+        let caller_port = caller.local_addr()?.port();
+        let operator_port = operator.local_addr()?.port();
+        let shared = Arc::new(Shared::new());
+        let (mode, mode_rx) = watch::channel(Mode::Idle);
+        tokio::spawn(Relay::new(shared.clone(), mode_rx, caller, operator).run());
+        Ok(Self {
+            shared,
+            mode,
+            advertise_ip,
+            caller_port,
+            operator_port,
+            silence_timeout,
+            sdp_session_id: rand::random::<u32>().into(),
+            caller_version: AtomicU64::new(0),
+            operator_version: AtomicU64::new(0),
+        })
+    }
+
+    /// Our RTP port toward the caller.
+    pub fn caller_port(&self) -> u16 {
+        self.caller_port
+    }
+
+    /// Our RTP port toward the operator's phone.
+    pub fn operator_port(&self) -> u16 {
+        self.operator_port
+    }
+
+    /// The codec of the call, once a peer has chosen it.
+    pub fn codec(&self) -> Option<Codec> {
+        self.shared.negotiation().codec
+    }
+
+    /// Early offer from the caller: takes the caller's first offered codec among PCMA and PCMU
+    /// (or the call's codec if already chosen) and keeps telephone-event if offered; returns our
+    /// answer with the caller-side port.
+    pub fn answer_caller_offer(&self, offer: &[u8]) -> Result<Vec<u8>> {
+        let remote = parse_audio(offer)?;
+        let (codec, pt) = {
+            let mut negotiation = self.shared.negotiation();
+            let (codec, pt) = choose(&remote, negotiation.codec)?;
+            negotiation.codec = Some(codec);
+            take_remote(&mut negotiation.caller, &remote, pt);
+            (codec, pt)
+        };
+        Ok(write_audio(&LocalAudio {
+            ip: self.advertise_ip,
+            port: self.caller_port,
+            codecs: vec![(codec, pt)],
+            dtmf_pt: remote.dtmf_pt,
+            direction: remote.direction.flipped(),
+            session_id: self.sdp_session_id,
+            version: next_version(&self.caller_version),
+        }))
+    }
+
+    /// Late offer (INVITE without SDP): our offer to the caller for the 200 OK; PCMA and PCMU
+    /// (only the call's codec once chosen) and telephone-event 101.
+    pub fn offer_to_caller(&self) -> Vec<u8> {
+        let codec = self.codec();
+        self.offer(Side::Caller, codec, Some(DEFAULT_DTMF_PT))
+    }
+
+    /// The caller's answer (in the ACK) to [`Self::offer_to_caller`].
+    pub fn caller_answer(&self, answer: &[u8]) -> Result<()> {
+        self.take_answer(Side::Caller, answer)
+    }
+
+    /// Our offer to the operator's phone, with the operator-side port: the call's codec if
+    /// chosen (else PCMA, PCMU) and telephone-event unless the caller declined it.
+    pub fn offer_to_operator(&self) -> Vec<u8> {
+        let (codec, dtmf_pt) = {
+            let negotiation = self.shared.negotiation();
+            let caller = &negotiation.caller;
+            // Without events on the caller leg, DTMF must travel in-band: do not ask for events.
+            let dtmf_pt = match (caller.sdp_addr, caller.dtmf_pt) {
+                (None, _) => Some(DEFAULT_DTMF_PT),
+                (Some(_), None) => None,
+                // Reuse the caller's number so nothing needs mapping, unless it collides.
+                (Some(_), Some(pt)) if Codec::from_static_pt(pt).is_some() => Some(DEFAULT_DTMF_PT),
+                (Some(_), Some(pt)) => Some(pt),
+            };
+            (negotiation.codec, dtmf_pt)
+        };
+        self.offer(Side::Operator, codec, dtmf_pt)
+    }
+
+    /// The operator phone's answer. NoCommonCodec if it lacks the call's codec (we do not
+    /// transcode); if no codec is chosen yet (late offer), the operator's choice becomes it.
+    pub fn operator_answer(&self, answer: &[u8]) -> Result<()> {
+        self.take_answer(Side::Operator, answer)
+    }
+
+    /// Starts (or restarts from its beginning) the looping announcement toward the caller.
+    ///
+    /// Frames go out once the caller's codec and address are known.
+    pub fn start_announcement(&self) {
+        self.mode.send_replace(Mode::Announce);
+    }
+
+    /// Stops the announcement and relays RTP both ways; the silence clock starts over.
+    pub fn bridge(&self) {
+        self.shared.activity.reset();
+        self.mode.send_replace(Mode::Bridge);
+    }
+
+    /// Resolves when no RTP arrived for the silence timeout: from the caller before
+    /// [`Self::bridge`], from neither leg after it. Also resolves once the session is closed.
+    pub async fn silent(&self) {
+        loop {
+            let bridged = *self.mode.borrow() == Mode::Bridge;
+            let deadline = self.shared.activity.last(bridged) + self.silence_timeout;
+            if deadline <= std::time::Instant::now() {
+                return;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline.into()) => {}
+                () = self.shared.cancel.cancelled() => return,
+            }
+        }
+    }
+
+    /// Packet counters (received and sent per leg).
+    pub fn stats(&self) -> MediaStats {
+        self.shared.counters.snapshot()
+    }
+
+    /// Stops the task; the ports are free once it has returned (at its next wake-up).
+    pub fn close(&self) {
+        self.shared.cancel.cancel();
+    }
+
+    /// Our offer on `side` with the given codec (or both) and telephone-event type.
+    fn offer(&self, side: Side, codec: Option<Codec>, dtmf_pt: Option<u8>) -> Vec<u8> {
+        let codecs = match codec {
+            Some(codec) => vec![codec],
+            None => Codec::ALL.to_vec(),
+        };
+        let (port, version) = match side {
+            Side::Caller => (self.caller_port, &self.caller_version),
+            Side::Operator => (self.operator_port, &self.operator_version),
+        };
+        write_audio(&LocalAudio {
+            ip: self.advertise_ip,
+            port,
+            codecs: codecs.into_iter().map(|c| (c, c.payload_type())).collect(),
+            dtmf_pt,
+            direction: Direction::SendRecv,
+            session_id: self.sdp_session_id,
+            version: next_version(version),
+        })
+    }
+
+    /// Applies a peer's answer to our offer on `side`.
+    fn take_answer(&self, side: Side, answer: &[u8]) -> Result<()> {
+        let remote = parse_audio(answer)?;
+        let mut negotiation = self.shared.negotiation();
+        let (codec, pt) = choose(&remote, negotiation.codec)?;
+        negotiation.codec = Some(codec);
+        take_remote(negotiation.leg_mut(side), &remote, pt);
+        Ok(())
+    }
+}
+
+impl Drop for MediaSession {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The codec for a peer's SDP: the call's codec if chosen (the peer must list it), else the
+/// peer's first of ours; with the peer's payload type for it.
+fn choose(remote: &RemoteAudio, current: Option<Codec>) -> Result<(Codec, u8)> {
+    match current {
+        Some(codec) => remote.pt_of(codec).map(|pt| (codec, pt)),
+        None => remote.codecs.first().copied(),
+    }
+    .ok_or(MediaError::NoCommonCodec)
+}
+
+/// Records a peer's address and payload types on its leg.
+fn take_remote(leg: &mut Leg, remote: &RemoteAudio, audio_pt: u8) {
+    leg.set_sdp_addr(remote.addr);
+    leg.audio_pt = Some(audio_pt);
+    leg.dtmf_pt = remote.dtmf_pt;
+}
+
+/// The next `o=` version of a leg.
+fn next_version(version: &AtomicU64) -> u64 {
+    version.fetch_add(1, Ordering::Relaxed) + 1
+}

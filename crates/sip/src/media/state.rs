@@ -1,0 +1,208 @@
+//! State one session shares between its signalling side ([`super::MediaSession`]) and its
+//! relay task: what was negotiated per leg, packet counters and the time of the last packet.
+//!
+//! The negotiation sits behind a std `Mutex`, locked briefly and never across an `.await`;
+//! counters and times are atomics.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use super::MediaStats;
+use super::codec::Codec;
+
+/// What the relay task does with media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Receive and count only.
+    Idle,
+    /// Send the announcement to the caller; the operator leg is not relayed.
+    Announce,
+    /// Relay both ways.
+    Bridge,
+}
+
+/// One of the two legs of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Caller,
+    Operator,
+}
+
+/// What we know about one leg's peer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Leg {
+    /// Address from the peer's SDP.
+    pub(crate) sdp_addr: Option<SocketAddr>,
+    /// Source of the first packet received since the SDP (symmetric RTP).
+    pub(crate) latched: Option<SocketAddr>,
+    /// The peer's payload type for the session codec.
+    pub(crate) audio_pt: Option<u8>,
+    /// The peer's telephone-event payload type.
+    pub(crate) dtmf_pt: Option<u8>,
+}
+
+impl Leg {
+    /// Where to send this leg's RTP, if anywhere yet.
+    pub(crate) fn target(&self) -> Option<SocketAddr> {
+        self.latched
+            .or(self.sdp_addr)
+            .filter(|addr| addr.port() != 0 && !addr.ip().is_unspecified())
+    }
+
+    /// Takes a new SDP address; latching starts over since the peer may have moved.
+    pub(crate) fn set_sdp_addr(&mut self, addr: SocketAddr) {
+        self.sdp_addr = Some(addr);
+        self.latched = None;
+    }
+
+    /// The payload type on this leg for a payload type received on the `from` leg.
+    pub(crate) fn map_pt(&self, from: &Leg, pt: u8) -> Option<u8> {
+        if Some(pt) == from.audio_pt {
+            self.audio_pt
+        } else if Some(pt) == from.dtmf_pt {
+            self.dtmf_pt
+        } else {
+            None
+        }
+    }
+}
+
+/// The outcome of SDP on both legs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Negotiation {
+    /// The one codec of the call, once a peer has chosen it.
+    pub(crate) codec: Option<Codec>,
+    pub(crate) caller: Leg,
+    pub(crate) operator: Leg,
+}
+
+impl Negotiation {
+    /// The leg on `side`.
+    pub(crate) fn leg_mut(&mut self, side: Side) -> &mut Leg {
+        match side {
+            Side::Caller => &mut self.caller,
+            Side::Operator => &mut self.operator,
+        }
+    }
+}
+
+/// Packets received and sent per leg.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    caller_received: AtomicU64,
+    caller_sent: AtomicU64,
+    operator_received: AtomicU64,
+    operator_sent: AtomicU64,
+}
+
+impl Counters {
+    /// Counts one packet received on `side`.
+    pub(crate) fn received(&self, side: Side) {
+        let counter = match side {
+            Side::Caller => &self.caller_received,
+            Side::Operator => &self.operator_received,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one packet sent on `side`.
+    pub(crate) fn sent(&self, side: Side) {
+        let counter = match side {
+            Side::Caller => &self.caller_sent,
+            Side::Operator => &self.operator_sent,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counters now.
+    pub(crate) fn snapshot(&self) -> MediaStats {
+        MediaStats {
+            caller_received: self.caller_received.load(Ordering::Relaxed),
+            caller_sent: self.caller_sent.load(Ordering::Relaxed),
+            operator_received: self.operator_received.load(Ordering::Relaxed),
+            operator_sent: self.operator_sent.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// When each leg last sent us RTP, as milliseconds since the session opened.
+#[derive(Debug)]
+pub(crate) struct Activity {
+    opened: Instant,
+    caller: AtomicU64,
+    operator: AtomicU64,
+}
+
+impl Activity {
+    /// Both legs count as active now.
+    pub(crate) fn new() -> Self {
+        Self {
+            opened: Instant::now(),
+            caller: AtomicU64::new(0),
+            operator: AtomicU64::new(0),
+        }
+    }
+
+    /// Records a packet from `side` now.
+    pub(crate) fn touch(&self, side: Side) {
+        let now = self.millis_now();
+        match side {
+            Side::Caller => self.caller.store(now, Ordering::Relaxed),
+            Side::Operator => self.operator.store(now, Ordering::Relaxed),
+        }
+    }
+
+    /// Restarts the silence clock of both legs.
+    pub(crate) fn reset(&self) {
+        self.touch(Side::Caller);
+        self.touch(Side::Operator);
+    }
+
+    /// The last packet from the caller, or from either leg when `both`.
+    pub(crate) fn last(&self, both: bool) -> Instant {
+        let caller = self.caller.load(Ordering::Relaxed);
+        let millis = if both {
+            caller.max(self.operator.load(Ordering::Relaxed))
+        } else {
+            caller
+        };
+        self.opened + Duration::from_millis(millis)
+    }
+
+    fn millis_now(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Everything the session and its relay task share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    negotiation: Mutex<Negotiation>,
+    pub(crate) counters: Counters,
+    pub(crate) activity: Activity,
+    /// Cancelled by close or drop; ends the relay task, which owns the sockets.
+    pub(crate) cancel: CancellationToken,
+}
+
+impl Shared {
+    /// Fresh state for a new session.
+    pub(crate) fn new() -> Self {
+        Self {
+            negotiation: Mutex::new(Negotiation::default()),
+            counters: Counters::default(),
+            activity: Activity::new(),
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    /// Locks the negotiation; a poisoned lock is taken over, the data stays consistent.
+    pub(crate) fn negotiation(&self) -> MutexGuard<'_, Negotiation> {
+        self.negotiation
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

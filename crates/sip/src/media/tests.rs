@@ -1,0 +1,345 @@
+//! Sessions end to end over loopback: SDP with both legs, the announcement, the relay, silence
+//! and ports. Local UDP sockets play the caller's carrier and the operator's phone.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use rtp_types::{RtpPacket, RtpPacketBuilder};
+use tokio::net::UdpSocket;
+use tokio::time::timeout;
+
+use super::*;
+
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// Each test gets its own 100 ports so tests running in parallel do not take each other's.
+fn engine(base: u16, silence: Duration) -> MediaEngine {
+    MediaEngine::new(MediaConfig {
+        bind_ip: LOOPBACK,
+        advertise_ip: LOOPBACK,
+        port_min: base,
+        port_max: base + 99,
+        silence_timeout: silence,
+    })
+}
+
+const LONG: Duration = Duration::from_secs(60);
+
+/// A peer's SDP: audio on `port` at 127.0.0.1 with the given formats and extra lines.
+fn sdp(port: u16, fmts: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP {fmts}\r\n{extra}a=sendrecv\r\n"
+    )
+    .into_bytes()
+}
+
+fn text(body: &[u8]) -> String {
+    String::from_utf8(body.to_vec()).expect("our SDP is UTF-8")
+}
+
+/// The fields of a received RTP packet.
+#[derive(Debug)]
+struct Rtp {
+    pt: u8,
+    seq: u16,
+    timestamp: u32,
+    ssrc: u32,
+    payload: Vec<u8>,
+}
+
+async fn peer() -> UdpSocket {
+    UdpSocket::bind((LOOPBACK, 0)).await.expect("bind peer")
+}
+
+fn port_of(socket: &UdpSocket) -> u16 {
+    socket.local_addr().expect("local addr").port()
+}
+
+async fn recv_rtp(socket: &UdpSocket) -> Rtp {
+    let mut buf = [0u8; 2048];
+    let (len, _) = timeout(Duration::from_secs(5), socket.recv_from(&mut buf))
+        .await
+        .expect("an RTP packet within 5 s")
+        .expect("receive");
+    let packet = RtpPacket::parse(&buf[..len]).expect("valid RTP");
+    Rtp {
+        pt: packet.payload_type(),
+        seq: packet.sequence_number(),
+        timestamp: packet.timestamp(),
+        ssrc: packet.ssrc(),
+        payload: packet.payload().to_vec(),
+    }
+}
+
+async fn send_rtp(socket: &UdpSocket, to: u16, pt: u8, seq: u16, ts: u32, payload: &[u8]) {
+    let packet = RtpPacketBuilder::new()
+        .payload_type(pt)
+        .sequence_number(seq)
+        .timestamp(ts)
+        .ssrc(0x0bad_cafe)
+        .payload(payload)
+        .write_vec()
+        .expect("build RTP");
+    let to = SocketAddr::new(LOOPBACK, to);
+    socket.send_to(&packet, to).await.expect("send RTP");
+}
+
+const DTMF: &str = "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n";
+
+#[tokio::test]
+async fn answers_a_pcma_first_offer_with_pcma_and_keeps_dtmf() {
+    let session = engine(21000, LONG).open().await.expect("open");
+    let answer = session
+        .answer_caller_offer(&sdp(4000, "8 0 101", DTMF))
+        .expect("answer");
+    let answer = text(&answer);
+    let m_line = format!("m=audio {} RTP/AVP 8 101\r\n", session.caller_port());
+    assert!(answer.contains(&m_line), "{answer}");
+    for line in [
+        "c=IN IP4 127.0.0.1\r\n",
+        "a=rtpmap:8 PCMA/8000\r\n",
+        "a=rtpmap:101 telephone-event/8000\r\n",
+        "a=sendrecv\r\n",
+        "a=ptime:20\r\n",
+    ] {
+        assert!(answer.contains(line), "{line} missing from {answer}");
+    }
+    assert_eq!(session.codec(), Some(Codec::Pcma));
+}
+
+#[tokio::test]
+async fn answers_a_pcmu_first_offer_with_pcmu_and_the_offered_dtmf_type() {
+    let session = engine(21100, LONG).open().await.expect("open");
+    let extra = "a=rtpmap:96 telephone-event/8000\r\n";
+    let answer = session
+        .answer_caller_offer(&sdp(4000, "9 0 8 96", extra))
+        .expect("answer");
+    let answer = text(&answer);
+    let m_line = format!("m=audio {} RTP/AVP 0 96\r\n", session.caller_port());
+    assert!(answer.contains(&m_line), "{answer}");
+    assert!(answer.contains("a=rtpmap:96 telephone-event/8000\r\n"));
+    assert_eq!(session.codec(), Some(Codec::Pcmu));
+    // The operator is offered the caller's codec only, and the caller's event type.
+    let offer = text(&session.offer_to_operator());
+    let m_line = format!("m=audio {} RTP/AVP 0 96\r\n", session.operator_port());
+    assert!(offer.contains(&m_line), "{offer}");
+}
+
+#[tokio::test]
+async fn refuses_offers_without_g711_and_unreadable_sdp() {
+    let session = engine(21200, LONG).open().await.expect("open");
+    let g722 = sdp(4000, "9", "a=rtpmap:9 G722/8000\r\n");
+    assert!(matches!(
+        session.answer_caller_offer(&g722),
+        Err(MediaError::NoCommonCodec)
+    ));
+    for bad in [&b"not sdp at all"[..], b"", b"v=0\r\no=x\r\n"] {
+        assert!(matches!(
+            session.answer_caller_offer(bad),
+            Err(MediaError::BadSdp(_))
+        ));
+    }
+    assert_eq!(session.codec(), None);
+}
+
+#[tokio::test]
+async fn late_offer_lets_the_callers_answer_choose_and_the_operator_must_follow() {
+    let session = engine(21300, LONG).open().await.expect("open");
+    let offer = text(&session.offer_to_caller());
+    let m_line = format!("m=audio {} RTP/AVP 8 0 101\r\n", session.caller_port());
+    assert!(offer.contains(&m_line), "{offer}");
+    session
+        .caller_answer(&sdp(4000, "0 101", DTMF))
+        .expect("caller answer");
+    assert_eq!(session.codec(), Some(Codec::Pcmu));
+    let offer = text(&session.offer_to_operator());
+    assert!(offer.contains(" RTP/AVP 0 101\r\n"), "{offer}");
+    assert!(matches!(
+        session.operator_answer(&sdp(4002, "8", "")),
+        Err(MediaError::NoCommonCodec)
+    ));
+    session
+        .operator_answer(&sdp(4002, "0", ""))
+        .expect("operator answer");
+}
+
+#[tokio::test]
+async fn without_a_caller_codec_the_operator_chooses() {
+    let session = engine(21400, LONG).open().await.expect("open");
+    let offer = text(&session.offer_to_operator());
+    assert!(offer.contains(" RTP/AVP 8 0 101\r\n"), "{offer}");
+    session
+        .operator_answer(&sdp(4002, "0 101", DTMF))
+        .expect("operator answer");
+    assert_eq!(session.codec(), Some(Codec::Pcmu));
+    let offer = text(&session.offer_to_caller());
+    assert!(offer.contains(" RTP/AVP 0 101\r\n"), "{offer}");
+    assert!(matches!(
+        session.caller_answer(&sdp(4000, "8", "")),
+        Err(MediaError::NoCommonCodec)
+    ));
+}
+
+#[tokio::test]
+async fn announcement_is_a_paced_rtp_stream_in_the_chosen_codec() {
+    for (fmts, pt, silence) in [("8 0", 8, 0xD5), ("0 8", 0, 0xFF)] {
+        let session = engine(21500, LONG).open().await.expect("open");
+        let caller = peer().await;
+        session
+            .answer_caller_offer(&sdp(port_of(&caller), fmts, ""))
+            .expect("answer");
+        session.start_announcement();
+        let mut packets = Vec::new();
+        for _ in 0..10 {
+            packets.push(recv_rtp(&caller).await);
+        }
+        for pair in packets.windows(2) {
+            let [a, b] = pair else { continue };
+            assert_eq!(b.pt, pt);
+            assert_eq!(b.ssrc, a.ssrc);
+            assert_eq!(b.seq, a.seq.wrapping_add(1));
+            assert_eq!(b.timestamp, a.timestamp.wrapping_add(160));
+            assert_eq!(b.payload.len(), 160);
+        }
+        let audible = packets
+            .iter()
+            .flat_map(|p| &p.payload)
+            .any(|&b| b != silence);
+        assert!(audible, "the announcement is not all silence");
+        assert!(session.stats().caller_sent >= 10);
+    }
+}
+
+#[tokio::test]
+async fn bridge_relays_both_ways_and_continues_the_callers_stream() {
+    let session = engine(21600, LONG).open().await.expect("open");
+    let (caller, operator) = (peer().await, peer().await);
+    session
+        .answer_caller_offer(&sdp(port_of(&caller), "8 101", DTMF))
+        .expect("answer");
+    session.start_announcement();
+    let first = recv_rtp(&caller).await;
+    let offer = text(&session.offer_to_operator());
+    assert!(offer.contains(" RTP/AVP 8 101\r\n"), "{offer}");
+    // The phone answers with its own event type: it must be mapped both ways.
+    let phone_dtmf = "a=rtpmap:96 telephone-event/8000\r\n";
+    session
+        .operator_answer(&sdp(port_of(&operator), "8 96", phone_dtmf))
+        .expect("operator answer");
+    session.bridge();
+
+    // Operator → caller: audio, then an RFC 4733 event (digit 5, volume 10, 160 samples).
+    let to = session.operator_port();
+    for i in 0..3u16 {
+        let ts = 90_000 + u32::from(i) * 160;
+        send_rtp(&operator, to, 8, 5000 + i, ts, &[0x42; 160]).await;
+    }
+    send_rtp(&operator, to, 96, 5003, 90_480, &[5, 10, 0, 160]).await;
+
+    let mut last_announced = first.seq;
+    let relayed = loop {
+        let packet = recv_rtp(&caller).await;
+        assert_eq!(packet.ssrc, first.ssrc, "one SSRC toward the caller");
+        if packet.payload == [0x42; 160] {
+            break packet;
+        }
+        last_announced = packet.seq;
+    };
+    assert_eq!(relayed.pt, 8);
+    assert_eq!(relayed.seq, last_announced.wrapping_add(1));
+    let mut previous = relayed;
+    for _ in 0..2 {
+        let next = recv_rtp(&caller).await;
+        assert_eq!((next.ssrc, next.payload[0]), (first.ssrc, 0x42));
+        assert_eq!(next.seq, previous.seq.wrapping_add(1));
+        assert_eq!(next.timestamp, previous.timestamp.wrapping_add(160));
+        previous = next;
+    }
+    let event = recv_rtp(&caller).await;
+    assert_eq!((event.pt, event.ssrc), (101, first.ssrc));
+    assert_eq!(event.payload, [5, 10, 0, 160]);
+
+    // Caller → operator: audio and an event, the event's type mapped to the phone's.
+    let to = session.caller_port();
+    send_rtp(&caller, to, 8, 7, 700, &[0x24; 160]).await;
+    send_rtp(&caller, to, 101, 8, 860, &[1, 10, 0, 160]).await;
+    let audio = recv_rtp(&operator).await;
+    assert_eq!((audio.pt, audio.payload.as_slice()), (8, &[0x24; 160][..]));
+    let event = recv_rtp(&operator).await;
+    assert_eq!(
+        (event.pt, event.payload.as_slice()),
+        (96, &[1, 10, 0, 160][..])
+    );
+    assert_eq!(event.seq, audio.seq.wrapping_add(1));
+
+    let stats = session.stats();
+    assert_eq!((stats.operator_received, stats.caller_received), (4, 2));
+    assert_eq!(stats.operator_sent, 2);
+    assert!(stats.packets() > 8);
+}
+
+#[tokio::test]
+async fn latches_to_the_callers_source_address() {
+    let session = engine(21700, LONG).open().await.expect("open");
+    let caller = peer().await;
+    // The SDP names a port nobody listens on, as behind a NAT.
+    session
+        .answer_caller_offer(&sdp(9, "8", ""))
+        .expect("answer");
+    send_rtp(&caller, session.caller_port(), 8, 1, 1, &[0xD5; 160]).await;
+    session.start_announcement();
+    let packet = recv_rtp(&caller).await;
+    assert_eq!(packet.pt, 8);
+}
+
+#[tokio::test]
+async fn silent_resolves_after_the_timeout_without_rtp() {
+    let session = engine(21800, Duration::from_millis(300))
+        .open()
+        .await
+        .expect("open");
+    session
+        .answer_caller_offer(&sdp(9, "8", ""))
+        .expect("answer");
+    timeout(Duration::from_secs(10), session.silent())
+        .await
+        .expect("silent before bridge");
+    session.bridge();
+    timeout(Duration::from_secs(10), session.silent())
+        .await
+        .expect("silent after bridge");
+}
+
+#[tokio::test]
+async fn ports_run_out_and_come_back_when_a_session_is_dropped() {
+    // Two even ports: exactly one session.
+    let engine = MediaEngine::new(MediaConfig {
+        bind_ip: LOOPBACK,
+        advertise_ip: LOOPBACK,
+        port_min: 21901,
+        port_max: 21904,
+        silence_timeout: LONG,
+    });
+    let session = engine.open().await.expect("open");
+    let ports = [session.caller_port(), session.operator_port()];
+    assert!(
+        ports
+            .iter()
+            .all(|p| p % 2 == 0 && (21902..=21904).contains(p))
+    );
+    assert!(matches!(engine.open().await, Err(MediaError::NoPorts)));
+    drop(session);
+    // The task frees the sockets when it next runs; give it a moment.
+    let mut reopened = None;
+    for _ in 0..200 {
+        match engine.open().await {
+            Ok(session) => {
+                reopened = Some(session);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    assert!(reopened.is_some(), "ports not freed after drop");
+}

@@ -1,0 +1,205 @@
+//! The telephony as a value: [`Telephony::start`] binds the SIP listeners and runs the
+//! dispatch loop; everything a request handler needs hangs off [`Telephony`].
+
+use crate::board::Board;
+use crate::config::SipConfig;
+use crate::digest::Nonces;
+use crate::location::Location;
+use crate::media::{MediaConfig, MediaEngine};
+use crate::metrics::SipMetrics;
+use crate::throttle::Throttle;
+use crate::{call, headers, registrar};
+use centrale_core::ports::{EventSink, Store};
+use rsipstack::EndpointBuilder;
+use rsipstack::dialog::dialog::Dialog;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::sip::{Method, StatusCode};
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::TransportLayer;
+use rsipstack::transport::tcp_listener::TcpListenerConnection;
+use rsipstack::transport::udp::UdpConnection;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// What went wrong starting the telephony.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot listen for SIP on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: rsipstack::Error,
+    },
+}
+
+/// Shared state of the running telephony.
+pub struct Telephony {
+    pub(crate) config: SipConfig,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) events: Arc<dyn EventSink>,
+    pub(crate) metrics: Arc<SipMetrics>,
+    pub(crate) board: Arc<Board>,
+    pub(crate) location: Location,
+    pub(crate) throttle: Throttle,
+    pub(crate) nonces: Nonces,
+    pub(crate) media: MediaEngine,
+    pub(crate) dialogs: Arc<DialogLayer>,
+    /// Our own address as peers should reach it.
+    pub(crate) local: SocketAddr,
+}
+
+/// A running telephony; dropping it does not stop it, [`SipHandle::shutdown`] does.
+pub struct SipHandle {
+    pub telephony: Arc<Telephony>,
+    cancel: CancellationToken,
+}
+
+impl SipHandle {
+    /// The UDP/TCP address SIP really listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.telephony.local
+    }
+
+    /// The switchboard, for the web's operator-state API.
+    pub fn board(&self) -> Arc<Board> {
+        self.telephony.board.clone()
+    }
+
+    /// Stops listening and ends the endpoint's tasks.
+    pub fn shutdown(&self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Telephony {
+    /// Binds UDP and TCP on `config.listen` (port 0 picks one) and starts serving.
+    pub async fn start(
+        config: SipConfig,
+        store: Arc<dyn Store>,
+        events: Arc<dyn EventSink>,
+        metrics: Arc<SipMetrics>,
+    ) -> Result<SipHandle, Error> {
+        let cancel = CancellationToken::new();
+        let transport = TransportLayer::new(cancel.child_token());
+        let listen_error = |source| Error::Listen {
+            addr: config.listen,
+            source,
+        };
+        let advertised = SocketAddr::new(config.advertise, config.listen.port());
+        let udp = UdpConnection::create_connection(
+            config.listen,
+            Some(advertised),
+            Some(cancel.child_token()),
+        )
+        .await
+        .map_err(listen_error)?;
+        let bound = udp.get_addr().get_socketaddr().map_err(listen_error)?;
+        let local = SocketAddr::new(config.advertise, bound.port());
+        transport.add_transport(udp.into());
+        let tcp_addr = SocketAddr::new(config.listen.ip(), bound.port());
+        let tcp = TcpListenerConnection::new(tcp_addr, Some(local))
+            .await
+            .map_err(listen_error)?;
+        transport.add_transport(tcp.into());
+
+        let endpoint = EndpointBuilder::new()
+            .with_user_agent("Centrale")
+            .with_transport_layer(transport)
+            .with_cancel_token(cancel.clone())
+            .build();
+        let incoming = endpoint.incoming_transactions().map_err(listen_error)?;
+        let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let media = MediaEngine::new(MediaConfig {
+            bind_ip: config.listen.ip(),
+            advertise_ip: config.advertise,
+            port_min: config.rtp_ports.0,
+            port_max: config.rtp_ports.1,
+            silence_timeout: config.silence_timeout,
+        });
+        let board = Board::new(events.clone(), config.wrap_up);
+        let telephony = Arc::new(Telephony {
+            config,
+            store,
+            events,
+            metrics,
+            board,
+            location: Location::default(),
+            throttle: Throttle::default(),
+            nonces: Nonces::new(),
+            media,
+            dialogs,
+            local,
+        });
+        tokio::spawn(async move { endpoint.serve().await });
+        tokio::spawn(dispatch(telephony.clone(), incoming, cancel.clone()));
+        tokio::spawn(expire_bindings(telephony.clone(), cancel.clone()));
+        tracing::info!(%local, "SIP listening on UDP and TCP");
+        Ok(SipHandle { telephony, cancel })
+    }
+}
+
+/// Hands each new server transaction to its handler, each in its own task.
+async fn dispatch(
+    telephony: Arc<Telephony>,
+    mut incoming: rsipstack::transaction::TransactionReceiver,
+    cancel: CancellationToken,
+) {
+    loop {
+        let tx = tokio::select! {
+            () = cancel.cancelled() => return,
+            tx = incoming.recv() => match tx { Some(tx) => tx, None => return },
+        };
+        telephony
+            .metrics
+            .request(tx.original.method.to_string().as_str());
+        let telephony = telephony.clone();
+        tokio::spawn(async move { handle(telephony, tx).await });
+    }
+}
+
+async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
+    // In-dialog requests (BYE, re-INVITE, ACK, INFO…) belong to their dialog.
+    if let Some(dialog) = telephony.dialogs.match_dialog(&tx) {
+        let result = match dialog {
+            Dialog::Invite(mut d) => d.handle(&mut tx).await,
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            tracing::debug!(error = %e, "in-dialog request failed");
+        }
+        return;
+    }
+    match tx.original.method {
+        Method::Register => registrar::handle(&telephony, &mut tx).await,
+        Method::Invite => call::inbound(telephony, tx).await,
+        Method::Options => reply(&telephony, &mut tx, StatusCode::OK).await,
+        Method::Ack => {}
+        Method::Bye | Method::Cancel => {
+            reply(&telephony, &mut tx, StatusCode::CallTransactionDoesNotExist).await
+        }
+        _ => reply(&telephony, &mut tx, StatusCode::MethodNotAllowed).await,
+    }
+}
+
+/// Sends a final response without a body.
+pub(crate) async fn reply(telephony: &Telephony, tx: &mut Transaction, status: StatusCode) {
+    telephony.metrics.response(status.code());
+    if let Err(e) = tx.reply(status).await {
+        tracing::debug!(error = %e, source = ?headers::source(&tx.original), "reply not sent");
+    }
+}
+
+/// Notices registrations that ran out.
+async fn expire_bindings(telephony: Arc<Telephony>, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        for operator in telephony.location.expire(Instant::now()) {
+            telephony.board.set_registered(operator, false);
+        }
+    }
+}

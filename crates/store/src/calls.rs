@@ -1,0 +1,346 @@
+//! Calls as they happen and their history; every query matches the call's client.
+//!
+//! A call is one `calls` row, filled in step by step (arrival, offers, answer, end); each
+//! offer to an operator is a `call_offers` row numbered per call (`seq`). The waiting time
+//! is computed by the database from the stored arrival, so the telephony need not know it.
+
+use crate::Db;
+use crate::convert::{
+    checked, enum_from_text, enum_text, get, get_flag, instant, is_foreign_key_violation, millis,
+    parsed, storage, unique,
+};
+use async_trait::async_trait;
+use centrale_core::calls::{CallOutcome, CallRecord, CallerId, NewCall, Offer, OfferResult, Party};
+use centrale_core::notes::NoteSummary;
+use centrale_core::ports::CallStore;
+use centrale_core::{CallId, ClientId, Error, PhoneNumber, Result, StaffId};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+
+/// A call's columns and its offers' (renamed where they clash), for `calls c LEFT JOIN call_offers o`.
+const COLUMNS: &str = "c.id, c.client_id, c.caller_number, c.caller_name, c.dialled_number,
+    c.original_number, c.arrived_at, c.answered_at, c.ended_at, c.operator_id, c.ended_by,
+    c.outcome, c.wait_ms, o.seq AS offer_seq, o.operator_id AS offer_operator_id,
+    o.offered_at AS offer_offered_at, o.ended_at AS offer_ended_at, o.result AS offer_result";
+
+/// An optional stored instant.
+fn maybe_instant(row: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
+    get::<Option<i64>>(row, column)?.map(instant).transpose()
+}
+
+/// An optional stored enum.
+fn maybe_enum<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<Option<T>> {
+    get::<Option<String>>(row, column)?
+        .map(|name| enum_from_text(name, column))
+        .transpose()
+}
+
+/// An optional stored id.
+fn maybe_staff(row: &AnyRow, column: &str) -> Result<Option<StaffId>> {
+    get::<Option<String>>(row, column)?
+        .map(|text| parsed(text, column))
+        .transpose()
+}
+
+fn record_from_row(row: &AnyRow) -> Result<CallRecord> {
+    let caller_number: Option<String> = get(row, "caller_number")?;
+    Ok(CallRecord {
+        call: NewCall {
+            id: parsed(get(row, "id")?, "id")?,
+            client_id: parsed(get(row, "client_id")?, "client_id")?,
+            caller: CallerId {
+                number: caller_number
+                    .map(|text| checked(text, "caller_number"))
+                    .transpose()?,
+                name: get(row, "caller_name")?,
+            },
+            dialled: checked(get(row, "dialled_number")?, "dialled_number")?,
+            original: get(row, "original_number")?,
+            arrived_at: instant(get(row, "arrived_at")?)?,
+        },
+        answered_at: maybe_instant(row, "answered_at")?,
+        ended_at: maybe_instant(row, "ended_at")?,
+        operator_id: maybe_staff(row, "operator_id")?,
+        ended_by: maybe_enum(row, "ended_by")?,
+        outcome: maybe_enum(row, "outcome")?,
+        wait_ms: get(row, "wait_ms")?,
+        offers: Vec::new(),
+    })
+}
+
+/// The offer a joined row carries; none when the call has no offers, or when the offer's
+/// operator has since been deleted (an [`Offer`] always names its operator).
+fn offer_from_row(row: &AnyRow) -> Result<Option<Offer>> {
+    if get::<Option<i64>>(row, "offer_seq")?.is_none() {
+        return Ok(None);
+    }
+    let Some(operator_id) = maybe_staff(row, "offer_operator_id")? else {
+        return Ok(None);
+    };
+    let offered_at = get::<Option<i64>>(row, "offer_offered_at")?
+        .ok_or_else(|| storage("column offer_offered_at: NULL in an offer"))?;
+    Ok(Some(Offer {
+        operator_id,
+        offered_at: instant(offered_at)?,
+        ended_at: maybe_instant(row, "offer_ended_at")?,
+        result: maybe_enum(row, "offer_result")?,
+    }))
+}
+
+/// Calls from joined rows ordered by call, then by offer: one record per call.
+fn records_from_rows(rows: &[AnyRow]) -> Result<Vec<CallRecord>> {
+    let mut records: Vec<CallRecord> = Vec::new();
+    for row in rows {
+        let id: CallId = parsed(get(row, "id")?, "id")?;
+        if records.last().is_none_or(|last| last.call.id != id) {
+            records.push(record_from_row(row)?);
+        }
+        if let (Some(offer), Some(record)) = (offer_from_row(row)?, records.last_mut()) {
+            record.offers.push(offer);
+        }
+    }
+    Ok(records)
+}
+
+/// A write naming an operator that does not exist, as such; anything else as a failure.
+fn operator_error(e: sqlx::Error) -> Error {
+    if is_foreign_key_violation(&e) {
+        Error::NotFound("staff member")
+    } else {
+        storage(e)
+    }
+}
+
+impl Db {
+    /// True when the client has this call.
+    async fn call_exists(&self, client: ClientId, call: CallId) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM calls WHERE client_id = $1 AND id = $2")
+            .bind(client.to_string())
+            .bind(call.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(row.is_some())
+    }
+}
+
+#[async_trait]
+impl CallStore for Db {
+    async fn record_arrival(&self, call: &NewCall) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO calls (id, client_id, caller_number, caller_name, dialled_number,
+               original_number, arrived_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(call.id.to_string())
+        .bind(call.client_id.to_string())
+        .bind(call.caller.number.as_ref().map(PhoneNumber::as_str))
+        .bind(call.caller.name.as_deref())
+        .bind(call.dialled.as_str())
+        .bind(call.original.as_deref())
+        .bind(millis(call.arrived_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                Error::NotFound("client")
+            } else {
+                unique(e, "id", || format!("call {} is already recorded", call.id))
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn record_offer(
+        &self,
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        // Updating the call first also locks it (PostgreSQL), so concurrent offers of one
+        // call number themselves one after the other.
+        let done = sqlx::query(
+            "UPDATE calls SET offered_at = COALESCE(offered_at, $3), operator_id = $4
+             WHERE client_id = $1 AND id = $2",
+        )
+        .bind(client.to_string())
+        .bind(call.to_string())
+        .bind(millis(at))
+        .bind(operator.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(operator_error)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("call"));
+        }
+        sqlx::query(
+            "INSERT INTO call_offers (call_id, client_id, seq, operator_id, offered_at)
+             SELECT $2, $1, COALESCE(MAX(seq), 0) + 1, $3, $4
+             FROM call_offers WHERE client_id = $1 AND call_id = $2",
+        )
+        .bind(client.to_string())
+        .bind(call.to_string())
+        .bind(operator.to_string())
+        .bind(millis(at))
+        .execute(&mut *tx)
+        .await
+        .map_err(operator_error)?;
+        tx.commit().await.map_err(storage)?;
+        Ok(())
+    }
+
+    async fn record_offer_end(
+        &self,
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+        result: OfferResult,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE call_offers SET ended_at = $4, result = $5
+             WHERE client_id = $1 AND call_id = $2 AND seq = (
+               SELECT MAX(seq) FROM call_offers
+               WHERE client_id = $1 AND call_id = $2 AND operator_id = $3 AND ended_at IS NULL)",
+        )
+        .bind(client.to_string())
+        .bind(call.to_string())
+        .bind(operator.to_string())
+        .bind(millis(at))
+        .bind(enum_text(&result)?)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(if self.call_exists(client, call).await? {
+                Error::NotFound("open offer")
+            } else {
+                Error::NotFound("call")
+            });
+        }
+        Ok(())
+    }
+
+    async fn record_answer(
+        &self,
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE calls SET answered_at = $3, operator_id = $4, wait_ms = $3 - arrived_at
+             WHERE client_id = $1 AND id = $2",
+        )
+        .bind(client.to_string())
+        .bind(call.to_string())
+        .bind(millis(at))
+        .bind(operator.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(operator_error)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("call"));
+        }
+        Ok(())
+    }
+
+    async fn record_end(
+        &self,
+        client: ClientId,
+        call: CallId,
+        at: DateTime<Utc>,
+        ended_by: Party,
+        outcome: CallOutcome,
+    ) -> Result<()> {
+        // An answered call keeps the wait up to the answer; any other waited until the end.
+        let done = sqlx::query(
+            "UPDATE calls SET ended_at = $3, ended_by = $4, outcome = $5,
+               wait_ms = COALESCE(wait_ms, $3 - arrived_at)
+             WHERE client_id = $1 AND id = $2",
+        )
+        .bind(client.to_string())
+        .bind(call.to_string())
+        .bind(millis(at))
+        .bind(enum_text(&ended_by)?)
+        .bind(enum_text(&outcome)?)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("call"));
+        }
+        Ok(())
+    }
+
+    async fn call_record(&self, client: ClientId, call: CallId) -> Result<CallRecord> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM calls c
+             LEFT JOIN call_offers o ON o.client_id = c.client_id AND o.call_id = c.id
+             WHERE c.client_id = $1 AND c.id = $2
+             ORDER BY o.seq"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(client.to_string())
+            .bind(call.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(storage)?;
+        records_from_rows(&rows)?
+            .pop()
+            .ok_or(Error::NotFound("call"))
+    }
+
+    async fn list_calls(&self, client: ClientId, limit: u32) -> Result<Vec<CallRecord>> {
+        // One statement, so the calls and their offers are read from the same state.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM (
+               SELECT * FROM calls WHERE client_id = $1 ORDER BY arrived_at DESC, id DESC LIMIT $2
+             ) c
+             LEFT JOIN call_offers o ON o.client_id = c.client_id AND o.call_id = c.id
+             ORDER BY c.arrived_at DESC, c.id DESC, o.seq"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(client.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(storage)?;
+        records_from_rows(&rows)
+    }
+
+    async fn last_notes(
+        &self,
+        client: ClientId,
+        caller: &PhoneNumber,
+        limit: u32,
+    ) -> Result<Vec<NoteSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, call_id, created_at, caller_name, message, urgent FROM call_notes
+             WHERE client_id = $1 AND caller_phone = $2
+             ORDER BY created_at DESC, id DESC LIMIT $3",
+        )
+        .bind(client.to_string())
+        .bind(caller.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.iter()
+            .map(|row| {
+                Ok(NoteSummary {
+                    id: parsed(get(row, "id")?, "id")?,
+                    call_id: get::<Option<String>>(row, "call_id")?
+                        .map(|text| parsed(text, "call_id"))
+                        .transpose()?,
+                    created_at: instant(get(row, "created_at")?)?,
+                    caller_name: get(row, "caller_name")?,
+                    message: get(row, "message")?,
+                    urgent: get_flag(row, "urgent")?,
+                })
+            })
+            .collect()
+    }
+}
