@@ -86,16 +86,18 @@ impl Telephony {
             addr: config.listen,
             source,
         };
-        let advertised = SocketAddr::new(config.advertise, config.listen.port());
-        let udp = UdpConnection::create_connection(
-            config.listen,
-            Some(advertised),
-            Some(cancel.child_token()),
-        )
-        .await
-        .map_err(listen_error)?;
-        let bound = udp.get_addr().get_socketaddr().map_err(listen_error)?;
+        let socket = tokio::net::UdpSocket::bind(config.listen)
+            .await
+            .map_err(|e| listen_error(rsipstack::Error::from(e)))?;
+        let bound = socket
+            .local_addr()
+            .map_err(|e| listen_error(rsipstack::Error::from(e)))?;
+        // Peers must see the advertised address with the port really bound (port 0 in tests).
         let local = SocketAddr::new(config.advertise, bound.port());
+        let udp =
+            UdpConnection::from_socket(Arc::new(socket), Some(local), Some(cancel.child_token()))
+                .await
+                .map_err(listen_error)?;
         transport.add_transport(udp.into());
         let tcp_addr = SocketAddr::new(config.listen.ip(), bound.port());
         let tcp = TcpListenerConnection::new(tcp_addr, Some(local))

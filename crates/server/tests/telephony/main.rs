@@ -1,0 +1,8 @@
+//! Telephony against real SIP peers: SIPp as the carrier trunk and as operators' phones,
+//! baresip as a real softphone. Each test starts its own Centrale (SIP and HTTP on free
+//! ports, a fresh database with the demo data) and asserts what callers, operators and
+//! supervisors would see: SIP responses, call records and live events.
+
+mod harness;
+
+mod calls;
