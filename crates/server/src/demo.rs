@@ -226,9 +226,19 @@ pub async fn summary(
         "sip": {"address": sip.to_string(), "transport": ["udp", "tcp"]},
         "logins": LOGINS,
         "clients": clients,
-        "test_call": format!("sipp -sn uac -m 1 -s {} {sip}", first_number.trim_start_matches('+')),
+        "phone": format!(
+            "sipp {sip} -sf {SCENARIOS}/operator_phone.xml -oocsf {SCENARIOS}/operator_answer.xml \
+             -s 1001 -au 1001 -ap sip-anna-1001 -i 127.0.0.1 -p 5091 -mi 127.0.0.1 -mp 6100 -m 1 -set calls 1 -set wait_s 300 -nostdin"
+        ),
+        "test_call": format!(
+            "sipp {sip} -sf {SCENARIOS}/carrier_call.xml -s {first_number} -i 127.0.0.1 -p 5070 \
+             -mi 127.0.0.1 -mp 6000 -m 1 -d 5000 -nostdin"
+        ),
     }))
 }
+
+/// Where the SIPp scenarios are, relative to the checkout (the README runs from there).
+const SCENARIOS: &str = "crates/sip/tests/scenarios";
 
 /// The summary as a newcomer reads it.
 pub fn print_summary(summary: &Value) {
@@ -274,7 +284,11 @@ pub fn print_summary(summary: &Value) {
         }
     }
     println!(
-        "\n  Place a test call:\n    {}\n",
+        "\n  Register Anna's phone (SIPp answers automatically; a softphone works too):\n    {}",
+        summary["phone"].as_str().unwrap_or_default()
+    );
+    println!(
+        "\n  Place a test call from the carrier trunk:\n    {}\n",
         summary["test_call"].as_str().unwrap_or_default()
     );
 }
