@@ -80,10 +80,25 @@ pub struct CallRecord {
     pub call: NewCall,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The operator who answered (who was rung is in `offers`).
     pub operator_id: Option<StaffId>,
     pub ended_by: Option<Party>,
     pub outcome: Option<CallOutcome>,
     /// Milliseconds from arrival to answer, or to the end for an unanswered call.
     pub wait_ms: Option<i64>,
     pub offers: Vec<Offer>,
+}
+
+/// Calls counted over a period, bureau-wide (for the supervisors' wallboard).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CallStats {
+    /// Calls that arrived (in progress ones included).
+    pub offered: i64,
+    pub answered: i64,
+    /// Callers who hung up before an answer, in the queue or while it rang.
+    pub abandoned: i64,
+    /// Answered calls whose wait was within the target.
+    pub answered_within_target: i64,
+    /// Sum of the waits of answered calls, ms.
+    pub answered_wait_ms: i64,
 }

@@ -67,12 +67,20 @@ id_type!(
     StaffId
 );
 id_type!(
+    /// A client's staff member with a login to the customer portal.
+    PortalUserId
+);
+id_type!(
     /// A call that reached Centrale.
     CallId
 );
 id_type!(
     /// A call note.
     NoteId
+);
+id_type!(
+    /// One delivery (e-mail or SMS) of a call note.
+    DeliveryId
 );
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod client;
 pub mod contact;
 pub mod email;
 pub mod employee;
+pub mod erlang;
 pub mod error;
 pub mod events;
 pub mod ids;
@@ -24,6 +25,7 @@ pub mod phone;
 pub mod ports;
 pub mod sip_credentials;
 pub mod staff;
+pub mod throttle;
 pub mod time_zone;
 
 pub use client::{Client, ClientDraft, ClientStatus, Language};
@@ -32,7 +34,8 @@ pub use email::EmailAddress;
 pub use employee::{Employee, EmployeeDraft, SmsPreference};
 pub use error::{Error, Result};
 pub use ids::{
-    CallId, ClientId, ContactId, EmployeeId, InstructionSetId, NoteId, NumberId, StaffId,
+    CallId, ClientId, ContactId, DeliveryId, EmployeeId, InstructionSetId, NoteId, NumberId,
+    PortalUserId, StaffId,
 };
 pub use instructions::{InstructionContent, InstructionSet, InstructionSetDraft, Period};
 pub use number_pool::{ForwardingNumber, NumberDraft};

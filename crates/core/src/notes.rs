@@ -1,9 +1,31 @@
-//! Call notes as the screen pop shows them (the full note arrives with the console).
+//! Call notes (gespreksnotities): what the operator writes down, and whom it goes to.
+//!
+//! A [`NoteDraft`] is what the operator types; [`CallNote`] is the stored note with its
+//! [`Delivery`] rows (the outbox the delivery worker empties). Whom a note goes to is the
+//! pure rule [`recipients`]. Text is kept as typed: markup in a message is stored verbatim
+//! and escaped wherever it is shown.
 
-use crate::{CallId, NoteId};
+use crate::client::optional_text;
+use crate::{
+    Actor, CallId, Client, ClientId, DeliveryId, Employee, EmployeeId, Error, NoteId, PhoneNumber,
+    Result, SmsPreference,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+/// Longest caller name or company accepted.
+pub const MAX_NAME_LEN: usize = 200;
+/// Longest message accepted.
+pub const MAX_MESSAGE_LEN: usize = 5_000;
+/// Longest callback wish accepted.
+pub const MAX_CALLBACK_LEN: usize = 200;
+/// Longest action accepted.
+pub const MAX_ACTION_LEN: usize = 200;
+/// How many actions a note may list.
+pub const MAX_ACTIONS: usize = 20;
+/// How many employees one note may be for.
+pub const MAX_EMPLOYEES: usize = 50;
 
 /// An earlier note about a caller, in short.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -14,4 +36,460 @@ pub struct NoteSummary {
     pub caller_name: String,
     pub message: String,
     pub urgent: bool,
+}
+
+/// A note as the operator writes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteDraft {
+    #[serde(default)]
+    pub caller_name: String,
+    #[serde(default)]
+    pub caller_company: String,
+    #[serde(default)]
+    pub caller_phone: Option<PhoneNumber>,
+    #[serde(default)]
+    pub message: String,
+    /// The employees the note is for.
+    #[serde(default)]
+    pub for_employees: Vec<EmployeeId>,
+    /// Also (or only) for the client's general addresses.
+    #[serde(default)]
+    pub for_general: bool,
+    #[serde(default)]
+    pub urgent: bool,
+    /// When the caller wants to be called back, as they said it ("after 14:00").
+    #[serde(default)]
+    pub callback_wish: Option<String>,
+    /// What the operator did, e.g. "transferred", "callback agreed".
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+impl NoteDraft {
+    /// Checks lengths and that the note says something: a message or at least who called.
+    pub fn validate(self) -> Result<Self> {
+        let caller_name = optional_text("caller_name", &self.caller_name, MAX_NAME_LEN)?;
+        let caller_company = optional_text("caller_company", &self.caller_company, MAX_NAME_LEN)?;
+        let message = optional_text("message", &self.message, MAX_MESSAGE_LEN)?;
+        if message.is_empty() && caller_name.is_empty() {
+            return Err(Error::invalid(
+                "message",
+                "write a message or at least the caller's name",
+            ));
+        }
+        let callback_wish = match self.callback_wish {
+            Some(wish) => Some(optional_text("callback_wish", &wish, MAX_CALLBACK_LEN)?)
+                .filter(|w| !w.is_empty()),
+            None => None,
+        };
+        if self.actions.len() > MAX_ACTIONS {
+            return Err(Error::invalid(
+                "actions",
+                format!("a note lists at most {MAX_ACTIONS} actions"),
+            ));
+        }
+        let mut actions = Vec::with_capacity(self.actions.len());
+        for (i, action) in self.actions.iter().enumerate() {
+            let action = optional_text(&format!("actions[{i}]"), action, MAX_ACTION_LEN)?;
+            if !action.is_empty() {
+                actions.push(action);
+            }
+        }
+        if self.for_employees.len() > MAX_EMPLOYEES {
+            return Err(Error::invalid(
+                "for_employees",
+                format!("a note is for at most {MAX_EMPLOYEES} employees"),
+            ));
+        }
+        let mut for_employees: Vec<EmployeeId> = Vec::with_capacity(self.for_employees.len());
+        for id in self.for_employees {
+            if !for_employees.contains(&id) {
+                for_employees.push(id);
+            }
+        }
+        Ok(Self {
+            caller_name,
+            caller_company,
+            message,
+            callback_wish,
+            actions,
+            for_employees,
+            ..self
+        })
+    }
+
+    /// Checks that every employee the note is for is one of `employees` (the client's).
+    pub fn check_employees(&self, employees: &[Employee]) -> Result<()> {
+        match self
+            .for_employees
+            .iter()
+            .position(|id| !employees.iter().any(|e| e.id == *id))
+        {
+            Some(i) => Err(Error::invalid(
+                format!("for_employees[{i}]"),
+                "the client has no such employee",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// How a note is delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for the delivery worker (also between attempts).
+    Queued,
+    Sent,
+    /// Given up after the last attempt.
+    Failed,
+}
+
+/// Someone a note must reach, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Recipient {
+    pub channel: Channel,
+    /// An e-mail address or an E.164 number.
+    pub to: String,
+    /// The employee it is for; none for the client's general addresses.
+    pub employee_id: Option<EmployeeId>,
+}
+
+/// One delivery of a note (a row of the outbox).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub channel: Channel,
+    /// An e-mail address or an E.164 number.
+    pub recipient: String,
+    pub employee_id: Option<EmployeeId>,
+    pub status: DeliveryStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A note as stored, with its deliveries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallNote {
+    pub id: NoteId,
+    pub client_id: ClientId,
+    /// The call it was taken on; none for a call taken outside Centrale.
+    pub call_id: Option<CallId>,
+    #[serde(flatten)]
+    pub draft: NoteDraft,
+    pub created_by: Actor,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// Whom a note goes to, each once:
+/// - e-mail to every address of each employee it is for;
+/// - e-mail to the client's general addresses when the note is for them, or when no
+///   employee it is for has an e-mail address (so the note always reaches someone);
+/// - SMS to the mobile of each employee it is for who wants every note by SMS, or only
+///   urgent ones and the note is urgent.
+///
+/// `employees` are the client's; ids the note names that are not among them are ignored.
+pub fn recipients(note: &NoteDraft, client: &Client, employees: &[Employee]) -> Vec<Recipient> {
+    let addressed: Vec<&Employee> = note
+        .for_employees
+        .iter()
+        .filter_map(|id| employees.iter().find(|e| e.id == *id))
+        .collect();
+    let mut out: Vec<Recipient> = Vec::new();
+    let mut add = |channel, to: &str, employee_id| {
+        if !out.iter().any(|r| r.channel == channel && r.to == to) {
+            out.push(Recipient {
+                channel,
+                to: to.to_owned(),
+                employee_id,
+            });
+        }
+    };
+    for employee in &addressed {
+        for address in &employee.draft.emails {
+            add(Channel::Email, address.as_str(), Some(employee.id));
+        }
+    }
+    let employee_mail = addressed.iter().any(|e| !e.draft.emails.is_empty());
+    if note.for_general || !employee_mail {
+        for address in &client.draft.emails {
+            add(Channel::Email, address.as_str(), None);
+        }
+    }
+    for employee in &addressed {
+        let wants_sms = match employee.draft.sms {
+            SmsPreference::Always => true,
+            SmsPreference::UrgentOnly => note.urgent,
+            SmsPreference::Never => false,
+        };
+        if let (true, Some(mobile)) = (wants_sms, &employee.draft.mobile) {
+            add(Channel::Sms, mobile.as_str(), Some(employee.id));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClientDraft, EmailAddress, EmployeeDraft};
+
+    fn email(text: &str) -> EmailAddress {
+        EmailAddress::parse(text).unwrap()
+    }
+
+    fn client(emails: &[&str]) -> Client {
+        Client {
+            id: ClientId::new(),
+            draft: ClientDraft {
+                name: "Bakkerij".into(),
+                greeting: "Goedemorgen".into(),
+                emails: emails.iter().map(|e| email(e)).collect(),
+                time_zone: Default::default(),
+                language: Default::default(),
+                status: Default::default(),
+            },
+            created_at: Utc::now(),
+        }
+    }
+
+    fn employee(client: &Client, emails: &[&str], mobile: &str, sms: SmsPreference) -> Employee {
+        Employee {
+            id: EmployeeId::new(),
+            client_id: client.id,
+            draft: EmployeeDraft {
+                name: "Piet".into(),
+                role: String::new(),
+                emails: emails.iter().map(|e| email(e)).collect(),
+                mobile: Some(PhoneNumber::parse(mobile).unwrap()),
+                landline: None,
+                reachable: true,
+                sms,
+            },
+        }
+    }
+
+    fn note(for_employees: &[&Employee], urgent: bool) -> NoteDraft {
+        NoteDraft {
+            message: "Please call back".into(),
+            for_employees: for_employees.iter().map(|e| e.id).collect(),
+            urgent,
+            ..NoteDraft::default()
+        }
+    }
+
+    fn to(recipients: &[Recipient]) -> Vec<(Channel, &str)> {
+        recipients
+            .iter()
+            .map(|r| (r.channel, r.to.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn employees_get_mail_and_sms_as_they_prefer() {
+        let c = client(&["info@bakkerij.nl"]);
+        let piet = employee(
+            &c,
+            &["piet@bakkerij.nl", "p@home.nl"],
+            "0612345678",
+            SmsPreference::UrgentOnly,
+        );
+        let anna = employee(
+            &c,
+            &["anna@bakkerij.nl"],
+            "0687654321",
+            SmsPreference::Always,
+        );
+        let kees = employee(
+            &c,
+            &["kees@bakkerij.nl"],
+            "0611111111",
+            SmsPreference::Never,
+        );
+        let staff = [piet.clone(), anna.clone(), kees.clone()];
+
+        let calm = recipients(&note(&[&piet, &anna, &kees], false), &c, &staff);
+        assert_eq!(
+            to(&calm),
+            vec![
+                (Channel::Email, "piet@bakkerij.nl"),
+                (Channel::Email, "p@home.nl"),
+                (Channel::Email, "anna@bakkerij.nl"),
+                (Channel::Email, "kees@bakkerij.nl"),
+                (Channel::Sms, "+31687654321"),
+            ]
+        );
+        assert_eq!(calm[0].employee_id, Some(piet.id));
+        assert_eq!(calm[4].employee_id, Some(anna.id));
+
+        let urgent = recipients(&note(&[&piet, &kees], true), &c, &staff);
+        assert_eq!(
+            to(&urgent),
+            vec![
+                (Channel::Email, "piet@bakkerij.nl"),
+                (Channel::Email, "p@home.nl"),
+                (Channel::Email, "kees@bakkerij.nl"),
+                (Channel::Sms, "+31612345678"),
+            ]
+        );
+    }
+
+    #[test]
+    fn general_addresses_when_asked_or_nobody_named() {
+        let c = client(&["info@bakkerij.nl", "piet@bakkerij.nl"]);
+        let piet = employee(
+            &c,
+            &["piet@bakkerij.nl"],
+            "0612345678",
+            SmsPreference::Never,
+        );
+        let staff = [piet.clone()];
+
+        let nobody = recipients(&note(&[], true), &c, &staff);
+        assert_eq!(
+            to(&nobody),
+            vec![
+                (Channel::Email, "info@bakkerij.nl"),
+                (Channel::Email, "piet@bakkerij.nl"),
+            ]
+        );
+        assert!(nobody.iter().all(|r| r.employee_id.is_none()));
+
+        // Piet's address is also a general one: he gets it once, as himself.
+        let both = NoteDraft {
+            for_general: true,
+            ..note(&[&piet], false)
+        };
+        let both = recipients(&both, &c, &staff);
+        assert_eq!(
+            to(&both),
+            vec![
+                (Channel::Email, "piet@bakkerij.nl"),
+                (Channel::Email, "info@bakkerij.nl"),
+            ]
+        );
+        assert_eq!(both[0].employee_id, Some(piet.id));
+
+        assert_eq!(to(&recipients(&note(&[&piet], false), &c, &staff)).len(), 1);
+    }
+
+    #[test]
+    fn an_employee_without_mail_falls_back_to_the_general_address() {
+        let c = client(&["info@bakkerij.nl"]);
+        let jan = employee(&c, &[], "0612345678", SmsPreference::Always);
+        let got = recipients(&note(&[&jan], false), &c, std::slice::from_ref(&jan));
+        assert_eq!(
+            to(&got),
+            vec![
+                (Channel::Email, "info@bakkerij.nl"),
+                (Channel::Sms, "+31612345678"),
+            ]
+        );
+        // Unknown ids are ignored; a client without addresses gets nothing by mail.
+        let bare = client(&[]);
+        assert!(recipients(&note(&[&jan], false), &bare, &[]).is_empty());
+    }
+
+    #[test]
+    fn validation() {
+        let ok = NoteDraft {
+            caller_name: "  Marie <b>de Vries</b> ".into(),
+            callback_wish: Some("   ".into()),
+            actions: vec!["transferred".into(), " ".into()],
+            ..NoteDraft::default()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(ok.caller_name, "Marie <b>de Vries</b>");
+        assert_eq!(ok.callback_wish, None);
+        assert_eq!(ok.actions, vec!["transferred".to_owned()]);
+
+        let field = |draft: NoteDraft| match draft.validate() {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("expected invalid, got {other:?}"),
+        };
+        assert_eq!(field(NoteDraft::default()), "message");
+        assert_eq!(
+            field(NoteDraft {
+                message: " \n ".into(),
+                ..NoteDraft::default()
+            }),
+            "message"
+        );
+        assert_eq!(
+            field(NoteDraft {
+                message: "x".repeat(MAX_MESSAGE_LEN + 1),
+                ..NoteDraft::default()
+            }),
+            "message"
+        );
+        assert!(
+            NoteDraft {
+                message: "é".repeat(MAX_MESSAGE_LEN),
+                ..NoteDraft::default()
+            }
+            .validate()
+            .is_ok()
+        );
+        assert_eq!(
+            field(NoteDraft {
+                caller_name: "x".repeat(MAX_NAME_LEN + 1),
+                ..NoteDraft::default()
+            }),
+            "caller_name"
+        );
+        assert_eq!(
+            field(NoteDraft {
+                message: "m".into(),
+                caller_company: "x".repeat(MAX_NAME_LEN + 1),
+                ..NoteDraft::default()
+            }),
+            "caller_company"
+        );
+        assert_eq!(
+            field(NoteDraft {
+                message: "m".into(),
+                callback_wish: Some("x".repeat(MAX_CALLBACK_LEN + 1)),
+                ..NoteDraft::default()
+            }),
+            "callback_wish"
+        );
+        assert_eq!(
+            field(NoteDraft {
+                message: "m".into(),
+                actions: vec!["ok".into(), "x".repeat(MAX_ACTION_LEN + 1)],
+                ..NoteDraft::default()
+            }),
+            "actions[1]"
+        );
+    }
+
+    #[test]
+    fn employees_must_be_the_clients() {
+        let c = client(&[]);
+        let piet = employee(&c, &[], "0612345678", SmsPreference::Never);
+        let stranger = EmployeeId::new();
+        let draft = NoteDraft {
+            message: "m".into(),
+            for_employees: vec![piet.id, piet.id, stranger],
+            ..NoteDraft::default()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(draft.for_employees, vec![piet.id, stranger]);
+        assert!(matches!(
+            draft.check_employees(std::slice::from_ref(&piet)),
+            Err(Error::Invalid { field, .. }) if field == "for_employees[1]"
+        ));
+    }
 }

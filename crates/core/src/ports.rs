@@ -3,19 +3,19 @@
 //! Every method on a client's data takes that client's [`ClientId`] and matches it in the
 //! query, so an id of client B is simply not found through client A.
 
-use crate::CallId;
 use crate::acd::OperatorState;
-use crate::calls::{CallOutcome, CallRecord, NewCall, OfferResult, Party};
+use crate::calls::{CallOutcome, CallRecord, CallStats, NewCall, OfferResult, Party};
 use crate::events::Event;
 use crate::instructions::InstructionVersion;
-use crate::notes::NoteSummary;
+use crate::notes::{CallNote, NoteDraft, NoteSummary, Recipient};
 use crate::sip_credentials::SipCredentials;
 use crate::{
     Actor, Client, ClientDraft, ClientId, Contact, ContactDraft, ContactId, Employee,
     EmployeeDraft, EmployeeId, ForwardingNumber, InstructionSet, InstructionSetDraft,
-    InstructionSetId, NumberDraft, NumberId, PasswordHash, PhoneNumber, Result, Staff, StaffDraft,
-    StaffId,
+    InstructionSetId, NoteId, NumberDraft, NumberId, PasswordHash, PhoneNumber, Result, Staff,
+    StaffDraft, StaffId,
 };
+use crate::{CallId, EmailAddress, PortalUserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -141,6 +141,18 @@ pub trait StaffStore: Send + Sync {
     async fn sip_credentials(&self, username: &str) -> Result<(Staff, SipCredentials)>;
 }
 
+/// Logins of clients' own staff to the customer portal (never to the console).
+#[async_trait]
+pub trait PortalUserStore: Send + Sync {
+    /// A portal login for a client; the e-mail address is unique across all portal users.
+    async fn create_portal_user(
+        &self,
+        client: ClientId,
+        email: &EmailAddress,
+        password: &PasswordHash,
+    ) -> Result<PortalUserId>;
+}
+
 /// API bearer tokens, kept only as hashes.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
@@ -194,10 +206,15 @@ pub trait CallStore: Send + Sync {
         ended_by: Party,
         outcome: CallOutcome,
     ) -> Result<()>;
+    /// The client a call came in for; for staff who know only the call.
+    async fn call_client(&self, call: CallId) -> Result<ClientId>;
     /// One call with its offers.
     async fn call_record(&self, client: ClientId, call: CallId) -> Result<CallRecord>;
     /// A client's latest calls, newest first.
     async fn list_calls(&self, client: ClientId, limit: u32) -> Result<Vec<CallRecord>>;
+    /// Calls that arrived since `since`, counted bureau-wide: the wallboard's figures are the
+    /// bureau's own, not any client's data. `target_ms` is the answer-time target.
+    async fn call_stats(&self, since: DateTime<Utc>, target_ms: i64) -> Result<CallStats>;
     /// The latest notes about a caller of a client, newest first.
     async fn last_notes(
         &self,
@@ -205,6 +222,49 @@ pub trait CallStore: Send + Sync {
         caller: &PhoneNumber,
         limit: u32,
     ) -> Result<Vec<NoteSummary>>;
+}
+
+/// Call notes and their deliveries (the outbox).
+///
+/// Saving is idempotent: a retried request with the same idempotency key never makes a
+/// second note, and a call has at most one note. A new note's delivery rows are written in
+/// the same transaction as the note.
+#[async_trait]
+pub trait NoteStore: Send + Sync {
+    /// Creates the note of a call, or replaces it when the call has one (the operator edits
+    /// it during wrap-up); the still-queued deliveries are replaced by `recipients`, minus
+    /// those already delivered. A call of another client is `NotFound("call")`.
+    async fn save_call_note(
+        &self,
+        client: ClientId,
+        call: CallId,
+        idempotency_key: &str,
+        draft: &NoteDraft,
+        actor: &Actor,
+        recipients: &[Recipient],
+    ) -> Result<CallNote>;
+    /// Creates a note about a call taken outside Centrale. The same key again returns the
+    /// note made the first time; with a different note it is `Invalid("idempotency_key")`.
+    async fn create_note(
+        &self,
+        client: ClientId,
+        idempotency_key: &str,
+        draft: &NoteDraft,
+        actor: &Actor,
+        recipients: &[Recipient],
+    ) -> Result<CallNote>;
+    async fn note(&self, client: ClientId, id: NoteId) -> Result<CallNote>;
+    /// The note of a call (`NotFound("note")` while it has none).
+    async fn call_note(&self, client: ClientId, call: CallId) -> Result<CallNote>;
+    /// A client's latest notes, newest first.
+    async fn list_notes(&self, client: ClientId, limit: u32) -> Result<Vec<CallNote>>;
+    /// Notes whose caller name, company or phone contains `query` (any case), newest first.
+    async fn search_notes(
+        &self,
+        client: ClientId,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<CallNote>>;
 }
 
 /// Where live events go; the telephony publishes, consoles subscribe elsewhere.
@@ -232,7 +292,9 @@ pub trait Store:
     + ContactStore
     + StaffStore
     + TokenStore
+    + PortalUserStore
     + CallStore
+    + NoteStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

@@ -64,6 +64,7 @@ impl App {
         let web_settings = WebSettings {
             token_ttl: Duration::from_secs(settings.token_ttl_hours * 3600),
             sip_realm: settings.sip_realm.clone(),
+            secure_cookies: settings.secure_cookies,
         };
         let state = AppState {
             store: store.clone(),
@@ -71,6 +72,7 @@ impl App {
             switchboard: sip.board(),
             metrics: Arc::new(metrics),
             settings: Arc::new(web_settings),
+            login_throttle: Arc::default(),
         };
         Ok(Self {
             store,
@@ -107,7 +109,10 @@ impl App {
             shutdown.await;
             trigger.cancel();
         });
-        let serve = axum::serve(self.http, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let serve = axum::serve(self.http, service)
             .with_graceful_shutdown(stopping.clone().cancelled_owned());
         // Open event streams never end by themselves: give requests a moment, then stop.
         let deadline = async {

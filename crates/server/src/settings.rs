@@ -48,6 +48,10 @@ pub struct Settings {
     pub wrap_up_secs: u64,
     /// Seconds without RTP after which a call is taken to be dead.
     pub rtp_silence_secs: u64,
+    /// Offer SHA-256 digest to phones besides MD5 (some phones give up on a second challenge).
+    pub sip_digest_sha256: bool,
+    /// Mark session cookies Secure: set when the pages are served over HTTPS (e.g. behind a proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -66,6 +70,8 @@ impl Default for Settings {
             ring_timeout_secs: 15,
             wrap_up_secs: 10,
             rtp_silence_secs: 30,
+            secure_cookies: false,
+            sip_digest_sha256: false,
         }
     }
 }
@@ -195,6 +201,7 @@ impl Settings {
             listen: self.sip_listen,
             advertise,
             realm: self.sip_realm.trim().to_owned(),
+            digest_sha256: self.sip_digest_sha256,
             trunks,
             rtp_ports: (self.rtp_port_min, self.rtp_port_max),
             ring_timeout: Duration::from_secs(positive(

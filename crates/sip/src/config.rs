@@ -12,6 +12,8 @@ pub struct SipConfig {
     pub advertise: IpAddr,
     /// Digest realm for operators' phones.
     pub realm: String,
+    /// Also challenge with SHA-256 digest (after MD5).
+    pub digest_sha256: bool,
     /// Carrier trunks allowed to send calls without authentication.
     pub trunks: Vec<Cidr>,
     /// RTP port range, inclusive.

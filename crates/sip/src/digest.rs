@@ -175,12 +175,19 @@ impl Nonces {
         Ok(())
     }
 
-    /// `WWW-Authenticate` values: MD5 first, then SHA-256. Many phones (and SIPp) answer only
-    /// the first challenge and know only MD5; a phone that prefers SHA-256 finds it second.
-    pub fn challenges(&self, realm: &str, stale: bool) -> Vec<String> {
+    /// `WWW-Authenticate` values: MD5, and SHA-256 after it when `sha256` (RFC 8760). Not every
+    /// phone copes with a second challenge — libre 1.1 (baresip 1.0) gives up on any challenge
+    /// that is not MD5 — so SHA-256 is offered only when the bureau switches it on; a response
+    /// made with SHA-256 is verified either way.
+    pub fn challenges(&self, realm: &str, stale: bool, sha256: bool) -> Vec<String> {
         let nonce = self.issue();
         let stale = if stale { ", stale=true" } else { "" };
-        [Algorithm::Md5, Algorithm::Sha256]
+        let algorithms: &[Algorithm] = if sha256 {
+            &[Algorithm::Md5, Algorithm::Sha256]
+        } else {
+            &[Algorithm::Md5]
+        };
+        algorithms
             .iter()
             .map(|a| format!("Digest realm=\"{realm}\", nonce=\"{nonce}\", algorithm={}, qop=\"auth\"{stale}", a.name()))
             .collect()
@@ -252,6 +259,68 @@ mod tests {
             "Digest username=\"a\"",
         ] {
             assert!(Credentials::parse(junk).is_none(), "{junk}");
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn parsing_any_text_never_panics(header in any::<String>()) {
+                if let Some(creds) = Credentials::parse(&header) {
+                    let _ = creds.verify("0123456789abcdef0123456789abcdef", "REGISTER");
+                }
+                let _ = Credentials::parse(&format!("Digest {header}"));
+                let _ = Nonces::new().check(&header);
+            }
+
+            #[test]
+            fn parsing_digest_like_text_never_panics(
+                params in proptest::collection::vec(
+                    ("[a-zA-Z ,=]{0,10}", "[\\PC\"=, ]{0,24}", any::<bool>()), 0..10)
+            ) {
+                let header = params
+                    .iter()
+                    .map(|(k, v, quoted)| if *quoted { format!("{k}=\"{v}\"") } else { format!("{k}={v}") })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if let Some(creds) = Credentials::parse(&format!("Digest {header}")) {
+                    let _ = creds.algorithm();
+                    let _ = creds.verify("", "INVITE");
+                }
+            }
+
+            #[test]
+            fn what_a_phone_sends_is_read_back_and_verifies(
+                user in "[a-zA-Z0-9._+-]{1,16}",
+                realm in "[a-zA-Z0-9. -]{1,16}",
+                password in "\\PC{0,20}",
+                uri in "sip:[a-z0-9.]{1,16}(:[0-9]{1,5})?",
+                sha in any::<bool>(),
+                cnonce in "[a-zA-Z0-9]{1,16}",
+            ) {
+                let algorithm = if sha { Algorithm::Sha256 } else { Algorithm::Md5 };
+                let nonces = Nonces::new();
+                let nonce = nonces.issue();
+                let ha1 = algorithm.hash(&format!("{user}:{realm}:{password}"));
+                let ha2 = algorithm.hash(&format!("REGISTER:{uri}"));
+                let response = algorithm.hash(&format!("{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}"));
+                let header = format!(
+                    "Digest username=\"{user}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", \
+                     response=\"{response}\", algorithm={}, qop=auth, nc=00000001, cnonce=\"{cnonce}\"",
+                    algorithm.name()
+                );
+                let creds = Credentials::parse(&header).expect("parses");
+                prop_assert_eq!(&creds.username, &user);
+                prop_assert_eq!(&creds.realm, &realm);
+                prop_assert_eq!(&creds.uri, &uri);
+                prop_assert_eq!(creds.algorithm(), Some(algorithm));
+                prop_assert_eq!(nonces.check(&creds.nonce), Ok(()));
+                prop_assert!(creds.verify(&ha1, "REGISTER"));
+                prop_assert!(!creds.verify(&ha1, "INVITE"));
+            }
         }
     }
 }

@@ -205,4 +205,65 @@ mod tests {
         let junk = request(&["From: garbage;tag=1"]);
         assert_eq!(caller(&junk).number, None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A header value as it could arrive: any printable text, no line breaks.
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[^\\r\\n]{0,60}",
+                "\"?[a-zA-Z ]{0,8}\"? ?<?(sips?|tel|SIP|x):[+0-9a-z@.;=<>,\"-]{0,30}>?(;[a-z]+=[0-9a-z.]*){0,3}",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn the_string_helpers_never_panic(text in any::<String>()) {
+                let (_, uri) = name_addr(&text);
+                let _ = uri_user(uri);
+                let _ = uri_user(&text);
+                for part in split_list(&text) {
+                    let _ = uri_user(name_addr(part).1);
+                }
+            }
+
+            #[test]
+            fn reading_any_request_never_panics(
+                from in value(),
+                pai in proptest::option::of(value()),
+                diversion in proptest::option::of(value()),
+                history in proptest::option::of(value()),
+                privacy in proptest::option::of(value()),
+            ) {
+                let mut lines = vec![format!("From: {from}")];
+                lines.extend(pai.map(|v| format!("P-Asserted-Identity: {v}")));
+                lines.extend(diversion.map(|v| format!("Diversion: {v}")));
+                lines.extend(history.map(|v| format!("History-Info: {v}")));
+                lines.extend(privacy.map(|v| format!("Privacy: {v}")));
+                let mut text = String::from("INVITE sip:0852001001@127.0.0.1 SIP/2.0\r\n");
+                text.push_str("Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bK1\r\n");
+                text.push_str("To: <sip:+31852001001@127.0.0.1>\r\nCall-ID: a\r\nCSeq: 1 INVITE\r\n");
+                for line in &lines {
+                    text.push_str(line);
+                    text.push_str("\r\n");
+                }
+                text.push_str("Content-Length: 0\r\n\r\n");
+                if let Ok(request) = Request::try_from(text.as_str()) {
+                    let _ = caller(&request);
+                    let _ = original_called(&request);
+                    let _ = dialled(&request);
+                    let _ = source(&request);
+                }
+            }
+
+            #[test]
+            fn reading_any_bytes_as_a_request_never_panics(
+                bytes in proptest::collection::vec(any::<u8>(), 0..600)
+            ) {
+                crate::fuzzing::read_request(&bytes);
+            }
+        }
+    }
 }

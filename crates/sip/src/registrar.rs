@@ -1,6 +1,6 @@
 //! REGISTER: operators' phones authenticate with digest and leave a binding.
 //!
-//! No credentials → 401 with challenges (SHA-256 and MD5); wrong credentials → 403;
+//! No credentials → 401 with a challenge (MD5; SHA-256 too when configured); wrong credentials → 403;
 //! an address that failed too often lately → 403 without a look at the credentials.
 
 use crate::digest::{Algorithm, Credentials};
@@ -107,7 +107,11 @@ async fn decide(
 fn challenge(telephony: &Telephony, stale: bool) -> (StatusCode, Vec<Header>) {
     let headers = telephony
         .nonces
-        .challenges(&telephony.config.realm, stale)
+        .challenges(
+            &telephony.config.realm,
+            stale,
+            telephony.config.digest_sha256,
+        )
         .into_iter()
         .map(|c| make_header("WWW-Authenticate", c))
         .collect();

@@ -7,13 +7,13 @@ use crate::digest::Nonces;
 use crate::location::Location;
 use crate::media::{MediaConfig, MediaEngine};
 use crate::metrics::SipMetrics;
-use crate::throttle::Throttle;
 use crate::{call, headers, registrar};
 use centrale_core::ports::{EventSink, Store};
+use centrale_core::throttle::Throttle;
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog::Dialog;
 use rsipstack::dialog::dialog_layer::DialogLayer;
-use rsipstack::sip::{Method, StatusCode};
+use rsipstack::sip::{Method, StatusCode, headers::make_header};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::TransportLayer;
 use rsipstack::transport::tcp_listener::TcpListenerConnection;
@@ -161,6 +161,15 @@ async fn dispatch(
 }
 
 async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
+    if let Err(problem) = framing(&tx.original) {
+        // RFC 3261 §18.3: a request that ends before its body does is answered 400.
+        tracing::debug!(problem, source = ?headers::source(&tx.original), "malformed request");
+        if tx.original.method != Method::Ack {
+            let warning = make_header("Warning", format!("399 centrale \"{problem}\""));
+            reply_with(&telephony, &mut tx, StatusCode::BadRequest, vec![warning]).await;
+        }
+        return;
+    }
     // In-dialog requests (BYE, re-INVITE, ACK, INFO…) belong to their dialog.
     if let Some(dialog) = telephony.dialogs.match_dialog(&tx) {
         let result = match dialog {
@@ -180,14 +189,69 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
         Method::Bye | Method::Cancel => {
             reply(&telephony, &mut tx, StatusCode::CallTransactionDoesNotExist).await
         }
-        _ => reply(&telephony, &mut tx, StatusCode::MethodNotAllowed).await,
+        // RFC 3261 §8.2.1: a 405 lists the methods we do serve.
+        _ => {
+            let allow = make_header("Allow", ALLOWED_METHODS.to_owned());
+            reply_with(
+                &telephony,
+                &mut tx,
+                StatusCode::MethodNotAllowed,
+                vec![allow],
+            )
+            .await
+        }
+    }
+}
+
+/// The methods Centrale serves outside a dialog or within one.
+pub(crate) const ALLOWED_METHODS: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER";
+
+/// Whether the request's framing holds: a readable Content-Length (at most one value, and
+/// present when a Content-Type announces a body) no larger than the body that arrived. The parser cuts the body to Content-Length and keeps a
+/// short body as it is, so a datagram that ended early shows as a body shorter than announced.
+fn framing(request: &rsipstack::sip::Request) -> Result<(), &'static str> {
+    let lengths: Vec<&str> = headers::values(request, "Content-Length")
+        .into_iter()
+        .chain(headers::values(request, "l"))
+        .collect();
+    let mut announced = None;
+    for length in lengths {
+        let length: usize = length
+            .trim()
+            .parse()
+            .map_err(|_| "unreadable Content-Length")?;
+        if announced.is_some_and(|a| a != length) {
+            return Err("conflicting Content-Length headers");
+        }
+        announced = Some(length);
+    }
+    let typed = headers::value(request, "Content-Type")
+        .or_else(|| headers::value(request, "c"))
+        .is_some();
+    match announced {
+        Some(length) if length > request.body.len() => {
+            Err("message shorter than its Content-Length")
+        }
+        // Without Content-Length the parser drops the body: an offer would pass for none.
+        None if typed => Err("Content-Length required with a body"),
+        _ => Ok(()),
     }
 }
 
 /// Sends a final response without a body.
 pub(crate) async fn reply(telephony: &Telephony, tx: &mut Transaction, status: StatusCode) {
+    reply_with(telephony, tx, status, vec![]).await;
+}
+
+/// Sends a final response with extra headers and without a body.
+pub(crate) async fn reply_with(
+    telephony: &Telephony,
+    tx: &mut Transaction,
+    status: StatusCode,
+    extra: Vec<rsipstack::sip::Header>,
+) {
     telephony.metrics.response(status.code());
-    if let Err(e) = tx.reply(status).await {
+    if let Err(e) = tx.reply_with(status, extra, None).await {
         tracing::debug!(error = %e, source = ?headers::source(&tx.original), "reply not sent");
     }
 }

@@ -10,7 +10,9 @@ use crate::convert::{
     parsed, storage, unique,
 };
 use async_trait::async_trait;
-use centrale_core::calls::{CallOutcome, CallRecord, CallerId, NewCall, Offer, OfferResult, Party};
+use centrale_core::calls::{
+    CallOutcome, CallRecord, CallStats, CallerId, NewCall, Offer, OfferResult, Party,
+};
 use centrale_core::notes::NoteSummary;
 use centrale_core::ports::CallStore;
 use centrale_core::{CallId, ClientId, Error, PhoneNumber, Result, StaffId};
@@ -162,13 +164,12 @@ impl CallStore for Db {
         // Updating the call first also locks it (PostgreSQL), so concurrent offers of one
         // call number themselves one after the other.
         let done = sqlx::query(
-            "UPDATE calls SET offered_at = COALESCE(offered_at, $3), operator_id = $4
+            "UPDATE calls SET offered_at = COALESCE(offered_at, $3)
              WHERE client_id = $1 AND id = $2",
         )
         .bind(client.to_string())
         .bind(call.to_string())
         .bind(millis(at))
-        .bind(operator.to_string())
         .execute(&mut *tx)
         .await
         .map_err(operator_error)?;
@@ -275,6 +276,20 @@ impl CallStore for Db {
         Ok(())
     }
 
+    async fn call_client(&self, call: CallId) -> Result<ClientId> {
+        let row = sqlx::query("SELECT client_id FROM calls WHERE id = $1")
+            .bind(call.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(storage)?;
+        // A call without a client is one Centrale refused; nobody takes a note on it.
+        match row.map(|row| get::<Option<String>>(&row, "client_id")) {
+            Some(Ok(Some(client))) => parsed(client, "client_id"),
+            Some(Err(e)) => Err(e),
+            _ => Err(Error::NotFound("call")),
+        }
+    }
+
     async fn call_record(&self, client: ClientId, call: CallId) -> Result<CallRecord> {
         let sql = format!(
             "SELECT {COLUMNS} FROM calls c
@@ -309,6 +324,30 @@ impl CallStore for Db {
             .await
             .map_err(storage)?;
         records_from_rows(&rows)
+    }
+
+    async fn call_stats(&self, since: DateTime<Utc>, target_ms: i64) -> Result<CallStats> {
+        // CAST: PostgreSQL sums BIGINT into NUMERIC, which the Any driver cannot read.
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS offered,
+                COALESCE(CAST(SUM(CASE WHEN answered_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), 0) AS answered,
+                COALESCE(CAST(SUM(CASE WHEN outcome IN ('abandoned_queued', 'abandoned_ringing') THEN 1 ELSE 0 END) AS BIGINT), 0) AS abandoned,
+                COALESCE(CAST(SUM(CASE WHEN answered_at IS NOT NULL AND wait_ms <= $2 THEN 1 ELSE 0 END) AS BIGINT), 0) AS within,
+                COALESCE(CAST(SUM(CASE WHEN answered_at IS NOT NULL THEN wait_ms ELSE 0 END) AS BIGINT), 0) AS waited
+             FROM calls WHERE arrived_at >= $1",
+        )
+        .bind(millis(since))
+        .bind(target_ms)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(CallStats {
+            offered: get(&row, "offered")?,
+            answered: get(&row, "answered")?,
+            abandoned: get(&row, "abandoned")?,
+            answered_within_target: get(&row, "within")?,
+            answered_wait_ms: get(&row, "waited")?,
+        })
     }
 
     async fn last_notes(

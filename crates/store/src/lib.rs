@@ -4,7 +4,7 @@
 //! Key types: [`Db`] (a pool; implements [`centrale_core::ports::Store`]) and [`Error`] for
 //! connecting and migrating. Port methods answer with [`centrale_core::Error`].
 //! Each capability lives in its own module: clients, numbers, employees, instructions,
-//! contacts, staff, tokens, calls (with their offers and the callers' notes).
+//! contacts, staff, tokens, calls (with their offers), notes (with their deliveries).
 //! With the `testing` feature, [`testing`] hands out fresh databases.
 //!
 //! Portability rules kept by every query: `$1, $2…` placeholders, only BIGINT, TEXT and
@@ -18,7 +18,9 @@ mod contacts;
 mod convert;
 mod employees;
 mod instructions;
+mod notes;
 mod numbers;
+mod portal_users;
 mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -4,11 +4,12 @@
 //! These helpers panic with a clear message when the database cannot be made: a test run
 //! must fail loudly rather than skip.
 //!
-//! [`insert_note`] writes a call note directly, until a port for notes exists.
+//! [`insert_note`] writes a call note with a chosen creation time; [`set_delivery_status`]
+//! marks a delivery as the delivery worker will, until that worker exists.
 
 use crate::Db;
 use centrale_core::notes::NoteSummary;
-use centrale_core::{ClientId, PhoneNumber};
+use centrale_core::{ClientId, DeliveryId, PhoneNumber};
 use sqlx::{AnyConnection, Connection as _, Executor as _};
 
 /// Where the PostgreSQL server for tests is, unless `CENTRALE_TEST_POSTGRES_URL` says otherwise.
@@ -65,6 +66,16 @@ pub async fn insert_note(
     .execute(&db.pool)
     .await
     .unwrap_or_else(|e| panic!("cannot insert test note {}: {e}", note.id));
+}
+
+/// Sets a delivery's status (`queued`, `sent`, `failed`) directly.
+pub async fn set_delivery_status(db: &Db, delivery: DeliveryId, status: &str) {
+    sqlx::query("UPDATE deliveries SET status = $2 WHERE id = $1")
+        .bind(delivery.to_string())
+        .bind(status)
+        .execute(&db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("cannot set the status of delivery {delivery}: {e}"));
 }
 
 fn fresh_sqlite_url() -> String {

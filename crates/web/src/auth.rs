@@ -1,12 +1,17 @@
-//! Bearer tokens and the role checks.
+//! Tokens, sessions and the role checks.
 //!
-//! A token is 32 random bytes shown once to its owner; only its SHA-256 is stored. Handlers
-//! state the role they need by the extractor they take: [`AnyStaff`], [`Supervisor`] or
-//! [`Admin`]. Code without the extractor never holds the [`Staff`] it would act as.
+//! A token is 32 random bytes shown once to its owner; only its SHA-256 is stored. API clients
+//! send it as `Authorization: Bearer`; the console keeps it in an HttpOnly, SameSite=Strict
+//! session cookie. A cookie rides along on any request the browser makes, so every
+//! state-changing request authenticated by the cookie must also carry the session's CSRF
+//! token ([`csrf_token`]) in the `X-CSRF-Token` header.
+//!
+//! Handlers state the role they need by the extractor they take: [`AnyStaff`], [`Supervisor`]
+//! or [`Admin`]. Code without the extractor never holds the [`Staff`] it would act as.
 
 use crate::{ApiError, AppState};
 use axum::extract::FromRequestParts;
-use axum::http::{HeaderMap, header, request::Parts};
+use axum::http::{HeaderMap, Method, header, request::Parts};
 use centrale_core::{Role, Staff};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -23,6 +28,27 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The console's session cookie.
+pub const SESSION_COOKIE: &str = "centrale_session";
+/// The header carrying the CSRF token on cookie-authenticated writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The CSRF token of a session: derived from the session token, which scripts cannot read.
+pub fn csrf_token(session_token: &str) -> String {
+    hex::encode(&Sha256::digest(format!("csrf:{session_token}").as_bytes())[..16])
+}
+
+/// The value of cookie `name`, if the request has it.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
+
 /// The bearer token of a request, if any.
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -34,18 +60,14 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState, needed: Role) -> Result<Staff, ApiError> {
-    let token = bearer_token(&parts.headers).ok_or_else(|| {
-        ApiError::unauthorized(
-            "log in first: send Authorization: Bearer <token> (POST /api/v1/auth/token)",
-        )
-    })?;
+    let token = request_token(parts)?;
     let staff = state
         .store
         .staff_by_token(&token_hash(token), chrono::Utc::now())
         .await
         .map_err(|e| match e {
             centrale_core::Error::NotFound(_) => {
-                ApiError::unauthorized("the token is invalid, expired or revoked")
+                ApiError::unauthorized("the token is invalid, expired or revoked; log in again")
             }
             other => other.into(),
         })?;
@@ -57,6 +79,26 @@ async fn authenticate(parts: &Parts, state: &AppState, needed: Role) -> Result<S
         )));
     }
     Ok(staff)
+}
+
+/// The bearer token, else the session cookie — which on a write must come with its CSRF token.
+fn request_token(parts: &Parts) -> Result<&str, ApiError> {
+    if let Some(token) = bearer_token(&parts.headers) {
+        return Ok(token);
+    }
+    let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(|| {
+        ApiError::unauthorized(
+            "log in first: send Authorization: Bearer <token> (POST /api/v1/auth/token)",
+        )
+    })?;
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let csrf = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    if !safe && csrf != Some(csrf_token(token).as_str()) {
+        return Err(ApiError::forbidden(
+            "missing or wrong CSRF token; reload the page",
+        ));
+    }
+    Ok(token)
 }
 
 fn role_name(role: Role) -> &'static str {

@@ -10,10 +10,12 @@
 
 pub mod api;
 pub mod auth;
+mod console;
 mod error;
 pub mod events;
 mod extract;
 mod health;
+pub mod i18n;
 pub mod metrics;
 
 pub use error::{ApiError, ApiResult};
@@ -33,6 +35,8 @@ pub struct WebSettings {
     pub token_ttl: Duration,
     /// The SIP realm operators' digest credentials are derived for.
     pub sip_realm: String,
+    /// Mark cookies Secure (when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 /// What every handler may use.
@@ -43,6 +47,8 @@ pub struct AppState {
     pub switchboard: Arc<dyn Switchboard>,
     pub metrics: Arc<metrics::Metrics>,
     pub settings: Arc<WebSettings>,
+    /// Failed console logins per address.
+    pub login_throttle: Arc<centrale_core::throttle::Throttle>,
 }
 
 /// The whole HTTP surface.
@@ -51,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     let (routes, openapi) = api::routes().merge(health::routes()).split_for_parts();
     routes
         .layer(axum::Extension(Arc::new(openapi)))
+        .merge(console::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -107,3 +107,38 @@ async fn employees_and_contacts_are_kept_per_client() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn clients_are_found_by_name_or_forwarding_number() {
+    let app = spawn().await;
+    let bakery = app.create_client("Bakkerij Brood").await;
+    app.create_client("Van Dijk Installatie").await;
+    app.create(
+        "/api/v1/numbers",
+        json!({"number": "+31852001001", "client_id": bakery}),
+    )
+    .await;
+    let names = |reply: crate::helpers::Reply| {
+        reply
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(app.get("/api/v1/clients?q=brood").await),
+        ["Bakkerij Brood"]
+    );
+    assert_eq!(
+        names(app.get("/api/v1/clients?q=085%20200%201001").await),
+        ["Bakkerij Brood"]
+    );
+    assert_eq!(
+        names(app.get("/api/v1/clients?q=DIJK").await),
+        ["Van Dijk Installatie"]
+    );
+    assert!(names(app.get("/api/v1/clients?q=nobody").await).is_empty());
+    assert_eq!(names(app.get("/api/v1/clients").await).len(), 2);
+}

@@ -7,6 +7,7 @@ mod clients;
 mod demo;
 mod helpers;
 mod instructions;
+mod notes;
 mod numbers;
 mod openapi;
 mod staff;

@@ -25,7 +25,7 @@ pub fn free_port() -> u16 {
         let port = socket.local_addr().expect("local addr").port();
         let tcp_free = std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
         // Even ports leave room for SIPp's RTP port+1 conventions.
-        if tcp_free && port % 2 == 0 && port < 60000 {
+        if tcp_free && port.is_multiple_of(2) && port < 60000 {
             return port;
         }
     }
@@ -273,6 +273,53 @@ impl Env {
         panic!("no ended call to {number}");
     }
 
+    /// The staff id of a logged-in operator (as offers and call records name them).
+    pub async fn staff_id(&self, operator: &Operator) -> String {
+        let me = self
+            .call(Method::GET, "/api/v1/staff/me", Some(&operator.token), None)
+            .await;
+        me["id"].as_str().expect("staff/me has an id").to_owned()
+    }
+
+    /// The operator's own view of their state: `{"state": …, "registered": …}`.
+    pub async fn operator_state(&self, operator: &Operator) -> Value {
+        self.call(
+            Method::GET,
+            "/api/v1/operators/me/state",
+            Some(&operator.token),
+            None,
+        )
+        .await
+    }
+
+    /// The client that owns forwarding number `number` (as the API shows it).
+    pub async fn client_of_number(&self, number: &str) -> Value {
+        let clients = self.get("/api/v1/clients").await;
+        for client in clients.as_array().expect("clients") {
+            let id = client["id"].as_str().unwrap_or_default();
+            let numbers = self.get(&format!("/api/v1/clients/{id}/numbers")).await;
+            if numbers
+                .as_array()
+                .is_some_and(|n| n.iter().any(|n| n["number"] == number))
+            {
+                return client.clone();
+            }
+        }
+        panic!("no client has {number}");
+    }
+
+    /// Every client's calls: the whole call log.
+    pub async fn all_calls(&self) -> Vec<Value> {
+        let clients = self.get("/api/v1/clients").await;
+        let mut calls = Vec::new();
+        for client in clients.as_array().expect("clients") {
+            let id = client["id"].as_str().unwrap_or_default();
+            let list = self.get(&format!("/api/v1/clients/{id}/calls")).await;
+            calls.extend(list.as_array().cloned().unwrap_or_default());
+        }
+        calls
+    }
+
     /// Live events as `token` sees them, collected in the background.
     pub async fn events(&self, token: &str) -> Events {
         let response = self
@@ -303,6 +350,72 @@ impl Env {
         // Let the subscription take hold before anything happens.
         tokio::time::sleep(Duration::from_millis(100)).await;
         Events { collected }
+    }
+
+    /// A one-shot SIPp registration with `scenario_name` (operator_register.xml,
+    /// operator_register_refused.xml, operator_register_blocked.xml, operator_unregister.xml)
+    /// for `user` with `password`, sent from `ip` (any loopback address).
+    pub fn register(&self, scenario_name: &str, user: &str, password: &str, ip: &str) -> Sipp {
+        self.register_as(scenario_name, user, user, password, ip)
+    }
+
+    /// As [`Env::register`], for the address-of-record `aor` with digest credentials of
+    /// `auth_user`.
+    pub fn register_as(
+        &self,
+        scenario_name: &str,
+        aor: &str,
+        auth_user: &str,
+        password: &str,
+        ip: &str,
+    ) -> Sipp {
+        let port = free_port().to_string();
+        let args: Vec<String> = [
+            self.sip.to_string().as_str(),
+            "-sf",
+            scenario(scenario_name).to_str().expect("utf-8 path"),
+            "-s",
+            aor,
+            "-au",
+            auth_user,
+            "-ap",
+            password,
+            "-i",
+            ip,
+            "-p",
+            &port,
+            "-m",
+            "1",
+            "-recv_timeout",
+            "10s",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        Sipp::spawn(&self.dir, &args)
+    }
+
+    /// The operator's state as their own API reports it.
+    pub async fn my_state(&self, operator: &Operator) -> Value {
+        self.call(
+            Method::GET,
+            "/api/v1/operators/me/state",
+            Some(&operator.token),
+            None,
+        )
+        .await
+    }
+
+    /// True when `GET /healthz` answers 200.
+    pub async fn healthy(&self) -> bool {
+        self.http
+            .get(format!("{}/healthz", self.base))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
     }
 }
 
@@ -357,6 +470,18 @@ impl Events {
 /// A running SIPp.
 pub struct Sipp {
     child: Child,
+    /// SIPp's error and message logs, shown when a run fails.
+    logs: [PathBuf; 2],
+}
+
+/// Numbers each SIPp run's log files.
+static SIPP_RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The last `lines` lines of a log file (empty when there is none).
+fn log_tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// How a SIPp run ended and what it printed.
@@ -367,10 +492,19 @@ pub struct SippResult {
 }
 
 impl Sipp {
-    fn spawn(dir: &Path, args: &[String]) -> Self {
+    pub fn spawn(dir: &Path, args: &[String]) -> Self {
+        let run = SIPP_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let logs = [
+            dir.join(format!("sipp-{run}-errors.log")),
+            dir.join(format!("sipp-{run}-messages.log")),
+        ];
         let child = Command::new("sipp")
             .args(args)
-            .args(["-nostdin", "-trace_err"])
+            .args(["-nostdin", "-trace_err", "-trace_msg"])
+            .arg("-error_file")
+            .arg(&logs[0])
+            .arg("-message_file")
+            .arg(&logs[1])
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -378,7 +512,7 @@ impl Sipp {
             .kill_on_drop(true)
             .spawn()
             .expect("sipp runs (apt-get install sip-tester)");
-        Self { child }
+        Self { child, logs }
     }
 
     /// Waits (at most a minute) for SIPp to finish.
@@ -387,11 +521,18 @@ impl Sipp {
             .await
             .expect("sipp finishes within a minute")
             .expect("sipp output");
-        let text = format!(
+        let mut text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
+        if !output.status.success() {
+            text.push_str(&format!(
+                "\n--- sipp errors ---\n{}\n--- last sip messages ---\n{}",
+                log_tail(&self.logs[0], 30),
+                log_tail(&self.logs[1], 80)
+            ));
+        }
         SippResult {
             success: output.status.success(),
             code: output.status.code(),
@@ -407,12 +548,175 @@ impl SippResult {
             .output
             .lines()
             .rev()
-            .take(60)
+            .take(150)
             .collect::<Vec<_>>()
             .into_iter()
             .rev()
             .collect::<Vec<_>>()
             .join("\n");
         assert!(self.success, "{what}: sipp exited {:?}\n{tail}", self.code);
+    }
+}
+
+/// A hand-driven SIP peer on UDP, for messages SIPp cannot send (SHA-256 digest, junk).
+pub struct RawSip {
+    pub socket: tokio::net::UdpSocket,
+    pub local: SocketAddr,
+    pub server: SocketAddr,
+}
+
+/// A SIP response as text, with its status code.
+#[derive(Clone, Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub text: String,
+}
+
+impl RawResponse {
+    fn parse(bytes: &[u8]) -> Option<Self> {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let status = text.strip_prefix("SIP/2.0 ")?.get(..3)?.parse().ok()?;
+        Some(Self { status, text })
+    }
+
+    /// All values of header `name` (case-insensitive; compact forms not expanded).
+    pub fn headers(&self, name: &str) -> Vec<String> {
+        self.text
+            .split("\r\n\r\n")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(':'))
+            .filter(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+            .collect()
+    }
+}
+
+impl RawSip {
+    /// A socket on `ip` (e.g. "127.0.0.2") talking to Centrale at `server`.
+    pub async fn bind(ip: &str, server: SocketAddr) -> Self {
+        let socket = tokio::net::UdpSocket::bind((ip, 0))
+            .await
+            .expect("bind a raw SIP socket");
+        let local = socket.local_addr().expect("local addr");
+        Self {
+            socket,
+            local,
+            server,
+        }
+    }
+
+    pub async fn send(&self, bytes: &[u8]) {
+        self.socket
+            .send_to(bytes, self.server)
+            .await
+            .expect("datagram sent");
+    }
+
+    /// The next SIP response within `wait`, skipping provisional ones unless `provisional`.
+    pub async fn response(&self, wait: Duration, provisional: bool) -> Option<RawResponse> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let (len, _) = tokio::time::timeout_at(deadline, self.socket.recv_from(&mut buf))
+                .await
+                .ok()?
+                .ok()?;
+            match RawResponse::parse(&buf[..len]) {
+                Some(r) if provisional || r.status >= 200 => return Some(r),
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends `text` and waits (at most 3 s) for its final response.
+    pub async fn request(&self, text: &str) -> Option<RawResponse> {
+        self.send(text.as_bytes()).await;
+        self.response(Duration::from_secs(3), false).await
+    }
+
+    /// A request from this socket with a fresh branch, tag and Call-ID; `headers` are extra
+    /// lines (without CRLF); Content-Length is computed from `body` unless `headers` has one.
+    pub fn build(&self, method: &str, uri: &str, headers: &[&str], body: &str) -> String {
+        let unique = uuid::Uuid::now_v7().simple().to_string();
+        let mut text = format!(
+            "{method} {uri} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP {local};branch=z9hG4bK{unique};rport\r\n\
+             Max-Forwards: 70\r\n",
+            local = self.local
+        );
+        let has = |name: &str| {
+            headers
+                .iter()
+                .any(|h| h.to_ascii_lowercase().starts_with(&format!("{name}:")))
+        };
+        if !has("from") {
+            text.push_str(&format!("From: <sip:test@{}>;tag={unique}\r\n", self.local));
+        }
+        if !has("to") {
+            text.push_str(&format!("To: <{uri}>\r\n"));
+        }
+        if !has("call-id") {
+            text.push_str(&format!("Call-ID: {unique}\r\n"));
+        }
+        if !has("cseq") {
+            text.push_str(&format!("CSeq: 1 {method}\r\n"));
+        }
+        for header in headers {
+            text.push_str(header);
+            text.push_str("\r\n");
+        }
+        if !has("content-length") {
+            text.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        text.push_str("\r\n");
+        text.push_str(body);
+        text
+    }
+}
+
+/// Panics seen so far on each thread, counted by a hook installed once. A `#[tokio::test]`
+/// runs Centrale's tasks on its own thread, so a panic in a spawned handler (which tokio
+/// swallows) shows up here under the test's thread name.
+pub struct PanicWatch {
+    thread: String,
+    before: usize,
+}
+
+static PANICS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+impl PanicWatch {
+    pub fn start() -> Self {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                let name = std::thread::current().name().unwrap_or("").to_owned();
+                PANICS
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(name);
+                previous(info);
+            }));
+        });
+        let thread = std::thread::current().name().unwrap_or("").to_owned();
+        let before = Self::count_for(&thread);
+        Self { thread, before }
+    }
+
+    fn count_for(thread: &str) -> usize {
+        PANICS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .filter(|t| *t == thread)
+            .count()
+    }
+
+    /// Panics on this test's thread since [`PanicWatch::start`].
+    pub fn panics(&self) -> usize {
+        Self::count_for(&self.thread) - self.before
     }
 }

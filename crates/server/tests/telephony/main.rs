@@ -5,4 +5,10 @@
 
 mod harness;
 
+mod audio;
 mod calls;
+mod flood;
+mod malformed;
+mod refusals;
+mod registration;
+mod routing;

@@ -123,7 +123,11 @@ async fn authorize(telephony: &Telephony, request: &Request) -> Result<(), Refus
     else {
         let headers = telephony
             .nonces
-            .challenges(&telephony.config.realm, false)
+            .challenges(
+                &telephony.config.realm,
+                false,
+                telephony.config.digest_sha256,
+            )
             .into_iter()
             .map(|c| make_header("Proxy-Authenticate", c))
             .collect();

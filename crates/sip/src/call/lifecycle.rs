@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::headers::make_header;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What ringing needs to know about the call.
 pub struct CallContext<'a> {
@@ -22,6 +24,10 @@ pub struct CallContext<'a> {
     pub caller_number: Option<&'a str>,
     pub media: &'a MediaSession,
 }
+
+/// How long a phone that refused a call (busy, error) is left alone before that call rings
+/// it again; other operators may take the call at once.
+const RETRY_REFUSED_AFTER: Duration = Duration::from_secs(5);
 
 /// How the waiting ended.
 enum Waited {
@@ -33,11 +39,11 @@ enum Waited {
 pub async fn run(
     telephony: Arc<Telephony>,
     call: Admitted,
+    arrived: DateTime<Utc>,
     caller: InviteDialog,
     mut caller_states: DialogStateReceiver,
 ) {
     let id = CallId::new();
-    let arrived = Utc::now();
     let client_id = call.client.id;
     telephony.metrics.call_started();
     let new_call = NewCall {
@@ -83,6 +89,7 @@ pub async fn run(
         caller_number: caller_number.as_deref(),
         media: &call.media,
     };
+    let mut refused: HashMap<StaffId, tokio::time::Instant> = HashMap::new();
     let waited = loop {
         tokio::select! {
             state = caller_states.recv() => {
@@ -92,6 +99,17 @@ pub async fn run(
             }
             command = command_receiver.recv() => {
                 let Some(CallCommand::Offer(operator)) = command else { break Waited::Abandoned { ringing: false } };
+                // A phone that just refused this call (busy, unreachable) is not rung again at
+                // once: with nobody else free the queue would offer it back immediately and
+                // ring it in a tight loop. The caller may still leave meanwhile.
+                if let Some(until) = refused.get(&operator).copied()
+                    && until > tokio::time::Instant::now()
+                {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(until) => {}
+                        () = caller_left(&mut caller_states) => break Waited::Abandoned { ringing: false },
+                    }
+                }
                 let now = Utc::now();
                 record(telephony.store.record_offer(client_id, id, operator, now).await);
                 if let Some(pop) = &pop {
@@ -104,6 +122,9 @@ pub async fn run(
                     }
                     Rung::Missed(result) => {
                         record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), result).await);
+                        if result != OfferResult::Timeout {
+                            refused.insert(operator, tokio::time::Instant::now() + RETRY_REFUSED_AFTER);
+                        }
                         telephony.board.offer_failed(id, operator, result == OfferResult::Timeout);
                     }
                     Rung::CallerGone => {
@@ -245,6 +266,15 @@ async fn converse(
                 let _ = caller.bye().await;
                 return Party::System;
             }
+        }
+    }
+}
+
+/// Resolves when the caller's leg has ended (CANCEL, BYE or a dead transaction).
+async fn caller_left(states: &mut DialogStateReceiver) {
+    while let Some(state) = states.recv().await {
+        if matches!(state, DialogState::Terminated(..)) {
+            return;
         }
     }
 }

@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 /// Handles a new INVITE: refuses it, or runs the call until it ends.
 pub async fn inbound(telephony: Arc<Telephony>, mut tx: Transaction) {
+    // The call's arrival is when its INVITE reached us, before any lookup.
+    let arrived = chrono::Utc::now();
     let admitted = match admission::admit(&telephony, &tx.original).await {
         Ok(admitted) => admitted,
         Err(refused) => {
@@ -50,7 +52,7 @@ pub async fn inbound(telephony: Arc<Telephony>, mut tx: Transaction) {
             tracing::debug!(error = %e, "caller INVITE transaction ended with an error");
         }
     });
-    lifecycle::run(telephony, admitted, dialog, state_receiver).await;
+    lifecycle::run(telephony, admitted, arrived, dialog, state_receiver).await;
 }
 
 /// Our Contact URI.

@@ -92,7 +92,9 @@ pub async fn ring(
                     return Rung::CallerGone;
                 }
             }
-            _ = leg_states.recv() => {}
+            // Early states of the leg are not needed; a closed channel disables this branch
+            // instead of spinning the loop.
+            Some(_) = leg_states.recv() => {}
         }
     }
 }

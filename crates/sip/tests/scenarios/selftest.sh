@@ -32,7 +32,7 @@ done
 # Centrale-like queue leg for CANCEL: 183 instead of 180.
 sed 's/180 Ringing/183 Session Progress/' "$HERE/operator_never_answer.xml" > "$WORK/derived/fake_centrale_cancel.xml"
 # carrier_call with the 183 made optional: a carrier calling a phone through a plain proxy.
-sed 's/<recv response="183" rtd="pdd">/<recv response="183" optional="true">/' "$HERE/carrier_call.xml" > "$WORK/derived/carrier_call_no183.xml"
+sed 's/<recv response="183" rtd="pdd">/<recv response="183" rtd="pdd" optional="true">/' "$HERE/carrier_call.xml" > "$WORK/derived/carrier_call_no183.xml"
 
 result() { # name expected_rc rc
   if [ "$2" = "$3" ]; then
@@ -51,11 +51,11 @@ pair() {
   while [ "$1" != "--" ]; do uas+=("$1"); shift; done; shift
   uac=("$@")
   mkdir -p "$WORK/$name"
-  (cd "$WORK/$name" && timeout 40 "$SIPP" "${uas[@]}" -i 127.0.0.1 -p 5091 -mi 127.0.0.1 -mp 6100 "${COMMON[@]}" \
+  (cd "$WORK/$name" && timeout 25 "$SIPP" "${uas[@]}" -i 127.0.0.1 -p 5091 -mi 127.0.0.1 -mp 6100 "${COMMON[@]}" \
       >uas.out 2>&1; echo $? >uas.rc) &
   local uas_job=$!
   sleep 0.4
-  (cd "$WORK/$name" && timeout 40 "$SIPP" 127.0.0.1:5091 "${uac[@]}" -i 127.0.0.1 -p 5092 -mi 127.0.0.1 -mp 6000 \
+  (cd "$WORK/$name" && timeout 25 "$SIPP" 127.0.0.1:5091 "${uac[@]}" -i 127.0.0.1 -p 5092 -mi 127.0.0.1 -mp 6000 \
       "${COMMON[@]}" >uac.out 2>&1; echo $? >uac.rc)
   local rc; rc=$(cat "$WORK/$name/uac.rc")
   if [ "$want" = 0 ]; then

@@ -5,6 +5,7 @@
 mod calls;
 mod directory;
 mod instructions;
+mod notes;
 mod staff;
 
 use centrale_core::instructions::{DeliveryOverride, EmergencyStep};

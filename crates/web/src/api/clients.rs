@@ -1,12 +1,14 @@
 //! Clients: `/api/v1/clients` and `/api/v1/clients/{client_id}`.
 
 use crate::auth::{AnyStaff, Supervisor};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{ApiResult, AppState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use centrale_core::{Actor, Client, ClientDraft, ClientId};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -15,11 +17,44 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_client, update_client, delete_client))
 }
 
-/// Lists all clients.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Search {
+    /// Part of the company name, or digits of one of its forwarding numbers.
+    q: Option<String>,
+}
+
+/// Lists the clients, or finds them by name or forwarding number (to handle a call by hand).
 #[utoipa::path(get, path = "/api/v1/clients", tag = "clients", security(("bearer" = [])),
-    responses((status = 200, body = [Client])))]
-async fn list_clients(State(state): State<AppState>, _: AnyStaff) -> ApiResult<Json<Vec<Client>>> {
-    Ok(Json(state.store.list_clients().await?))
+    params(Search), responses((status = 200, body = [Client])))]
+async fn list_clients(
+    State(state): State<AppState>,
+    _: AnyStaff,
+    ApiQuery(search): ApiQuery<Search>,
+) -> ApiResult<Json<Vec<Client>>> {
+    let clients = state.store.list_clients().await?;
+    let Some(query) = search
+        .q
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty())
+    else {
+        return Ok(Json(clients));
+    };
+    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+    // A national number (085…) is searched without its leading zero, as E.164 holds it.
+    let digits = digits.trim_start_matches('0').to_owned();
+    let numbers = if digits.len() >= 3 {
+        state.store.list_numbers().await?
+    } else {
+        Vec::new()
+    };
+    let matches = |client: &Client| {
+        client.draft.name.to_lowercase().contains(&query)
+            || numbers.iter().any(|n| {
+                n.draft.client_id == Some(client.id) && n.draft.number.as_str().contains(&digits)
+            })
+    };
+    Ok(Json(clients.into_iter().filter(matches).collect()))
 }
 
 /// Creates a client with an empty standard instruction set.

@@ -7,8 +7,10 @@ mod contacts;
 mod employees;
 mod instructions;
 mod live;
+mod notes;
 mod numbers;
 mod staff;
+mod wallboard;
 
 use crate::AppState;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -22,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
     components(schemas(crate::error::ErrorBody)),
     tags(
         (name = "auth"), (name = "clients"), (name = "numbers"), (name = "employees"),
-        (name = "instructions"), (name = "contacts"), (name = "staff"), (name = "calls"), (name = "live"),
+        (name = "instructions"), (name = "contacts"), (name = "staff"), (name = "calls"), (name = "notes"), (name = "live"),
     )
 )]
 struct ApiDoc;
@@ -50,5 +52,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(contacts::routes())
         .merge(staff::routes())
         .merge(calls::routes())
+        .merge(notes::routes())
         .merge(live::routes())
+        .merge(wallboard::routes())
 }

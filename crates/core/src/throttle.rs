@@ -1,4 +1,4 @@
-//! Repeated authentication failures from one address are throttled.
+//! Repeated authentication failures from one address are throttled (SIP REGISTER, console login).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,6 +13,7 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 const MAX_TRACKED: usize = 10_000;
 
 #[derive(Debug, Default)]
+/// Failure counts per address in a sliding window.
 pub struct Throttle {
     failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
 }

@@ -1,0 +1,134 @@
+//! A headless Chromium for one test, through its own chromedriver.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+/// A browser session; the driver and browser end when it is dropped.
+pub struct Chrome {
+    pub client: Client,
+    _driver: Child,
+}
+
+impl Chrome {
+    /// Starts chromedriver on a free port and opens a headless session with a fresh profile.
+    pub async fn start() -> Self {
+        let port = crate::harness::free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver runs (apt-get install chromium-driver)");
+        let profile = tempfile::tempdir().expect("profile dir").keep();
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1400,1000",
+            "--lang=nl-NL",
+            &format!("--user-data-dir={}", profile.display()),
+        ];
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": args,
+                // Headless Chromium ignores --lang for Accept-Language; the preference sets it.
+                "prefs": { "intl.accept_languages": "nl-NL,nl" },
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            let connected = ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            if let Ok(client) = connected {
+                return Self {
+                    client,
+                    _driver: driver,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start a session");
+    }
+
+    /// Logs in through the form.
+    pub async fn login(&self, base: &str, email: &str, password: &str) {
+        self.client
+            .goto(&format!("{base}/console/login"))
+            .await
+            .expect("login page");
+        self.client
+            .find(Locator::Id("email"))
+            .await
+            .unwrap()
+            .send_keys(email)
+            .await
+            .unwrap();
+        self.client
+            .find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        self.client
+            .find(Locator::Css("form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// The text of an element, waiting (bounded) until it satisfies `ready`.
+    pub async fn text_when(&self, id: &str, ready: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..150 {
+            if let Ok(element) = self.client.find(Locator::Id(id)).await
+                && let Ok(text) = element.text().await
+            {
+                if ready(&text) {
+                    return text;
+                }
+                last = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("#{id} never got ready; last text: {last:?}");
+    }
+
+    /// Writes a screenshot to `test-artifacts/NAME.png` and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+        std::fs::create_dir_all(&dir).expect("artifact dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("screenshot written");
+        path
+    }
+
+    /// Presses keys on the focused element (or the page).
+    pub async fn keys(&self, keys: &str) {
+        let active = self
+            .client
+            .active_element()
+            .await
+            .expect("an active element");
+        active.send_keys(keys).await.expect("keys sent");
+    }
+}

@@ -1,0 +1,212 @@
+//! An operator takes a call in the console; a supervisor watches the wallboard.
+
+use crate::chrome::Chrome;
+use crate::harness::{Env, VAN_DIJK_NUMBER};
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_operator_takes_a_call_with_the_screen_pop_and_saves_a_note() {
+    let env = Env::start().await;
+    let anna = env.operator(1).await;
+    let chrome = Chrome::start().await;
+    chrome
+        .login(&env.base, "anna@demo.centrale.test", "demo-anna-2026")
+        .await;
+    chrome.text_when("my-state", |t| !t.is_empty()).await;
+
+    // Her phone registers, rings for a second (within the test's 3 s ring timeout), then
+    // answers; she goes available with F2.
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &["-d", "1000"]);
+    env.wait_registered(&anna, true).await;
+    chrome
+        .client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys(&Key::F2.to_string())
+        .await
+        .unwrap();
+    chrome.text_when("my-state", |t| t == "Beschikbaar").await;
+
+    let carrier = env.carrier("carrier_call.xml", VAN_DIJK_NUMBER, &["-d", "4000"]);
+    let client = chrome.text_when("pop-client", |t| !t.is_empty()).await;
+    assert_eq!(client, "Van Dijk Installatietechniek");
+    assert_eq!(
+        chrome.text_when("pop-greeting", |_| true).await,
+        "Van Dijk Installatietechniek, vakantiedienst, goedendag!"
+    );
+    assert_eq!(
+        chrome.text_when("pop-instructions-kind", |_| true).await,
+        "Tijdelijke instructies"
+    );
+    assert!(
+        chrome
+            .text_when("pop-period", |_| true)
+            .await
+            .starts_with("Bedrijfsvakantie")
+    );
+    assert!(
+        chrome
+            .text_when("pop-instructions", |_| true)
+            .await
+            .contains("Wij zijn met vakantie")
+    );
+    assert!(
+        chrome
+            .text_when("pop-line", |_| true)
+            .await
+            .contains("Storingslijn")
+    );
+    chrome.screenshot("console-screen-pop").await;
+
+    // The note, typed with the keyboard; Ctrl+Enter saves.
+    chrome
+        .client
+        .find(Locator::Id("note-caller-name"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome.keys("Jan Jansen").await;
+    chrome.keys(&Key::Tab.to_string()).await;
+    chrome.keys("Jansen <b>Bouw</b>").await;
+    chrome
+        .client
+        .find(Locator::Id("note-message"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome
+        .keys("Lekkage in de kelder, graag terugbellen.")
+        .await;
+    chrome
+        .keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await;
+    chrome
+        .text_when("note-status", |t| t == "Notitie opgeslagen")
+        .await;
+
+    carrier.finish().await.assert_ok("carrier call");
+    phone.finish().await.assert_ok("operator phone");
+    let call = env.ended_call(VAN_DIJK_NUMBER).await;
+    assert_eq!(call["outcome"], "answered");
+    let client_id = call["client_id"].as_str().unwrap();
+    let call_id = call["id"].as_str().unwrap();
+    let notes = env.get(&format!("/api/v1/clients/{client_id}/notes")).await;
+    let note = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["call_id"] == call_id)
+        .expect("the note is stored with the call");
+    assert_eq!(note["caller_name"], "Jan Jansen");
+    assert_eq!(
+        note["caller_company"], "Jansen <b>Bouw</b>",
+        "markup is stored as typed"
+    );
+    assert_eq!(note["message"], "Lekkage in de kelder, graag terugbellen.");
+    assert_eq!(
+        note["caller_phone"], "+31612345678",
+        "prefilled from the caller id"
+    );
+}
+
+#[tokio::test]
+async fn the_wallboard_shows_the_answered_call() {
+    let env = Env::start().await;
+    let anna = env.operator(1).await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    env.carrier("carrier_call.xml", VAN_DIJK_NUMBER, &["-d", "500"])
+        .finish()
+        .await
+        .assert_ok("carrier call");
+    phone.finish().await.assert_ok("operator phone");
+
+    let chrome = Chrome::start().await;
+    chrome
+        .login(&env.base, "admin@demo.centrale.test", "demo-admin-2026")
+        .await;
+    assert_eq!(chrome.text_when("stat-answered", |t| t == "1").await, "1");
+    assert_eq!(chrome.text_when("stat-offered", |_| true).await, "1");
+    assert_eq!(chrome.text_when("stat-within", |t| t != "–").await, "100%");
+    let rows = chrome
+        .text_when("wall-operator-rows", |t| t.contains("Anna de Vries"))
+        .await;
+    assert!(rows.contains("Bram Jansen"));
+    // Erlang C: 60 calls an hour of 3 minutes, 80% within 20 s.
+    assert_ne!(chrome.text_when("st-needed", |t| t != "–").await, "0");
+    chrome.screenshot("wallboard").await;
+}
+
+#[tokio::test]
+async fn a_portal_user_cannot_enter_the_console_and_csrf_less_posts_are_refused() {
+    let env = Env::start().await;
+    // A client's portal user exists only in the portal's table: no staff login.
+    let client = env.get("/api/v1/clients").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hash = centrale_core::PasswordHash::create("portal-user-password").unwrap();
+    let email = centrale_core::EmailAddress::parse("klant@goudenkorst.example").unwrap();
+    env.store
+        .create_portal_user(client.parse().unwrap(), &email, &hash)
+        .await
+        .unwrap();
+    let chrome = Chrome::start().await;
+    chrome
+        .login(
+            &env.base,
+            "klant@goudenkorst.example",
+            "portal-user-password",
+        )
+        .await;
+    let error = chrome.text_when("login-title", |_| true).await;
+    assert_eq!(error, "Inloggen");
+    assert!(
+        chrome
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/console/login")
+    );
+
+    // A logged-in operator's session cookie alone does not make a write.
+    let anna = env.operator(1).await;
+    let http = reqwest::Client::new();
+    let reply = http
+        .put(format!("{}/api/v1/operators/me/state", env.base))
+        .header("cookie", format!("centrale_session={}", anna.token))
+        .json(&json!({"state": "available"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 403);
+    let state = env
+        .call(
+            Method::GET,
+            "/api/v1/operators/me/state",
+            Some(&anna.token),
+            None,
+        )
+        .await;
+    assert_eq!(state["state"], "offline", "nothing changed");
+    // Nor does a form post to log out without its token.
+    let logout = http
+        .post(format!("{}/console/logout", env.base))
+        .header("cookie", format!("centrale_session={}", anna.token))
+        .form(&[("_csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 403);
+}

@@ -1,0 +1,189 @@
+//! Where a call goes when nobody, or not the first operator, answers: callers giving up in
+//! the queue or while a phone rings, phones refusing or ringing out.
+
+use crate::harness::{BAKERY_NUMBER, Env};
+
+#[tokio::test]
+async fn a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned() {
+    let env = Env::start().await;
+    let events = env.events(&env.admin).await;
+    // Nobody is available: the call waits with early media until the caller gives up.
+    env.carrier("carrier_cancel_queued.xml", BAKERY_NUMBER, &["-d", "500"])
+        .finish()
+        .await
+        .assert_ok("carrier cancels and gets 487");
+
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["outcome"], "abandoned_queued", "{call}");
+    assert_eq!(call["ended_by"], "caller");
+    assert!(call["wait_ms"].as_i64().unwrap() > 0, "{call}");
+    assert!(call["answered_at"].is_null() && call["operator_id"].is_null());
+    assert_eq!(call["offers"].as_array().map(Vec::len), Some(0));
+
+    let call_id = call["id"].as_str().unwrap();
+    let ended = events
+        .wait_for("call.ended", |e| e["call_id"] == call_id)
+        .await;
+    assert_eq!(ended["outcome"], "abandoned_queued");
+    assert_eq!(ended["queue_length"], 0);
+    assert_eq!(
+        events.types_for_call(call_id),
+        ["call.queued", "call.ended"]
+    );
+    // Nothing is left waiting.
+    assert_eq!(env.get("/api/v1/queue").await, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_caller_who_hangs_up_while_the_phone_rings_cancels_the_ringing() {
+    // A long ring timeout: the caller, not the timer, ends the ringing.
+    let env = Env::start_with(|s| s.ring_timeout_secs = 30).await;
+    let anna = env.operator(1).await;
+    let events = env.events(&env.admin).await;
+    let phone = env.phone(&anna, "operator_never_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+
+    env.carrier("carrier_cancel_queued.xml", BAKERY_NUMBER, &["-d", "1500"])
+        .finish()
+        .await
+        .assert_ok("carrier cancels and gets 487");
+    // operator_never_answer.xml only passes when Centrale CANCELs its INVITE.
+    phone
+        .finish()
+        .await
+        .assert_ok("operator phone receives the CANCEL");
+
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["outcome"], "abandoned_ringing", "{call}");
+    assert_eq!(call["ended_by"], "caller");
+    assert!(call["answered_at"].is_null(), "{call}");
+    let offers = call["offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 1, "{call}");
+    assert_eq!(offers[0]["result"], "cancelled");
+    assert_eq!(offers[0]["operator_id"], env.staff_id(&anna).await);
+    assert!(offers[0]["ended_at"].is_string());
+
+    let call_id = call["id"].as_str().unwrap();
+    events
+        .wait_for("call.ended", |e| e["call_id"] == call_id)
+        .await;
+    assert_eq!(
+        events.types_for_call(call_id),
+        ["call.queued", "call.offered", "call.ended"]
+    );
+    // A caller leaving is not Anna's fault: she is not paused.
+    assert_eq!(env.operator_state(&anna).await["state"], "available");
+}
+
+#[tokio::test]
+async fn a_busy_phone_passes_the_call_to_the_next_operator() {
+    let env = Env::start().await;
+    let anna = env.operator(1).await;
+    let bram = env.operator(2).await;
+    let busy = env.phone(&anna, "operator_reject_486.xml", 1, &[]);
+    let answers = env.phone(&bram, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.wait_registered(&bram, true).await;
+    // Anna becomes available first, so she has been idle longest and is rung first.
+    env.set_state(&anna, "available").await;
+    env.set_state(&bram, "available").await;
+
+    env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "500"])
+        .finish()
+        .await
+        .assert_ok("carrier call");
+    busy.finish().await.assert_ok("Anna's phone rejects");
+    answers.finish().await.assert_ok("Bram's phone answers");
+
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["outcome"], "answered", "{call}");
+    let (anna_id, bram_id) = (env.staff_id(&anna).await, env.staff_id(&bram).await);
+    assert_eq!(call["operator_id"], bram_id);
+    let offers = call["offers"].as_array().unwrap();
+    let results: Vec<_> = offers.iter().map(|o| o["result"].clone()).collect();
+    assert_eq!(results, ["rejected", "answered"], "{call}");
+    assert_eq!(offers[0]["operator_id"], anna_id);
+    assert_eq!(offers[1]["operator_id"], bram_id);
+    // A busy phone is a refusal, not an absence: Anna stays available.
+    assert_eq!(env.operator_state(&anna).await["state"], "available");
+}
+
+#[tokio::test]
+async fn a_phone_that_rings_out_passes_the_call_on_and_pauses_its_operator() {
+    let env = Env::start().await;
+    let anna = env.operator(1).await;
+    let bram = env.operator(2).await;
+    let events = env.events(&env.admin).await;
+    let rings_out = env.phone(&anna, "operator_never_answer.xml", 1, &[]);
+    let answers = env.phone(&bram, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.wait_registered(&bram, true).await;
+    env.set_state(&anna, "available").await;
+    env.set_state(&bram, "available").await;
+
+    env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "500"])
+        .finish()
+        .await
+        .assert_ok("carrier call");
+    rings_out
+        .finish()
+        .await
+        .assert_ok("Anna's phone rings until cancelled");
+    answers.finish().await.assert_ok("Bram's phone answers");
+
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["outcome"], "answered", "{call}");
+    let (anna_id, bram_id) = (env.staff_id(&anna).await, env.staff_id(&bram).await);
+    assert_eq!(call["operator_id"], bram_id);
+    let offers = call["offers"].as_array().unwrap();
+    let results: Vec<_> = offers.iter().map(|o| o["result"].clone()).collect();
+    assert_eq!(results, ["timeout", "answered"], "{call}");
+    assert_eq!(offers[0]["operator_id"], anna_id);
+    assert_eq!(offers[1]["operator_id"], bram_id);
+
+    // A missed call pauses the operator; the console hears of it.
+    assert_eq!(env.operator_state(&anna).await["state"], "pause");
+    events
+        .wait_for("operator.state", |e| {
+            e["operator_id"] == anna_id.as_str() && e["state"] == "pause"
+        })
+        .await;
+    let call_id = call["id"].as_str().unwrap();
+    assert_eq!(
+        events.types_for_call(call_id),
+        [
+            "call.queued",
+            "call.offered",
+            "call.offered",
+            "call.answered",
+            "call.ended"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_lone_operator_whose_phone_refuses_is_not_rung_again_at_once() {
+    let env = Env::start().await;
+    let anna = env.operator(1).await;
+    let busy = env.phone(&anna, "operator_reject_486.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+
+    // Nobody else is available; the caller gives up after a while.
+    env.carrier("carrier_cancel_queued.xml", BAKERY_NUMBER, &["-d", "1000"])
+        .finish()
+        .await
+        .assert_ok("carrier cancels and gets 487");
+    busy.finish().await.assert_ok("Anna's phone rejects once");
+
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    let results: Vec<_> = call["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["result"].clone())
+        .collect();
+    assert_eq!(results, ["rejected"], "{call}");
+    assert_eq!(call["outcome"], "abandoned_queued", "{call}");
+}

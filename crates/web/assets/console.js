@@ -1,0 +1,202 @@
+// The operator console: my state, the queue, the screen pop, the call note, search.
+// Everything shown comes from the API and is put on the page with textContent (never as HTML).
+"use strict";
+
+const me = document.querySelector('meta[name="operator-id"]').content;
+const $ = (id) => document.getElementById(id);
+let current = null; // { call_id, pop }
+let queue = [];
+
+async function refreshState() {
+  const state = await Centrale.api("GET", "/api/v1/operators/me/state");
+  showState(state.state, state.registered);
+}
+
+function showState(state, registered) {
+  const badge = $("my-state");
+  badge.textContent = badge.dataset[state] ?? state;
+  badge.dataset.state = state;
+  const phone = $("phone");
+  phone.textContent = registered ? phone.dataset.yes : phone.dataset.no;
+  phone.dataset.registered = registered;
+  document.querySelectorAll(".states button").forEach((b) => b.setAttribute("aria-pressed", b.dataset.state === state));
+}
+
+async function setState(state) {
+  try {
+    const result = await Centrale.api("PUT", "/api/v1/operators/me/state", { state });
+    showState(result.state, result.registered);
+  } catch (error) {
+    $("note-status").textContent = error.message;
+  }
+}
+
+async function refreshQueue() {
+  queue = await Centrale.api("GET", "/api/v1/queue");
+  renderQueue();
+}
+
+function renderQueue() {
+  const badge = $("queue");
+  const longest = queue.reduce((max, call) => Math.max(max, Date.now() - Date.parse(call.arrived_at)), 0);
+  badge.textContent = `${queue.length} ${badge.dataset.label}` + (queue.length ? ` · ${badge.dataset.longest} ${Centrale.seconds(longest)}` : "");
+  badge.dataset.count = queue.length;
+}
+
+function showPop(event) {
+  const pop = event.pop;
+  current = { call_id: event.call_id, pop };
+  $("pop-idle").hidden = true;
+  $("pop-call").hidden = false;
+  $("pop-client").textContent = pop.client_name;
+  $("pop-greeting").textContent = pop.greeting;
+  $("pop-line").textContent = pop.dialled_label ? `${pop.dialled_label} (${pop.dialled})` : pop.dialled;
+  if (pop.original) $("pop-line").textContent += ` ← ${pop.original}`;
+  const caller = $("pop-caller");
+  caller.textContent = [pop.caller.name, pop.caller.number].filter(Boolean).join(" · ") || caller.dataset.anonymous;
+
+  const kind = $("pop-instructions-kind");
+  kind.textContent = kind.dataset[pop.instructions_kind];
+  kind.dataset.kind = pop.instructions_kind;
+  const period = pop.instructions.period;
+  $("pop-period").textContent = period ? `${pop.instructions.title} · ${period.start.replace("T", " ")} – ${period.end.replace("T", " ")}` : "";
+  $("pop-instructions").textContent = pop.instructions.content.text;
+
+  const contact = pop.contact;
+  $("pop-contact").hidden = !contact;
+  if (contact) {
+    $("pop-contact-name").textContent = [contact.name, contact.company].filter(Boolean).join(", ");
+    $("pop-vip").hidden = !contact.vip;
+    $("pop-contact-remarks").textContent = contact.remarks;
+  }
+
+  const employees = $("pop-employees");
+  employees.replaceChildren(...pop.employees.map((e) => {
+    const item = Centrale.el("li", `${e.name}${e.role ? ` (${e.role})` : ""} — `);
+    item.append(Centrale.el("span", e.reachable ? employees.dataset.reachable : employees.dataset.unreachable, e.reachable ? "ok" : "no"));
+    return item;
+  }));
+
+  const steps = pop.instructions.content.emergency;
+  $("pop-emergency-section").hidden = steps.length === 0;
+  $("pop-emergency").replaceChildren(...steps.map((s) => Centrale.el("li", `${s.kind}: ${s.name ? s.name + " " : ""}${s.to}`)));
+
+  $("pop-notes-section").hidden = pop.last_notes.length === 0;
+  $("pop-notes").replaceChildren(...pop.last_notes.map((n) => Centrale.el("li", `${n.created_at.slice(0, 16).replace("T", " ")} ${n.caller_name}: ${n.message}`)));
+
+  const forWhom = $("note-for");
+  forWhom.replaceChildren(...pop.employees.map((e) => {
+    const label = Centrale.el("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = e.id;
+    box.name = "for_employees";
+    label.append(box, ` ${e.name}`);
+    return label;
+  }));
+  $("note-form").reset();
+  restoreDraft();
+  if (!$("note-phone").value) $("note-phone").value = pop.caller.number ?? "";
+  if (!$("note-caller-name").value && contact) $("note-caller-name").value = contact.name;
+  $("note-status").textContent = "";
+  document.title = `☎ ${pop.client_name}`;
+  // When the pop is painted, for the screen-pop latency benchmark (bench/).
+  requestAnimationFrame(() => {
+    document.body.dataset.popCall = event.call_id;
+    document.body.dataset.popShownAt = String(Date.now());
+  });
+}
+
+function noteBody() {
+  return {
+    caller_name: $("note-caller-name").value,
+    caller_company: $("note-company").value,
+    caller_phone: $("note-phone").value.trim() || null,
+    message: $("note-message").value,
+    for_employees: [...document.querySelectorAll('#note-for input:checked')].map((b) => b.value),
+    for_general: $("note-general").checked,
+    urgent: $("note-urgent").checked,
+    callback_wish: $("note-callback").value.trim() || null,
+    actions: [],
+  };
+}
+
+// The typed note survives a reload or an expired session.
+function saveDraft() {
+  if (current) localStorage.setItem(`centrale.note.${current.call_id}`, JSON.stringify(noteBody()));
+}
+
+function restoreDraft() {
+  const saved = current && localStorage.getItem(`centrale.note.${current.call_id}`);
+  if (!saved) return;
+  const draft = JSON.parse(saved);
+  $("note-caller-name").value = draft.caller_name;
+  $("note-company").value = draft.caller_company;
+  $("note-phone").value = draft.caller_phone ?? "";
+  $("note-message").value = draft.message;
+  $("note-urgent").checked = draft.urgent;
+  $("note-general").checked = draft.for_general;
+  $("note-callback").value = draft.callback_wish ?? "";
+  document.querySelectorAll("#note-for input").forEach((b) => { b.checked = draft.for_employees.includes(b.value); });
+}
+
+async function saveNote(event) {
+  event?.preventDefault();
+  const status = $("note-status");
+  if (!current) return;
+  saveDraft();
+  try {
+    await Centrale.api("PUT", `/api/v1/calls/${current.call_id}/note`, noteBody());
+    status.textContent = $("note-form").dataset.saved;
+    status.dataset.ok = "true";
+    localStorage.removeItem(`centrale.note.${current.call_id}`);
+  } catch (error) {
+    status.textContent = `${$("note-form").dataset.failed}: ${error.message}`;
+    status.dataset.ok = "false";
+  }
+}
+
+let searchTimer;
+async function search() {
+  const query = $("search").value.trim();
+  const results = $("search-results");
+  if (query.length < 2) return results.replaceChildren();
+  const clients = await Centrale.api("GET", `/api/v1/clients?q=${encodeURIComponent(query)}`);
+  const items = clients.map((c) => Centrale.el("li", c.name));
+  if (current) {
+    try {
+      const notes = await Centrale.api("GET", `/api/v1/clients/${current.pop.client_id}/notes?q=${encodeURIComponent(query)}`);
+      items.push(...notes.map((n) => Centrale.el("li", `${n.created_at.slice(0, 16).replace("T", " ")} ${n.caller_name}: ${n.message}`)));
+    } catch (_) { /* no notes search yet */ }
+  }
+  results.replaceChildren(...items);
+}
+
+document.addEventListener("keydown", (event) => {
+  const keys = { F2: "available", F3: "pause", F4: "offline" };
+  if (keys[event.key]) {
+    event.preventDefault();
+    setState(keys[event.key]);
+  } else if (event.key === "F6") {
+    event.preventDefault();
+    $("search").focus();
+  } else if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    saveNote();
+  }
+});
+document.querySelectorAll(".states button").forEach((b) => b.addEventListener("click", () => setState(b.dataset.state)));
+$("note-form").addEventListener("submit", saveNote);
+$("note-form").addEventListener("input", saveDraft);
+$("search").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(search, 200); });
+
+Centrale.events({
+  "operator.state": (e) => { if (e.operator_id === me) showState(e.state, e.registered); },
+  "call.offered": (e) => { if (e.operator_id === me) showPop(e); },
+  "call.queued": refreshQueue,
+  "call.answered": refreshQueue,
+  "call.ended": refreshQueue,
+});
+setInterval(renderQueue, 1000);
+refreshState();
+refreshQueue();

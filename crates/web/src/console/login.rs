@@ -1,0 +1,189 @@
+//! Staff login and logout for the pages.
+//!
+//! The login form is protected against cross-site posting by a double-submit token: a
+//! random `centrale_csrf` cookie that the form must echo. Attempts are throttled per address.
+//! Only staff log in here; a client's portal users have no staff account and are refused.
+
+use super::pages::{Shell, render};
+use crate::AppState;
+use crate::auth::{SESSION_COOKIE, cookie, csrf_token, new_token, token_hash};
+use crate::i18n::Lang;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+const LOGIN_CSRF_COOKIE: &str = "centrale_csrf";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    shell: Shell,
+    csrf: String,
+    error: Option<&'static str>,
+    email: String,
+}
+
+/// The login form.
+#[derive(Deserialize)]
+pub(super) struct FormQuery {
+    /// Set by the console's script when the session ran out mid-work.
+    expired: Option<String>,
+}
+
+pub(super) async fn form(
+    State(state): State<AppState>,
+    Query(query): Query<FormQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let expired = query.expired.is_some();
+    let (csrf, set_cookie) = login_csrf(&headers, &state);
+    let page = LoginPage {
+        shell: Shell::new(lang, "login.title", "/console/login"),
+        csrf,
+        error: expired.then_some("login.expired"),
+        email: String::new(),
+    };
+    with_cookies(render(&page), set_cookie.into_iter().collect())
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// Checks the credentials and opens a session.
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(login): Form<LoginForm>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || expected != login.csrf {
+        return (
+            StatusCode::FORBIDDEN,
+            "The form has expired; reload the login page.",
+        )
+            .into_response();
+    }
+    let now = Instant::now();
+    let refuse = |status: StatusCode, error: &'static str| {
+        let page = LoginPage {
+            shell: Shell::new(lang, "login.title", "/console/login"),
+            csrf: login.csrf.clone(),
+            error: Some(error),
+            email: login.email.clone(),
+        };
+        (status, render(&page)).into_response()
+    };
+    if state.login_throttle.is_blocked(peer.ip(), now) {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "login.throttled");
+    }
+    let found = state.store.staff_login(login.email.trim()).await.ok();
+    let password = login.password.clone();
+    let verified = match &found {
+        Some((_, hash)) => {
+            let hash = hash.clone();
+            tokio::task::spawn_blocking(move || hash.verify(&password))
+                .await
+                .unwrap_or(false)
+        }
+        None => false,
+    };
+    let Some((staff, _)) = found.filter(|_| verified) else {
+        state.login_throttle.failed(peer.ip(), now);
+        return refuse(StatusCode::UNAUTHORIZED, "login.failed");
+    };
+    state.login_throttle.succeeded(peer.ip());
+    let token = new_token();
+    let ttl =
+        chrono::Duration::from_std(state.settings.token_ttl).unwrap_or(chrono::Duration::hours(12));
+    if let Err(e) = state
+        .store
+        .create_token(&token_hash(&token), staff.id, chrono::Utc::now() + ttl)
+        .await
+    {
+        tracing::error!(error = %e, "cannot open a session");
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Cannot log in right now.",
+        )
+            .into_response();
+    }
+    let session = session_cookie(&state, &token, state.settings.token_ttl.as_secs());
+    let target = if staff.draft.role >= centrale_core::Role::Supervisor {
+        "/wallboard"
+    } else {
+        "/console"
+    };
+    with_cookies(Redirect::to(target).into_response(), vec![session])
+}
+
+#[derive(Deserialize)]
+pub(super) struct LogoutForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// Ends the session.
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LogoutForm>,
+) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if form.csrf != csrf_token(token) {
+            return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+        }
+        let _ = state.store.revoke_token(&token_hash(token)).await;
+    }
+    with_cookies(
+        Redirect::to("/console/login").into_response(),
+        vec![session_cookie(&state, "", 0)],
+    )
+}
+
+/// The double-submit token for the login form, and a Set-Cookie when it is new.
+fn login_csrf(headers: &HeaderMap, state: &AppState) -> (String, Option<String>) {
+    if let Some(existing) = cookie(headers, LOGIN_CSRF_COOKIE).filter(|v| v.len() == 68) {
+        return (existing.to_owned(), None);
+    }
+    let fresh = new_token();
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let set =
+        format!("{LOGIN_CSRF_COOKIE}={fresh}; Path=/console; HttpOnly; SameSite=Strict{secure}");
+    (fresh, Some(set))
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age: u64) -> String {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
+}
+
+pub(super) fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
+    for value in cookies {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,215 @@
+//! Dutch and English for the pages: the language comes from a `lang` cookie (the switch),
+//! else the browser's `Accept-Language`, else Dutch.
+
+use axum::http::{HeaderMap, header};
+
+/// A language the pages speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Nl,
+    En,
+}
+
+impl Lang {
+    /// The language for a request.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        if let Some(chosen) = crate::auth::cookie(headers, "lang") {
+            return Self::parse(chosen).unwrap_or(Self::Nl);
+        }
+        let accepted = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        accepted
+            .split(',')
+            .filter_map(|item| Self::parse(item.split(';').next().unwrap_or_default().trim()))
+            .next()
+            .unwrap_or(Self::Nl)
+    }
+
+    fn parse(tag: &str) -> Option<Self> {
+        let primary = tag
+            .split('-')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "nl" => Some(Self::Nl),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Nl => "nl",
+            Self::En => "en",
+        }
+    }
+
+    /// The other language, for the switch.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Nl => Self::En,
+            Self::En => Self::Nl,
+        }
+    }
+
+    /// The text for `key`; the key itself when it has none (visible, never a crash).
+    pub fn t(self, key: &str) -> &'static str {
+        TEXTS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or("??", |(_, nl, en)| if self == Self::Nl { nl } else { en })
+    }
+}
+
+/// (key, Dutch, English).
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("app", "Centrale", "Centrale"),
+    ("language", "English", "Nederlands"),
+    ("login.title", "Inloggen", "Log in"),
+    ("login.email", "E-mailadres", "E-mail address"),
+    ("login.password", "Wachtwoord", "Password"),
+    ("login.submit", "Inloggen", "Log in"),
+    (
+        "login.failed",
+        "Onjuist e-mailadres of wachtwoord.",
+        "Wrong e-mail address or password.",
+    ),
+    (
+        "login.throttled",
+        "Te veel pogingen. Probeer het over een minuut opnieuw.",
+        "Too many attempts. Try again in a minute.",
+    ),
+    (
+        "login.expired",
+        "Uw sessie is verlopen. Log opnieuw in; uw notitie blijft bewaard.",
+        "Your session has expired. Log in again; your note is kept.",
+    ),
+    ("logout", "Uitloggen", "Log out"),
+    ("console.title", "Console", "Console"),
+    ("wallboard.title", "Wallboard", "Wallboard"),
+    ("state.available", "Beschikbaar", "Available"),
+    ("state.pause", "Pauze", "Pause"),
+    ("state.offline", "Offline", "Offline"),
+    ("state.on_call", "In gesprek", "On call"),
+    ("state.wrap_up", "Nawerk", "Wrap-up"),
+    ("phone.registered", "Telefoon aangemeld", "Phone registered"),
+    (
+        "phone.unregistered",
+        "Telefoon niet aangemeld",
+        "Phone not registered",
+    ),
+    ("queue.title", "Wachtrij", "Queue"),
+    ("queue.waiting", "wachtend", "waiting"),
+    ("queue.longest", "langste wachttijd", "longest wait"),
+    (
+        "pop.idle",
+        "Geen gesprek. Druk F2 om beschikbaar te worden.",
+        "No call. Press F2 to become available.",
+    ),
+    ("pop.greeting", "Begroeting", "Greeting"),
+    ("pop.instructions", "Instructies", "Instructions"),
+    (
+        "pop.temporary",
+        "Tijdelijke instructies",
+        "Temporary instructions",
+    ),
+    (
+        "pop.standard",
+        "Standaardinstructies",
+        "Standard instructions",
+    ),
+    ("pop.line", "Gekozen lijn", "Line dialled"),
+    ("pop.caller", "Beller", "Caller"),
+    ("pop.anonymous", "Anoniem", "Anonymous"),
+    ("pop.vip", "VIP: extra aandacht", "VIP: extra care"),
+    ("pop.last_notes", "Eerdere notities", "Earlier notes"),
+    ("pop.employees", "Medewerkers", "Employees"),
+    ("pop.reachable", "bereikbaar", "reachable"),
+    ("pop.unreachable", "niet bereikbaar", "not reachable"),
+    ("pop.emergency", "Spoedprocedure", "Emergency procedure"),
+    ("note.title", "Gespreksnotitie", "Call note"),
+    ("note.caller_name", "Naam beller", "Caller's name"),
+    ("note.company", "Bedrijf", "Company"),
+    ("note.phone", "Telefoonnummer", "Phone number"),
+    ("note.message", "Bericht", "Message"),
+    ("note.for", "Voor", "For"),
+    ("note.general", "Algemeen adres", "General address"),
+    ("note.urgent", "Spoed", "Urgent"),
+    ("note.callback", "Terugbelwens", "Callback wish"),
+    ("note.save", "Opslaan (Ctrl+Enter)", "Save (Ctrl+Enter)"),
+    ("note.saved", "Notitie opgeslagen", "Note saved"),
+    ("note.failed", "Opslaan mislukt", "Saving failed"),
+    ("search.title", "Zoeken (F6)", "Search (F6)"),
+    (
+        "search.placeholder",
+        "Klant, nummer of beller",
+        "Client, number or caller",
+    ),
+    (
+        "shortcuts",
+        "F2 beschikbaar · F3 pauze · F4 offline · F6 zoeken · Ctrl+Enter opslaan",
+        "F2 available · F3 pause · F4 offline · F6 search · Ctrl+Enter save",
+    ),
+    ("wall.operators", "Telefonisten", "Operators"),
+    ("wall.today", "Vandaag", "Today"),
+    ("wall.offered", "Aangeboden", "Offered"),
+    ("wall.answered", "Beantwoord", "Answered"),
+    ("wall.abandoned", "Opgehangen", "Abandoned"),
+    ("wall.within20", "Binnen 20 s", "Within 20 s"),
+    ("wall.asa", "Gem. antwoordtijd", "Avg. speed of answer"),
+    (
+        "wall.staffing",
+        "Bezetting (Erlang C)",
+        "Staffing (Erlang C)",
+    ),
+    (
+        "wall.calls_per_hour",
+        "Gesprekken per uur",
+        "Calls per hour",
+    ),
+    ("wall.aht", "Gem. afhandeltijd (s)", "Avg. handle time (s)"),
+    (
+        "wall.target",
+        "Doel binnen 20 s (%)",
+        "Target within 20 s (%)",
+    ),
+    ("wall.needed", "Nodig", "Needed"),
+    (
+        "wall.current_sl",
+        "Servicelevel met huidige bezetting",
+        "Service level with current staffing",
+    ),
+    ("wall.calculate", "Bereken", "Calculate"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn the_switch_beats_the_browser_and_dutch_is_the_default() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Lang::from_headers(&headers), Lang::Nl);
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en-GB,en;q=0.9,nl;q=0.8"),
+        );
+        assert_eq!(Lang::from_headers(&headers), Lang::En);
+        headers.insert(header::COOKIE, HeaderValue::from_static("lang=nl"));
+        assert_eq!(Lang::from_headers(&headers), Lang::Nl);
+    }
+
+    #[test]
+    fn every_key_has_both_languages() {
+        for (key, nl, en) in TEXTS {
+            assert!(!nl.is_empty() && !en.is_empty(), "{key}");
+        }
+        assert_eq!(Lang::En.t("login.title"), "Log in");
+        assert_eq!(Lang::Nl.t("no.such.key"), "??");
+    }
+}
