@@ -7,8 +7,8 @@
 
 use crate::client::optional_text;
 use crate::{
-    Actor, CallId, Client, ClientId, DeliveryId, Employee, EmployeeId, Error, NoteId, PhoneNumber,
-    Result, SmsPreference,
+    Actor, CallId, Client, ClientId, DeliveryId, Employee, EmployeeId, Error, Language, NoteId,
+    PhoneNumber, Result, SmsPreference, TimeZone,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -149,8 +149,11 @@ pub enum Channel {
 pub enum DeliveryStatus {
     /// Waiting for the delivery worker (also between attempts).
     Queued,
+    /// Accepted by the next hop (mail server, SMS gateway).
     Sent,
-    /// Given up after the last attempt.
+    /// Confirmed by a delivery receipt (SMS).
+    Delivered,
+    /// Failed for good (permanent refusal, invalid address, or given up); see `last_error`.
     Failed,
 }
 
@@ -174,6 +177,35 @@ pub struct Delivery {
     pub employee_id: Option<EmployeeId>,
     pub status: DeliveryStatus,
     pub created_at: DateTime<Utc>,
+    /// Attempts made so far (a claimed attempt counts, even when the worker died during it).
+    pub attempts: u32,
+    /// Why the last attempt failed; kept while retrying and when failed.
+    pub last_error: Option<String>,
+    /// When the next hop accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A claimed delivery with what composing its message needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub delivery: Delivery,
+    /// The note (its `deliveries` left empty).
+    pub note: CallNote,
+    pub client_name: String,
+    pub language: Language,
+    pub time_zone: TimeZone,
+    /// Names of the employees the note is for, in the note's order.
+    pub employee_names: Vec<String>,
+}
+
+/// A delivery that failed for good, for supervisors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FailedDelivery {
+    #[serde(flatten)]
+    pub delivery: Delivery,
+    pub note_id: NoteId,
+    pub client_id: ClientId,
+    pub client_name: String,
 }
 
 /// A note as stored, with its deliveries.

@@ -7,7 +7,7 @@ use crate::acd::OperatorState;
 use crate::calls::{CallOutcome, CallRecord, CallStats, NewCall, OfferResult, Party};
 use crate::events::Event;
 use crate::instructions::InstructionVersion;
-use crate::notes::{CallNote, NoteDraft, NoteSummary, Recipient};
+use crate::notes::{CallNote, FailedDelivery, NoteDraft, NoteSummary, OutboxItem, Recipient};
 use crate::sip_credentials::SipCredentials;
 use crate::{
     Actor, Client, ClientDraft, ClientId, Contact, ContactDraft, ContactId, Employee,
@@ -15,7 +15,7 @@ use crate::{
     InstructionSetId, NoteId, NumberDraft, NumberId, PasswordHash, PhoneNumber, Result, Staff,
     StaffDraft, StaffId,
 };
-use crate::{CallId, EmailAddress, PortalUserId};
+use crate::{CallId, DeliveryId, EmailAddress, PortalUserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -267,6 +267,50 @@ pub trait NoteStore: Send + Sync {
     ) -> Result<Vec<CallNote>>;
 }
 
+/// The outbox as the delivery worker sees it: bureau-wide, not per client (the worker
+/// delivers every client's notes; supervisors see every failure).
+///
+/// A claim is a lease: claiming moves the delivery's next attempt to `now + lease` and
+/// counts the attempt, so a worker that dies mid-send leaves a delivery that comes back by
+/// itself. Marks apply only to a delivery still queued (an edited note may have dropped it).
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Claims up to `limit` queued deliveries due at `now`, oldest due first; concurrent
+    /// claimers get disjoint sets.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<OutboxItem>>;
+    /// The next hop accepted it; `reference` is its id for the message, if it gave one.
+    async fn delivery_sent(
+        &self,
+        id: DeliveryId,
+        reference: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Not now: try again at `next_at`.
+    async fn delivery_retry(
+        &self,
+        id: DeliveryId,
+        attempts: u32,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()>;
+    /// Never: failed with the reason.
+    async fn delivery_failed(&self, id: DeliveryId, error: &str, at: DateTime<Utc>) -> Result<()>;
+    /// A delivery receipt for the sent delivery with this reference; false when none matches.
+    async fn delivery_receipt(
+        &self,
+        reference: &str,
+        delivered: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Failed deliveries, newest first.
+    async fn failed_deliveries(&self, limit: u32) -> Result<Vec<FailedDelivery>>;
+}
+
 /// Where live events go; the telephony publishes, consoles subscribe elsewhere.
 pub trait EventSink: Send + Sync {
     fn publish(&self, event: Event);
@@ -295,6 +339,7 @@ pub trait Store:
     + PortalUserStore
     + CallStore
     + NoteStore
+    + OutboxStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

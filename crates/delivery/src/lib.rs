@@ -3,11 +3,15 @@
 //! sends at least once, retrying with backoff until it is sent or fails for good.
 //!
 //! Key types: [`Outcome`] (what one attempt came to), the channels [`EmailChannel`] and
-//! [`sms::SmsChannel`] with their messages.
+//! [`sms::SmsChannel`] with their messages, [`worker::Worker`] (claims, sends, marks),
+//! [`email::SmtpEmail`] and [`email::MaildirEmail`], and [`compose`] (nl/en texts).
 //!
 //! May depend on: `centrale-core` (types and ports), never on the store or the web.
 
+pub mod compose;
+pub mod email;
 pub mod sms;
+pub mod worker;
 
 use async_trait::async_trait;
 use centrale_core::EmailAddress;

@@ -22,6 +22,14 @@ pub struct App {
     http_addr: SocketAddr,
     router: axum::Router,
     sip: SipHandle,
+    delivery: Delivery,
+}
+
+/// The delivery worker, its loop (when the settings run it here) and how to stop it.
+struct Delivery {
+    worker: Arc<centrale_delivery::worker::Worker>,
+    stop: tokio_util::sync::CancellationToken,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Opens the database named by the settings (creating the data directory for SQLite).
@@ -65,6 +73,7 @@ impl App {
             token_ttl: Duration::from_secs(settings.token_ttl_hours * 3600),
             sip_realm: settings.sip_realm.clone(),
             secure_cookies: settings.secure_cookies,
+            wrap_up: Duration::from_secs(settings.wrap_up_secs),
         };
         let state = AppState {
             store: store.clone(),
@@ -74,12 +83,18 @@ impl App {
             settings: Arc::new(web_settings),
             login_throttle: Arc::default(),
         };
+        let stop = tokio_util::sync::CancellationToken::new();
+        let worker = crate::delivery::worker(settings, store.clone(), &stop)?;
+        let task = settings
+            .delivery_worker
+            .then(|| worker.clone().spawn(stop.clone()));
         Ok(Self {
             store,
             http,
             http_addr,
             router: centrale_web::router(state),
             sip,
+            delivery: Delivery { worker, stop, task },
         })
     }
 
@@ -91,6 +106,11 @@ impl App {
     /// The address the web server really listens on.
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
+    }
+
+    /// The delivery worker, for tests that drive it one step at a time.
+    pub fn delivery_worker(&self) -> &Arc<centrale_delivery::worker::Worker> {
+        &self.delivery.worker
     }
 
     /// The store, for seeding.
@@ -124,6 +144,16 @@ impl App {
             () = deadline => Ok(()),
         };
         self.sip.shutdown();
+        // A step under way finishes (sends are bounded by their timeouts); an unmarked
+        // delivery would come back after its lease anyway.
+        self.delivery.stop.cancel();
+        if let Some(task) = self.delivery.task
+            && tokio::time::timeout(SHUTDOWN_GRACE * 10, task)
+                .await
+                .is_err()
+        {
+            tracing::warn!("the delivery worker did not stop in time");
+        }
         served
     }
 }

@@ -5,7 +5,9 @@
 //! This is the only crate that knows every other one: it picks the store from the URL and
 //! hands it to the web as a port.
 
+pub mod admin;
 pub mod app;
+pub mod delivery;
 pub mod demo;
 pub mod settings;
 

@@ -1,9 +1,9 @@
-//! `centrale`: serve, migrate, create an admin, or run the demo.
+//! `centrale`: serve, migrate, create an admin or operators, or run the demo.
 
 use anyhow::Context as _;
 use centrale_core::sip_credentials::SipCredentials;
 use centrale_core::{EmailAddress, PasswordHash, Role, StaffDraft};
-use centrale_server::{App, Flags, Settings, app, demo};
+use centrale_server::{App, Flags, Settings, admin, app, demo};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +48,24 @@ enum AdminCommand {
         password: String,
         #[arg(long, default_value = "Administrator")]
         name: String,
+    },
+    /// Create COUNT operators with consecutive SIP users (for load tests and first setups).
+    ///
+    /// E-mail `op{SIP user}@{EMAIL_DOMAIN}`; the same login and SIP password for all (hashed
+    /// once). With --tokens-file, also issues each an API token (valid token_ttl_hours) and
+    /// writes `sip_user;email;token` lines there, so a load test can act as each operator,
+    /// e.g. choose "available" (bench/sip.sh does).
+    CreateOperators {
+        #[arg(long)]
+        count: u32,
+        #[arg(long, default_value_t = 3000)]
+        first_sip_user: u32,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "operators.centrale.test")]
+        email_domain: String,
+        #[arg(long)]
+        tokens_file: Option<PathBuf>,
     },
 }
 
@@ -107,6 +125,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
             .context("cannot create the admin")?;
             println!("admin {} created (id {})", staff.draft.email, staff.id);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateOperators {
+            count,
+            first_sip_user,
+            password,
+            email_domain,
+            tokens_file,
+        }) => {
+            let db = app::open_database(&settings).await?;
+            let new = admin::NewOperators {
+                count,
+                first_sip_user,
+                password: &password,
+                email_domain: &email_domain,
+                sip_realm: &settings.sip_realm,
+            };
+            let ttl = tokens_file
+                .as_ref()
+                .map(|_| std::time::Duration::from_secs(settings.token_ttl_hours * 3600));
+            let created = admin::create_operators(&db, &new, ttl).await?;
+            if let Some(path) = tokens_file {
+                let lines: String = created
+                    .iter()
+                    .map(|op| {
+                        format!(
+                            "{};{};{}\n",
+                            op.sip_user,
+                            op.email,
+                            op.token.as_deref().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                std::fs::write(&path, lines)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            let (first, last) = (&created[0], &created[created.len() - 1]);
+            println!(
+                "{} operators created: SIP users {}..{}, e-mail {} .. {}",
+                created.len(),
+                first.sip_user,
+                last.sip_user,
+                first.email,
+                last.email
+            );
             Ok(())
         }
         Command::Demo { summary_json } => {

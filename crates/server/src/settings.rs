@@ -10,13 +10,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 11] = [
     "database_url",
     "http_listen",
     "sip_listen",
     "data_dir",
     "sip_realm",
     "token_ttl_hours",
+    "smtp_url",
+    "sms_url",
+    "delivery_interval_ms",
+    "delivery_lease_secs",
+    "delivery_worker",
 ];
 
 /// Everything Centrale can be told.
@@ -52,6 +57,19 @@ pub struct Settings {
     pub sip_digest_sha256: bool,
     /// Mark session cookies Secure: set when the pages are served over HTTPS (e.g. behind a proxy).
     pub secure_cookies: bool,
+    /// Where call notes are e-mailed: `smtp://user:pass@host:port?tls=none|starttls|tls&from=…`
+    /// (`smtps://` for TLS); empty means a Maildir under the data directory.
+    pub smtp_url: String,
+    /// Where SMS go: `smpp://…` or an `http://…` gateway template; empty means a log file
+    /// under the data directory.
+    pub sms_url: String,
+    /// How often the delivery worker looks for due deliveries, in milliseconds.
+    pub delivery_interval_ms: u64,
+    /// How long a claimed delivery is held before another attempt may take it (seconds);
+    /// must exceed the SMTP timeout.
+    pub delivery_lease_secs: u64,
+    /// Run the delivery worker in this process (tests drive it step by step instead).
+    pub delivery_worker: bool,
 }
 
 impl Default for Settings {
@@ -72,6 +90,11 @@ impl Default for Settings {
             rtp_silence_secs: 30,
             secure_cookies: false,
             sip_digest_sha256: false,
+            smtp_url: String::new(),
+            sms_url: String::new(),
+            delivery_interval_ms: 1000,
+            delivery_lease_secs: 60,
+            delivery_worker: true,
         }
     }
 }
@@ -139,6 +162,19 @@ impl Settings {
         }
         if self.token_ttl_hours == 0 || self.token_ttl_hours > 24 * 90 {
             problems.push("token_ttl_hours must be between 1 and 2160".to_owned());
+        }
+        if !self.smtp_url.trim().is_empty()
+            && let Err(problem) = centrale_delivery::email::SmtpConfig::parse(&self.smtp_url)
+        {
+            problems.push(problem);
+        }
+        if let Err(problem) =
+            centrale_delivery::sms::SmsConfig::parse(&self.sms_url, &self.data_dir)
+        {
+            problems.push(problem);
+        }
+        if self.delivery_lease_secs < 5 && self.delivery_worker {
+            problems.push("delivery_lease_secs must be at least 5".to_owned());
         }
         if let Err(problem) = self.sip() {
             problems.push(problem);

@@ -4,7 +4,8 @@
 //! Key types: [`Db`] (a pool; implements [`centrale_core::ports::Store`]) and [`Error`] for
 //! connecting and migrating. Port methods answer with [`centrale_core::Error`].
 //! Each capability lives in its own module: clients, numbers, employees, instructions,
-//! contacts, staff, tokens, calls (with their offers), notes (with their deliveries).
+//! contacts, staff, tokens, calls (with their offers), notes (with their deliveries), outbox (the delivery
+//! worker's claims and marks).
 //! With the `testing` feature, [`testing`] hands out fresh databases.
 //!
 //! Portability rules kept by every query: `$1, $2…` placeholders, only BIGINT, TEXT and
@@ -20,6 +21,7 @@ mod employees;
 mod instructions;
 mod notes;
 mod numbers;
+mod outbox;
 mod portal_users;
 mod staff;
 #[cfg(feature = "testing")]

@@ -20,11 +20,12 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 /// A note's columns and its deliveries' (prefixed), for `call_notes n LEFT JOIN deliveries d`.
-const COLUMNS: &str = "n.id, n.client_id, n.call_id, n.caller_name, n.caller_company,
+pub(crate) const COLUMNS: &str = "n.id, n.client_id, n.call_id, n.caller_name, n.caller_company,
     n.caller_phone, n.message, n.for_employees, n.for_general, n.urgent, n.callback_wish,
     n.actions, n.created_by, n.created_at, n.updated_at, d.id AS d_id, d.channel AS d_channel,
     d.recipient AS d_recipient, d.employee_id AS d_employee_id, d.status AS d_status,
-    d.created_at AS d_created_at";
+    d.created_at AS d_created_at, d.attempts AS d_attempts, d.last_error AS d_last_error,
+    d.sent_at AS d_sent_at";
 
 /// The join of notes (from a subquery `n`) with their deliveries.
 const JOIN: &str = "LEFT JOIN deliveries d ON d.client_id = n.client_id AND d.note_id = n.id";
@@ -59,7 +60,7 @@ fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
-fn note_from_row(row: &AnyRow) -> Result<CallNote> {
+pub(crate) fn note_from_row(row: &AnyRow) -> Result<CallNote> {
     Ok(CallNote {
         id: parsed(get(row, "id")?, "id")?,
         client_id: parsed(get(row, "client_id")?, "client_id")?,
@@ -87,7 +88,7 @@ fn note_from_row(row: &AnyRow) -> Result<CallNote> {
 }
 
 /// The delivery a joined row carries, if the note has any.
-fn delivery_from_row(row: &AnyRow) -> Result<Option<Delivery>> {
+pub(crate) fn delivery_from_row(row: &AnyRow) -> Result<Option<Delivery>> {
     let Some(id) = get::<Option<String>>(row, "d_id")? else {
         return Ok(None);
     };
@@ -106,6 +107,12 @@ fn delivery_from_row(row: &AnyRow) -> Result<Option<Delivery>> {
             .transpose()?,
         status: enum_from_text(text("d_status")?, "d_status")?,
         created_at: instant(created_at)?,
+        attempts: u32::try_from(get::<Option<i64>>(row, "d_attempts")?.unwrap_or(0))
+            .unwrap_or(u32::MAX),
+        last_error: get(row, "d_last_error")?,
+        sent_at: get::<Option<i64>>(row, "d_sent_at")?
+            .map(instant)
+            .transpose()?,
     }))
 }
 

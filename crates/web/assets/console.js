@@ -12,10 +12,21 @@ async function refreshState() {
   showState(state.state, state.registered);
 }
 
+const wrapUpSecs = Number(document.querySelector('meta[name="wrap-up-secs"]').content);
+let wrapUpTimer;
+
 function showState(state, registered) {
   const badge = $("my-state");
   badge.textContent = badge.dataset[state] ?? state;
   badge.dataset.state = state;
+  clearInterval(wrapUpTimer);
+  if (state === "wrap_up") {
+    // Counts down the wrap-up; F2 ends it early.
+    const ends = Date.now() + wrapUpSecs * 1000;
+    const tick = () => { badge.textContent = `${badge.dataset.wrap_up} ${Centrale.seconds(ends - Date.now())}`; };
+    tick();
+    wrapUpTimer = setInterval(tick, 1000);
+  }
   const phone = $("phone");
   phone.textContent = registered ? phone.dataset.yes : phone.dataset.no;
   phone.dataset.registered = registered;

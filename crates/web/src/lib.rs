@@ -37,6 +37,8 @@ pub struct WebSettings {
     pub sip_realm: String,
     /// Mark cookies Secure (when served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Wrap-up after a call, for the console's countdown.
+    pub wrap_up: Duration,
 }
 
 /// What every handler may use.

@@ -29,7 +29,11 @@ impl SmsChannel for LogFileSms {
             message.text.replace('\n', "\\n")
         );
         let written = async {
-            let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(&self.path).await?;
+            let mut file = tokio::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .await?;
             file.write_all(line.as_bytes()).await?;
             file.flush().await
         };

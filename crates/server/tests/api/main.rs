@@ -4,6 +4,7 @@
 mod auth;
 mod bad_input;
 mod clients;
+mod console;
 mod demo;
 mod helpers;
 mod instructions;

@@ -42,6 +42,48 @@ async fn a_call_reaches_the_available_operator_and_is_recorded() {
     assert_eq!(offered["pop"]["client_name"], "Bakkerij De Gouden Korst");
     assert_eq!(offered["pop"]["dialled_label"], "Hoofdnummer");
     assert_eq!(offered["pop"]["instructions_kind"], "standard");
+
+    // The metrics count it.
+    let metrics = env
+        .http
+        .get(format!("{}/metrics", env.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"centrale_calls_total{outcome="answered"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"centrale_sip_requests_total{method="INVITE"}"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("centrale_call_waiting_seconds_count 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_call_without_media_either_way_is_ended_as_dead() {
+    // Neither SIPp side sends RTP: after the silence timeout Centrale ends both legs itself.
+    let env = Env::start_with(|settings| settings.rtp_silence_secs = 2).await;
+    let anna = env.operator(1).await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    // The caller waits for Centrale's BYE (and answers it); so does the operator's phone.
+    env.carrier("carrier_call_operator_hangs_up.xml", BAKERY_NUMBER, &[])
+        .finish()
+        .await
+        .assert_ok("carrier gets a BYE");
+    phone.finish().await.assert_ok("operator phone gets a BYE");
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["outcome"], "answered");
+    assert_eq!(call["ended_by"], "system");
 }
 
 /// What one call answered by Anna left behind.

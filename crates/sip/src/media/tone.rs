@@ -4,6 +4,7 @@
 //! exponential decay), peaking well below full scale so it stays pleasant on a phone.
 
 use super::codec::{CLOCK_RATE, Codec, SAMPLES_PER_FRAME};
+use std::sync::OnceLock;
 
 /// One note of the chime.
 struct Note {
@@ -87,12 +88,26 @@ impl Announcement {
     /// The next 20 ms of encoded audio.
     pub(crate) fn next_frame(&mut self) -> [u8; SAMPLES_PER_FRAME] {
         let mut frame = [0u8; SAMPLES_PER_FRAME];
-        for (i, byte) in (0u32..).zip(frame.iter_mut()) {
-            *byte = self.codec.encode(sample(self.position + i));
+        let start = self.position as usize;
+        if let Some(encoded) = encoded_cycle(self.codec).get(start..start + SAMPLES_PER_FRAME) {
+            frame.copy_from_slice(encoded);
         }
         self.position = (self.position + SAMPLES_PER_FRAME as u32) % CYCLE;
         frame
     }
+}
+
+/// The whole cycle encoded in `codec`, computed once per process: every queued call plays the
+/// same chime, and computing it per packet (two sines and an exp per sample) cost a third of
+/// the CPU under load (bench/sip.sh).
+fn encoded_cycle(codec: Codec) -> &'static [u8] {
+    static PCMA: OnceLock<Vec<u8>> = OnceLock::new();
+    static PCMU: OnceLock<Vec<u8>> = OnceLock::new();
+    let cell = match codec {
+        Codec::Pcma => &PCMA,
+        Codec::Pcmu => &PCMU,
+    };
+    cell.get_or_init(|| (0..CYCLE).map(|n| codec.encode(sample(n))).collect())
 }
 
 #[cfg(test)]
@@ -116,5 +131,20 @@ mod tests {
             announcement.next_frame();
         }
         assert_eq!(announcement.next_frame(), first);
+    }
+
+    #[test]
+    fn frames_are_the_encoded_samples() {
+        for codec in Codec::ALL {
+            let mut announcement = Announcement::new(codec);
+            for frame_index in 0..(CYCLE as usize / SAMPLES_PER_FRAME) {
+                let frame = announcement.next_frame();
+                let first = (frame_index * SAMPLES_PER_FRAME) as u32;
+                let expected: Vec<u8> = (first..first + SAMPLES_PER_FRAME as u32)
+                    .map(|n| codec.encode(sample(n)))
+                    .collect();
+                assert_eq!(frame.as_slice(), expected.as_slice());
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ mod calls;
 mod directory;
 mod instructions;
 mod notes;
+mod outbox;
 mod staff;
 
 use centrale_core::instructions::{DeliveryOverride, EmergencyStep};

@@ -4,6 +4,7 @@ mod auth;
 mod calls;
 mod clients;
 mod contacts;
+mod deliveries;
 mod employees;
 mod instructions;
 mod live;
@@ -53,6 +54,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(staff::routes())
         .merge(calls::routes())
         .merge(notes::routes())
+        .merge(deliveries::routes())
         .merge(live::routes())
         .merge(wallboard::routes())
 }

@@ -61,6 +61,7 @@ struct ConsolePage {
     shell: Shell,
     staff: Staff,
     csrf: String,
+    wrap_up_secs: u64,
 }
 
 #[derive(Template)]
@@ -83,6 +84,7 @@ pub(super) async fn console(State(state): State<AppState>, headers: HeaderMap) -
             shell: Shell::new(lang, "console.title", "/console"),
             staff,
             csrf,
+            wrap_up_secs: state.settings.wrap_up.as_secs(),
         }),
         None => Redirect::to("/console/login").into_response(),
     }

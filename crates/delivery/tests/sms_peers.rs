@@ -1,0 +1,547 @@
+//! SMS senders against real peers on loopback: an SMSC on npm `smpp` (tests/peers) and
+//! Kannel (`bearerbox`, `smsbox`, `fakesmsc`). What the peers received is decoded and
+//! compared with what was sent.
+//!
+//! Needs: `node`/`npm` (the test runs `npm ci --prefix crates/delivery/tests/peers` when
+//! node_modules is missing) and `apt-get install -y kannel kannel-extras`.
+
+use anyhow::{Context, Result, bail};
+use centrale_core::PhoneNumber;
+use centrale_delivery::Outcome;
+use centrale_delivery::sms::encoding::{decode_gsm7, decode_ucs2};
+use centrale_delivery::sms::{self, Receipt, SmsConfig, SmsMessage};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+const SYSTEM_ID: &str = "centrale";
+const PASSWORD: &str = "secret1";
+
+fn peers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
+}
+
+/// Installs the peers' npm packages once when they are missing.
+fn ensure_node_modules() {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = DONE.get_or_init(|| {
+        let dir = peers_dir();
+        if dir.join("node_modules/smpp/package.json").exists() {
+            return Ok(());
+        }
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .status()
+            .map_err(|e| format!("cannot run npm ({e}); install Node.js and npm"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "`npm ci --prefix {}` failed: {status}",
+                dir.display()
+            ))
+        }
+    });
+    if let Err(e) = result {
+        panic!("SMPP test peer unavailable: {e}");
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("local addr").port()
+}
+
+fn message(reference: &str, to: &str, text: &str) -> SmsMessage {
+    SmsMessage {
+        reference: reference.into(),
+        to: PhoneNumber::parse(to).expect("test number"),
+        text: text.into(),
+    }
+}
+
+/// The SMSC: `node smpp_server.js`, killed when dropped.
+struct SmppPeer {
+    _child: Child,
+    port: u16,
+}
+
+impl SmppPeer {
+    async fn start(port: u16, record: &Path) -> Result<Self> {
+        ensure_node_modules();
+        let mut child = Command::new("node")
+            .arg(peers_dir().join("smpp_server.js"))
+            .arg(port.to_string())
+            .arg(record)
+            .args([SYSTEM_ID, PASSWORD])
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .context("start node (is Node.js installed?)")?;
+        let stdout = child.stdout.take().context("node stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(15), lines.next_line())
+            .await
+            .context("SMPP peer did not start in 15 s")??
+            .context("SMPP peer exited before listening")?;
+        let port = line
+            .strip_prefix("listening ")
+            .context("unexpected peer output")?
+            .trim()
+            .parse()?;
+        Ok(Self {
+            _child: child,
+            port,
+        })
+    }
+}
+
+fn records(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+fn short_message(record: &serde_json::Value) -> Vec<u8> {
+    hex_decode(record["short_message_hex"].as_str().expect("hex"))
+}
+
+fn hex_decode(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+async fn next_receipt(rx: &mut mpsc::UnboundedReceiver<Receipt>) -> Receipt {
+    tokio::time::timeout(Duration::from_secs(15), rx.recv())
+        .await
+        .expect("a receipt within 15 s")
+        .expect("receipt channel open")
+}
+
+fn smpp_config(port: u16) -> SmsConfig {
+    let url = format!(
+        "smpp://{SYSTEM_ID}:{PASSWORD}@127.0.0.1:{port}?sender=Centrale&enquire_link_secs=1"
+    );
+    SmsConfig::parse(&url, Path::new("/nonexistent")).expect("smpp url")
+}
+
+#[tokio::test]
+async fn smpp_encodes_splits_maps_outcomes_and_returns_receipts() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let record = dir.path().join("submits.jsonl");
+    let peer = SmppPeer::start(0, &record).await?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let channel = sms::channel_with_receipts(smpp_config(peer.port), tx);
+
+    // Dutch with ë: UCS-2, intact; the receipt comes back under the returned reference.
+    let dutch = "Mevrouw Zoë de Vries belde over factuur € 125,50; graag terugbellen.";
+    let outcome = channel.send(&message("d-1", "+31612345678", dutch)).await;
+    let Outcome::Sent {
+        reference: Some(reference),
+    } = outcome
+    else {
+        bail!("not sent: {outcome:?}")
+    };
+    let got = records(&record);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["message_id"], reference.as_str());
+    assert_eq!(got[0]["data_coding"], 8);
+    assert_eq!(got[0]["destination_addr"], "31612345678");
+    assert_eq!(got[0]["source_addr"], "Centrale");
+    assert_eq!(got[0]["source_addr_ton"], 5);
+    assert_eq!(got[0]["registered_delivery"], 1);
+    assert_eq!(decode_ucs2(&short_message(&got[0])), dutch);
+    assert_eq!(
+        next_receipt(&mut rx).await,
+        Receipt {
+            reference,
+            delivered: true
+        }
+    );
+
+    // Fits GSM-7: € and [ ] through the extension table.
+    let gsm = "Factuur € 12,50 [betaald] voor café De Brug";
+    let outcome = channel.send(&message("d-2", "+31612345678", gsm)).await;
+    assert!(
+        matches!(outcome, Outcome::Sent { reference: Some(_) }),
+        "{outcome:?}"
+    );
+    let got = records(&record);
+    assert_eq!(got[1]["data_coding"], 0);
+    let bytes = short_message(&got[1]);
+    assert_eq!(&bytes[8..10], &[0x1B, 0x65], "€ is ESC 0x65");
+    assert_eq!(decode_gsm7(&bytes), gsm);
+    assert!(next_receipt(&mut rx).await.delivered);
+
+    // Long: three concatenated parts, one receipt for the whole message.
+    let long: String = (0..40).map(|i| format!("Regel {i:02}. ")).collect();
+    assert!(long.len() > 306);
+    let outcome = channel.send(&message("d-3", "+31612345678", &long)).await;
+    let Outcome::Sent {
+        reference: Some(reference),
+    } = outcome
+    else {
+        bail!("not sent: {outcome:?}")
+    };
+    let parts: Vec<_> = records(&record).into_iter().skip(2).collect();
+    assert_eq!(parts.len(), 3);
+    assert_eq!(parts[0]["message_id"], reference.as_str());
+    let mut joined = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        assert_eq!(part["esm_class"].as_u64().unwrap() & 0x40, 0x40, "UDHI set");
+        let bytes = short_message(part);
+        assert_eq!(&bytes[..3], &[0x05, 0x00, 0x03]);
+        assert_eq!((bytes[4], bytes[5]), (3, i as u8 + 1));
+        assert_eq!(
+            bytes[3],
+            short_message(&parts[0])[3],
+            "one reference for all parts"
+        );
+        assert!(bytes.len() - 6 <= 153);
+        joined.push_str(&decode_gsm7(&bytes[6..]));
+    }
+    assert_eq!(joined, long);
+    assert_eq!(
+        next_receipt(&mut rx).await,
+        Receipt {
+            reference,
+            delivered: true
+        }
+    );
+
+    // The SMSC's answers: a bad number is permanent, throttling is retried, a failed
+    // delivery comes back as an undelivered receipt.
+    let outcome = channel.send(&message("d-4", "+31612340000", "x")).await;
+    assert!(matches!(outcome, Outcome::Permanent(_)), "{outcome:?}");
+    let outcome = channel.send(&message("d-5", "+31612340001", "x")).await;
+    assert!(matches!(outcome, Outcome::Retry(_)), "{outcome:?}");
+    let outcome = channel.send(&message("d-6", "+31612340002", "x")).await;
+    let Outcome::Sent {
+        reference: Some(reference),
+    } = outcome
+    else {
+        bail!("not sent: {outcome:?}")
+    };
+    assert_eq!(
+        next_receipt(&mut rx).await,
+        Receipt {
+            reference,
+            delivered: false
+        }
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn smpp_reconnects_after_the_smsc_restarts() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let record = dir.path().join("submits.jsonl");
+    let peer = SmppPeer::start(0, &record).await?;
+    let port = peer.port;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let channel = sms::channel_with_receipts(smpp_config(port), tx);
+
+    let outcome = channel
+        .send(&message("r-1", "+31612345678", "voor de herstart"))
+        .await;
+    assert!(matches!(outcome, Outcome::Sent { .. }), "{outcome:?}");
+    assert!(next_receipt(&mut rx).await.delivered);
+
+    // Down: a send is told to try again.
+    drop(peer);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let outcome = channel
+        .send(&message("r-2", "+31612345678", "tijdens de storing"))
+        .await;
+    assert!(matches!(outcome, Outcome::Retry(_)), "{outcome:?}");
+
+    // Back on the same port: a later message goes through on a new session.
+    let _peer = SmppPeer::start(port, &record).await?;
+    let mut outcome = Outcome::Retry("not tried".into());
+    for _ in 0..10 {
+        outcome = channel
+            .send(&message("r-3", "+31612345678", "na de herstart"))
+            .await;
+        if matches!(outcome, Outcome::Sent { .. }) {
+            break;
+        }
+    }
+    let Outcome::Sent {
+        reference: Some(reference),
+    } = outcome
+    else {
+        bail!("not sent after restart: {outcome:?}")
+    };
+    let got = records(&record);
+    assert_eq!(got.last().unwrap()["message_id"], reference.as_str());
+    assert_eq!(
+        decode_gsm7(&short_message(got.last().unwrap())),
+        "na de herstart"
+    );
+    assert_eq!(
+        next_receipt(&mut rx).await,
+        Receipt {
+            reference,
+            delivered: true
+        }
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn smpp_refused_bind_is_retried_without_showing_the_password() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let peer = SmppPeer::start(0, &dir.path().join("submits.jsonl")).await?;
+    let url = format!("smpp://{SYSTEM_ID}:wrongpw@127.0.0.1:{}", peer.port);
+    let channel = sms::channel(SmsConfig::parse(&url, dir.path()).expect("url"));
+    let outcome = channel.send(&message("b-1", "+31612345678", "x")).await;
+    let Outcome::Retry(why) = outcome else {
+        bail!("expected retry: {outcome:?}")
+    };
+    assert!(why.contains("refused the bind"), "{why}");
+    assert!(!why.contains("wrongpw"), "{why}");
+    Ok(())
+}
+
+/// Kannel: bearerbox with a fake SMSC that `fakesmsc` connects to, smsbox with `sendsms`.
+struct Kannel {
+    _processes: Vec<Child>,
+    sendsms_port: u16,
+    fakesmsc_out: PathBuf,
+}
+
+impl Kannel {
+    async fn start(dir: &Path) -> Result<Self> {
+        let fakesmsc = Path::new("/usr/lib/kannel/test/fakesmsc");
+        for binary in ["/usr/sbin/bearerbox", "/usr/sbin/smsbox"] {
+            if !Path::new(binary).exists() || !fakesmsc.exists() {
+                panic!(
+                    "Kannel missing ({binary} or fakesmsc): apt-get install -y kannel kannel-extras"
+                );
+            }
+        }
+        let [admin, smsbox, smsc, sendsms] = [free_port(), free_port(), free_port(), free_port()];
+        let d = dir.display();
+        let conf = format!(
+            r#"group = core
+admin-port = {admin}
+admin-password = adminpw
+smsbox-port = {smsbox}
+box-allow-ip = 127.0.0.1
+admin-allow-ip = 127.0.0.1
+log-file = "{d}/bearerbox.log"
+log-level = 1
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = {smsc}
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = {smsbox}
+sendsms-port = {sendsms}
+log-file = "{d}/smsbox.log"
+log-level = 1
+
+group = sendsms-user
+username = centrale
+password = {PASSWORD}
+concatenation = true
+max-messages = 10
+
+group = sms-service
+keyword = default
+text = "ok"
+"#
+        );
+        let conf_path = dir.join("kannel.conf");
+        std::fs::write(&conf_path, conf)?;
+        let log =
+            |name: &str| -> Result<Stdio> { Ok(std::fs::File::create(dir.join(name))?.into()) };
+        let spawn = |program: &Path, args: Vec<String>, out: &str| -> Result<Child> {
+            Ok(Command::new(program)
+                .args(args)
+                .stdout(log(out)?)
+                .stderr(log(&format!("{out}.err"))?)
+                .kill_on_drop(true)
+                .spawn()?)
+        };
+        let conf_arg = conf_path.display().to_string();
+        let mut processes = vec![spawn(
+            Path::new("/usr/sbin/bearerbox"),
+            vec![conf_arg.clone()],
+            "bearerbox.out",
+        )?];
+        wait_for_port(smsbox).await?;
+        processes.push(spawn(
+            Path::new("/usr/sbin/smsbox"),
+            vec![conf_arg],
+            "smsbox.out",
+        )?);
+        wait_for_port(smsc).await?;
+        let args = [
+            "-H",
+            "127.0.0.1",
+            "-r",
+            &smsc.to_string(),
+            "-i",
+            "1",
+            "-m",
+            "0",
+            "1 2 text unused",
+        ];
+        processes.push(spawn(
+            fakesmsc,
+            args.iter().map(|s| s.to_string()).collect(),
+            "fakesmsc.out",
+        )?);
+        wait_for_port(sendsms).await?;
+        Ok(Self {
+            _processes: processes,
+            sendsms_port: sendsms,
+            fakesmsc_out: dir.join("fakesmsc.out.err"),
+        })
+    }
+
+    /// What fakesmsc received: `sender receiver type data` per message.
+    fn received(&self) -> Vec<String> {
+        let out = std::fs::read_to_string(&self.fakesmsc_out).unwrap_or_default()
+            + &std::fs::read_to_string(self.fakesmsc_out.with_extension("")).unwrap_or_default();
+        out.lines()
+            .filter_map(|l| l.split_once("Got message ").map(|(_, rest)| rest))
+            .filter_map(|rest| {
+                rest.split_once(": <")
+                    .map(|(_, msg)| msg.trim_end_matches('>').to_string())
+            })
+            .collect()
+    }
+}
+
+async fn wait_for_port(port: u16) -> Result<()> {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("nothing listens on port {port} after 10 s")
+}
+
+/// Decodes fakesmsc's url-encoded data (`+` is a space).
+fn url_decoded_bytes(data: &str) -> Vec<u8> {
+    let bytes = data.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&data[i + 1..i + 3], 16).expect("hex escape"));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn kannel_url(port: u16, password: &str) -> String {
+    format!(
+        "http://127.0.0.1:{port}/cgi-bin/sendsms?username=centrale&password={password}&from={{from}}&to={{to}}&text={{text}}&coding={{coding}}&charset=UTF-8#sender=Centrale"
+    )
+}
+
+async fn send_until_accepted(channel: &dyn sms::SmsChannel, message: &SmsMessage) -> Outcome {
+    let mut outcome = Outcome::Retry("not tried".into());
+    for _ in 0..20 {
+        outcome = channel.send(message).await;
+        if !matches!(outcome, Outcome::Retry(_)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    outcome
+}
+
+#[tokio::test]
+async fn kannel_sendsms_delivers_intact_text_to_the_fake_smsc() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let kannel = Kannel::start(dir.path()).await?;
+    let config =
+        SmsConfig::parse(&kannel_url(kannel.sendsms_port, PASSWORD), dir.path()).expect("http url");
+    assert!(!format!("{config:?}").contains(PASSWORD));
+    let channel = sms::channel(config);
+
+    let dutch = "Mevrouw Zoë de Vries belde over factuur € 125,50; graag terugbellen.";
+    let outcome =
+        send_until_accepted(channel.as_ref(), &message("k-1", "+31612345678", dutch)).await;
+    assert_eq!(
+        outcome,
+        Outcome::Sent {
+            reference: Some("k-1".into())
+        }
+    );
+    let gsm = "Factuur € 12,50 [betaald] voor café De Brug";
+    let outcome = send_until_accepted(channel.as_ref(), &message("k-2", "+31612345678", gsm)).await;
+    assert_eq!(
+        outcome,
+        Outcome::Sent {
+            reference: Some("k-2".into())
+        }
+    );
+
+    let mut received = Vec::new();
+    for _ in 0..100 {
+        received = kannel.received();
+        if received.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(received.len(), 2, "fakesmsc got {received:?}");
+    let fields: Vec<Vec<&str>> = received
+        .iter()
+        .map(|m| m.splitn(4, ' ').collect())
+        .collect();
+    assert_eq!(&fields[0][..3], &["Centrale", "+31612345678", "ucs-2"]);
+    assert_eq!(decode_ucs2(&url_decoded_bytes(fields[0][3])), dutch);
+    assert_eq!(&fields[1][..3], &["Centrale", "+31612345678", "text"]);
+    assert_eq!(fields[1][3], gsm);
+
+    // Refused credentials are permanent; a gateway that is not there is retried.
+    let wrong =
+        SmsConfig::parse(&kannel_url(kannel.sendsms_port, "wrong"), dir.path()).expect("url");
+    let outcome = sms::channel(wrong)
+        .send(&message("k-3", "+31612345678", "x"))
+        .await;
+    assert!(matches!(outcome, Outcome::Permanent(_)), "{outcome:?}");
+    let gone = SmsConfig::parse(&kannel_url(free_port(), PASSWORD), dir.path()).expect("url");
+    let outcome = sms::channel(gone)
+        .send(&message("k-4", "+31612345678", "x"))
+        .await;
+    let Outcome::Retry(why) = outcome else {
+        bail!("expected retry: {outcome:?}")
+    };
+    assert!(!why.contains(PASSWORD), "{why}");
+    Ok(())
+}
