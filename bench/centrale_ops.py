@@ -11,6 +11,10 @@
                                                   "receipt-time caller-number" to OUT for every
                                                   call.offered, time.time() taken when its data
                                                   line arrives; runs until killed.
+    centrale_ops.py rtp-rates PCAP CALLER_PORT OPERATOR_PORT
+                                                  packets/s in each direction in a capture of the
+                                                  bench's RTP: "caller->centrale centrale->operator
+                                                  operator->centrale centrale->caller"
     centrale_ops.py pcap OUT SECONDS              writes a classic pcap of G.711 A-law RTP,
                                                   20 ms packets (50/s), for SIPp's
                                                   play_pcap_audio.
@@ -132,12 +136,35 @@ def pcap(out, seconds):
     return 0
 
 
+def rtp_rates(path, caller_port, operator_port):
+    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    import pdd
+    counts = [0, 0, 0, 0]
+    first = last = None
+    for ts, sport, dport, _ in pdd.packets(path):
+        first = ts if first is None else first
+        last = ts
+        if sport == caller_port:
+            counts[0] += 1
+        elif dport == operator_port:
+            counts[1] += 1
+        elif sport == operator_port:
+            counts[2] += 1
+        elif dport == caller_port:
+            counts[3] += 1
+    span = (last - first) if first is not None and last > first else 0
+    print(" ".join(f"{c / span:.0f}" if span else "0" for c in counts))
+    return 0
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "available" and len(sys.argv) == 4:
         return available(sys.argv[2], sys.argv[3])
     if cmd == "sse" and len(sys.argv) == 5:
         return sse(sys.argv[2], sys.argv[3], sys.argv[4])
+    if cmd == "rtp-rates" and len(sys.argv) == 5:
+        return rtp_rates(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     if cmd == "pcap" and len(sys.argv) == 4:
         return pcap(sys.argv[2], float(sys.argv[3]))
     sys.exit(__doc__)

@@ -37,9 +37,12 @@
 #     many calls (carrier_call_audio.xml playing a generated 50 packets/s PCMA pcap for the whole
 #     call), the phones echo every RTP packet back (-rtp_echo), so each leg carries 50 packets/s in
 #     each direction. Once all calls are up, Centrale's CPU (utime+stime from /proc/PID/stat) and
-#     centrale_rtp_packets_total (/metrics) are read over RTP_WINDOW seconds; the carrier's RTP
-#     socket (never read) counts what reached the caller in its drop counter (/proc/net/udp).
-#     Reported: CPU % of one core, CPU per call, relayed packets/s per call (expected 100: 50 each way).
+#     read over RTP_WINDOW seconds; then a 2 s capture of RTP headers on lo counts packets/s per
+#     call in each of the four directions (caller->Centrale, Centrale->operator, operator->Centrale,
+#     Centrale->caller; 50 each at full rate). The carrier's RTP socket (never read) also counts
+#     what reached the caller in its drop counter (/proc/net/udp), and centrale_rtp_packets_total
+#     (/metrics, counted at call end) is compared after the step.
+#     Reported: CPU % of one core, CPU ms per call-second, packets/s per call each way.
 #  Kamailio runs tuned (TESTING.md): kamailio -DD -E -m 1024 -M 8 -x tlsf -X tlsf, children=1.
 #
 # Environment:
@@ -292,13 +295,13 @@ TOML
 }
 
 # (d): CONC concurrent bridged calls with RTP both ways; prints
-# "conc ok cpu_pct cpu_ms_per_call_s relayed_pps_per_call to_caller_pps_per_call"
+# "conc ok|FAIL cpu_pct cpu_ms_per_call_second a/b/c/d" (packets/s per call in the four directions)
 rtp_step() {
   local conc=$1 rate=200 hz; hz=$(getconf CLK_TCK)
   local ramp=$(((conc + rate - 1) / rate)) settle=3
   local hold=$((ramp + settle + RTP_WINDOW + 4))
   python3 "$ROOT/bench/centrale_ops.py" pcap "$OUT/rtp50-$hold.pcap" $((hold + 2)) || die "cannot write the RTP pcap"
-  sed -e "s#/usr/share/sip-tester/g711a.pcap#$OUT/rtp50-$hold.pcap#" -e 's/\[\$caller\]/[field0]/g' -e 's/\[\$rtp_port\]/[media_port]/g' \
+  sed -e "s#/usr/share/sip-tester/g711a.pcap#$OUT/rtp50-$hold.pcap#" -e 's/\[\$caller\]/[field0]/g' -e 's/\[\$rtp_port\]/[media_port]/g' -e '/assign_to="rtp_port" value=/d' \
       "$SCEN/carrier_call_audio.xml" >"$OUT/carrier_call_rtp.xml"
   centrale_ready
   local stf="$OUT/rtp-$conc.csv"; rm -f "$stf"
@@ -312,18 +315,27 @@ rtp_step() {
     [ "$up" -ge "$conc" ] && break; sleep 0.25
   done
   sleep "$settle"
-  local c0 r0 d0 c1 r1 d1 a1
-  c0=$(cpu_ticks); r0=$(metric centrale_rtp_packets_total); d0=$(udp_drops 7000)
+  local c0 d0 c1 d1 a1 r0 r1
+  r0=$(metric centrale_rtp_packets_total)   # counted when a call ends: compared after the step
+  c0=$(cpu_ticks); d0=$(udp_drops 7000)
   sleep "$RTP_WINDOW"
-  c1=$(cpu_ticks); r1=$(metric centrale_rtp_packets_total); d1=$(udp_drops 7000); a1=$(metric centrale_active_calls)
+  c1=$(cpu_ticks); d1=$(udp_drops 7000); a1=$(metric centrale_active_calls)
+  # then 2 s of RTP headers on lo, to count packets/s in each of the four directions
+  taskset -c 1 timeout 20 dumpcap -q -P -i lo -B 128 -s 64 -a duration:2 -f 'udp and (port 7000 or port 7200)' \
+      -w "$OUT/rtp-$conc.pcap" 2>"$OUT/rtp-$conc.pcap.log"
+  local dirs; dirs=$(python3 "$ROOT/bench/centrale_ops.py" rtp-rates "$OUT/rtp-$conc.pcap" 7000 7200)
   wait "$sipp_pid"; local rc=$?
+  for i in $(seq 60); do [ "$(metric centrale_active_calls)" = 0 ] && break; sleep 0.5; done
+  r1=$(metric centrale_rtp_packets_total)
   local ok fail; ok=$(csv_last "$stf" 'SuccessfulCall(C)' 2>/dev/null); fail=$(csv_last "$stf" 'FailedCall(C)' 2>/dev/null)
-  awk -v conc="$conc" -v up="$up" -v a1="$a1" -v w="$RTP_WINDOW" -v hz="$hz" -v dc=$((c1 - c0)) -v dr=$((r1 - r0)) \
-      -v dd=$((d1 - d0)) -v ok="${ok:-0}" -v fail="${fail:-?}" -v rc="$rc" 'BEGIN {
-    cpu = dc / hz / w * 100;
-    printf "  rtp       %4d calls (%d up at the start of the window, %d at its end): CPU %.1f%% of a core = %.3f%% per call = %.3f ms CPU per call-second; relayed %.1f packets/s per call (50 each way = 100), %.1f packets/s per call reached the caller; calls successful %s/%d failed %s (sipp rc %s)\n",
-      conc, up, a1, cpu, cpu / conc, dc / hz * 1000 / (conc * w), dr / w / conc, dd / w / conc, ok, conc, fail, rc > "/dev/stderr";
-    printf "%d %s %.1f %.3f %.1f %.1f\n", conc, (ok == conc && fail == 0 && rc == 0 && a1 >= conc) ? "ok" : "FAIL", cpu, dc / hz * 1000 / (conc * w), dr / w / conc, dd / w / conc }'
+  awk -v conc="$conc" -v up="$up" -v a1="$a1" -v w="$RTP_WINDOW" -v hz="$hz" -v dc=$((c1 - c0)) -v dd=$((d1 - d0)) \
+      -v dr=$((r1 - r0)) -v hold="$hold" -v dirs="$dirs" -v ok="${ok:-0}" -v fail="${fail:-?}" -v rc="$rc" \
+      -v caplog="$(grep -o 'Packets received/dropped.*' "$OUT/rtp-$conc.pcap.log" | tail -1)" 'BEGIN {
+    cpu = dc / hz / w * 100; split(dirs, d, " ");
+    printf "  rtp       %4d calls (%d up at the start of the window, %d at its end): Centrale CPU %.1f%% of a core = %.3f%% per call = %.3f ms CPU per call-second; RTP packets/s per call: caller->Centrale %.1f, Centrale->operator %.1f, operator->Centrale %.1f, Centrale->caller %.1f (2 s capture; %s), Centrale->caller by the socket drop counter %.1f; centrale_rtp_packets_total %.1f per call-second of hold; calls successful %s/%d failed %s (sipp rc %s)\n",
+      conc, up, a1, cpu, cpu / conc, dc / hz * 1000 / (conc * w), d[1] / conc, d[2] / conc, d[3] / conc, d[4] / conc, caplog, dd / w / conc, dr / (conc * hold), ok, conc, fail, rc > "/dev/stderr";
+    printf "%d %s %.1f %.3f %.0f/%.0f/%.0f/%.0f\n", conc, (ok == conc && fail == 0 && rc == 0 && a1 >= conc) ? "ok" : "FAIL", cpu, dc / hz * 1000 / (conc * w),
+      d[1] / conc, d[2] / conc, d[3] / conc, d[4] / conc }'
 }
 
 bench_centrale() {
@@ -412,9 +424,10 @@ if [ -n "${RESULT[cen_max]:-}" ]; then
   echo "centrale   INVITE -> 183 to the caller: p50 ${RESULT[cen_183]% *} ms, p99 ${RESULT[cen_183]#* } ms (n=${RESULT[cen_183_n]:-0})"
   echo "centrale   (c) INVITE in -> call.offered over SSE: p50 ${RESULT[cen_sse]% *} ms, p99 ${RESULT[cen_sse]#* } ms (n=${RESULT[cen_sse_n]:-0})"
   if [ -n "${RESULT[cen_rtp]:-}" ]; then
-    printf 'centrale   (d) %-11s %-6s %-12s %-20s %-24s %s\n' "concurrent" clean "CPU % core" "CPU ms/call-second" "relayed pkt/s per call" "to caller pkt/s per call"
-    printf '%s' "${RESULT[cen_rtp]}" | while read -r c ok cpu ms rel back; do
-      printf '               %-11s %-6s %-12s %-20s %-24s %s\n' "$c" "$ok" "$cpu" "$ms" "$rel" "$back"
+    printf 'centrale   (d) %-11s %-6s %-12s %-20s %s\n' "concurrent" clean "CPU % core" "CPU ms/call-second" \
+      "RTP pkt/s per call: caller->C / C->operator / operator->C / C->caller (50 each = full rate)"
+    printf '%s' "${RESULT[cen_rtp]}" | while read -r c ok cpu ms dirs; do
+      printf '               %-11s %-6s %-12s %-20s %s\n' "$c" "$ok" "$cpu" "$ms" "$dirs"
     done
   fi
   echo "centrale   ${RESULT[cen_log]:-}"

@@ -1,6 +1,6 @@
 //! A client of the bureau: the tenant every other record hangs from.
 
-use crate::{ClientId, EmailAddress, Error, Result, TimeZone};
+use crate::{ClientId, EmailAddress, Error, Result, SmsPreference, TimeZone};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -45,6 +45,11 @@ pub struct ClientDraft {
     pub language: Language,
     #[serde(default)]
     pub status: ClientStatus,
+    /// When a note for the general address (or for nobody in particular) also goes by SMS,
+    /// to the numbers of the emergency procedure's SMS steps in force; see
+    /// [`crate::notes::recipients`]. Employees' own preferences are not affected.
+    #[serde(default)]
+    pub sms_default: SmsPreference,
 }
 
 impl ClientDraft {
@@ -105,6 +110,7 @@ mod tests {
         assert_eq!(d.time_zone.to_string(), "Europe/Amsterdam");
         assert_eq!(d.language, Language::Nl);
         assert_eq!(d.status, ClientStatus::Active);
+        assert_eq!(d.sms_default, SmsPreference::Never);
     }
 
     #[test]

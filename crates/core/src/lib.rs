@@ -11,6 +11,7 @@ pub mod acd;
 pub mod calls;
 pub mod client;
 pub mod contact;
+pub mod digest;
 pub mod email;
 pub mod employee;
 pub mod erlang;

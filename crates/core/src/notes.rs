@@ -2,10 +2,11 @@
 //!
 //! A [`NoteDraft`] is what the operator types; [`CallNote`] is the stored note with its
 //! [`Delivery`] rows (the outbox the delivery worker empties). Whom a note goes to is the
-//! pure rule [`recipients`]. Text is kept as typed: markup in a message is stored verbatim
+//! pure rule [`recipients`], given the instructions in force at the call. Text is kept as typed: markup in a message is stored verbatim
 //! and escaped wherever it is shown.
 
 use crate::client::optional_text;
+use crate::instructions::{DeliveryOverride, EmergencyStep, InstructionContent};
 use crate::{
     Actor, CallId, Client, ClientId, DeliveryId, Employee, EmployeeId, Error, Language, NoteId,
     PhoneNumber, Result, SmsPreference, TimeZone,
@@ -223,20 +224,88 @@ pub struct CallNote {
     pub deliveries: Vec<Delivery>,
 }
 
-/// Whom a note goes to, each once:
-/// - e-mail to every address of each employee it is for;
-/// - e-mail to the client's general addresses when the note is for them, or when no
-///   employee it is for has an e-mail address (so the note always reaches someone);
-/// - SMS to the mobile of each employee it is for who wants every note by SMS, or only
-///   urgent ones and the note is urgent.
+/// Whom a note goes to, each once, given the instructions in force when the call arrived
+/// (for a note without a call: when it is saved).
 ///
-/// `employees` are the client's; ids the note names that are not among them are ignored.
-pub fn recipients(note: &NoteDraft, client: &Client, employees: &[Employee]) -> Vec<Recipient> {
-    let addressed: Vec<&Employee> = note
+/// 1. **Whom it is for.** The employees the note names (ids that are not among
+///    `employees`, the client's, are ignored). While an
+///    [`AllToEmployee`](DeliveryOverride::AllToEmployee) override is in force, a note naming
+///    anyone is for that colleague instead (the first such override naming one of the
+///    client's employees counts; one naming no employee of the client is ignored).
+/// 2. **E-mail to the employees:** every address of each of them — unless an
+///    [`AllBySms`](DeliveryOverride::AllBySms) override is in force (see 5).
+/// 3. **E-mail to the general addresses** (the client's `emails`) when the note is for the
+///    general address (`for_general`) or for nobody in particular; also when it is for
+///    employees none of whom has an e-mail address and no `AllBySms` override is in force,
+///    so a note always reaches someone.
+/// 4. **E-mail to every [`AlsoEmail`](DeliveryOverride::AlsoEmail) address**, always.
+/// 5. **SMS to the employees:** to the mobile of each of them by *their own* preference
+///    (`always`, or `urgent_only` and the note is urgent). An employee's preference is
+///    always set (it defaults to `never` when the employee is made) and is never overridden
+///    by the client's default. While an `AllBySms{to}` override is in force, the employees
+///    get neither e-mail nor SMS: the note goes by SMS to each `AllBySms` number instead.
+///    The general addresses (3) and `AlsoEmail` (4) are kept; so is the daily list, which is
+///    not a per-note delivery.
+/// 6. **The client's default** (`sms_default`) applies to notes for the general address or
+///    for nobody in particular: by it (`always`, or `urgent_only` and the note is urgent),
+///    an SMS goes to each number of the emergency procedure's SMS steps, the only SMS
+///    numbers a client names for itself.
+/// 7. **Urgent notes** follow the emergency procedure: an SMS to each
+///    [`EmergencyStep::Sms`] number (the procedure's calls and voicemails are the
+///    operator's to do, not deliveries).
+///
+/// A channel and address appear once, with the first reason that put them there (so an
+/// employee's address that is also a general one keeps the employee). Order: e-mails to
+/// employees, general addresses, `AlsoEmail`; then SMS to employees or `AllBySms` numbers,
+/// then emergency numbers.
+pub fn recipients(
+    note: &NoteDraft,
+    client: &Client,
+    employees: &[Employee],
+    instructions: &InstructionContent,
+) -> Vec<Recipient> {
+    let named: Vec<&Employee> = note
         .for_employees
         .iter()
         .filter_map(|id| employees.iter().find(|e| e.id == *id))
         .collect();
+    let colleague = instructions
+        .delivery_overrides
+        .iter()
+        .filter_map(|o| match o {
+            DeliveryOverride::AllToEmployee { employee } => {
+                employees.iter().find(|e| e.id == *employee)
+            }
+            _ => None,
+        })
+        .next();
+    let addressed: Vec<&Employee> = match colleague {
+        Some(colleague) if !named.is_empty() => vec![colleague],
+        _ => named,
+    };
+    let by_sms: Vec<&PhoneNumber> = instructions
+        .delivery_overrides
+        .iter()
+        .filter_map(|o| match o {
+            DeliveryOverride::AllBySms { to } => Some(to),
+            _ => None,
+        })
+        .collect();
+    let emergency_sms: Vec<&PhoneNumber> = instructions
+        .emergency
+        .iter()
+        .filter_map(|step| match step {
+            EmergencyStep::Sms { to } => Some(to),
+            _ => None,
+        })
+        .collect();
+    let wants_sms = |preference: SmsPreference| match preference {
+        SmsPreference::Always => true,
+        SmsPreference::UrgentOnly => note.urgent,
+        SmsPreference::Never => false,
+    };
+    let general_note = note.for_general || addressed.is_empty();
+
     let mut out: Vec<Recipient> = Vec::new();
     let mut add = |channel, to: &str, employee_id| {
         if !out.iter().any(|r| r.channel == channel && r.to == to) {
@@ -247,25 +316,38 @@ pub fn recipients(note: &NoteDraft, client: &Client, employees: &[Employee]) -> 
             });
         }
     };
-    for employee in &addressed {
-        for address in &employee.draft.emails {
-            add(Channel::Email, address.as_str(), Some(employee.id));
+    if by_sms.is_empty() {
+        for employee in &addressed {
+            for address in &employee.draft.emails {
+                add(Channel::Email, address.as_str(), Some(employee.id));
+            }
         }
     }
     let employee_mail = addressed.iter().any(|e| !e.draft.emails.is_empty());
-    if note.for_general || !employee_mail {
+    if general_note || (by_sms.is_empty() && !employee_mail) {
         for address in &client.draft.emails {
             add(Channel::Email, address.as_str(), None);
         }
     }
-    for employee in &addressed {
-        let wants_sms = match employee.draft.sms {
-            SmsPreference::Always => true,
-            SmsPreference::UrgentOnly => note.urgent,
-            SmsPreference::Never => false,
-        };
-        if let (true, Some(mobile)) = (wants_sms, &employee.draft.mobile) {
-            add(Channel::Sms, mobile.as_str(), Some(employee.id));
+    for o in &instructions.delivery_overrides {
+        if let DeliveryOverride::AlsoEmail { to } = o {
+            add(Channel::Email, to.as_str(), None);
+        }
+    }
+    if by_sms.is_empty() {
+        for employee in &addressed {
+            if let (true, Some(mobile)) = (wants_sms(employee.draft.sms), &employee.draft.mobile) {
+                add(Channel::Sms, mobile.as_str(), Some(employee.id));
+            }
+        }
+    } else {
+        for to in &by_sms {
+            add(Channel::Sms, to.as_str(), None);
+        }
+    }
+    if note.urgent || (general_note && wants_sms(client.draft.sms_default)) {
+        for to in &emergency_sms {
+            add(Channel::Sms, to.as_str(), None);
         }
     }
     out
@@ -290,6 +372,7 @@ mod tests {
                 time_zone: Default::default(),
                 language: Default::default(),
                 status: Default::default(),
+                sms_default: Default::default(),
             },
             created_at: Utc::now(),
         }
@@ -317,6 +400,23 @@ mod tests {
             for_employees: for_employees.iter().map(|e| e.id).collect(),
             urgent,
             ..NoteDraft::default()
+        }
+    }
+
+    /// Whom a note goes to under instructions without overrides or emergency steps.
+    fn plain(note: &NoteDraft, client: &Client, employees: &[Employee]) -> Vec<Recipient> {
+        recipients(note, client, employees, &InstructionContent::default())
+    }
+
+    fn phone(text: &str) -> PhoneNumber {
+        PhoneNumber::parse(text).unwrap()
+    }
+
+    fn with(overrides: Vec<DeliveryOverride>, emergency: Vec<EmergencyStep>) -> InstructionContent {
+        InstructionContent {
+            delivery_overrides: overrides,
+            emergency,
+            ..InstructionContent::default()
         }
     }
 
@@ -350,7 +450,7 @@ mod tests {
         );
         let staff = [piet.clone(), anna.clone(), kees.clone()];
 
-        let calm = recipients(&note(&[&piet, &anna, &kees], false), &c, &staff);
+        let calm = plain(&note(&[&piet, &anna, &kees], false), &c, &staff);
         assert_eq!(
             to(&calm),
             vec![
@@ -364,7 +464,7 @@ mod tests {
         assert_eq!(calm[0].employee_id, Some(piet.id));
         assert_eq!(calm[4].employee_id, Some(anna.id));
 
-        let urgent = recipients(&note(&[&piet, &kees], true), &c, &staff);
+        let urgent = plain(&note(&[&piet, &kees], true), &c, &staff);
         assert_eq!(
             to(&urgent),
             vec![
@@ -387,7 +487,7 @@ mod tests {
         );
         let staff = [piet.clone()];
 
-        let nobody = recipients(&note(&[], true), &c, &staff);
+        let nobody = plain(&note(&[], true), &c, &staff);
         assert_eq!(
             to(&nobody),
             vec![
@@ -402,7 +502,7 @@ mod tests {
             for_general: true,
             ..note(&[&piet], false)
         };
-        let both = recipients(&both, &c, &staff);
+        let both = plain(&both, &c, &staff);
         assert_eq!(
             to(&both),
             vec![
@@ -412,14 +512,14 @@ mod tests {
         );
         assert_eq!(both[0].employee_id, Some(piet.id));
 
-        assert_eq!(to(&recipients(&note(&[&piet], false), &c, &staff)).len(), 1);
+        assert_eq!(to(&plain(&note(&[&piet], false), &c, &staff)).len(), 1);
     }
 
     #[test]
     fn an_employee_without_mail_falls_back_to_the_general_address() {
         let c = client(&["info@bakkerij.nl"]);
         let jan = employee(&c, &[], "0612345678", SmsPreference::Always);
-        let got = recipients(&note(&[&jan], false), &c, std::slice::from_ref(&jan));
+        let got = plain(&note(&[&jan], false), &c, std::slice::from_ref(&jan));
         assert_eq!(
             to(&got),
             vec![
@@ -429,7 +529,248 @@ mod tests {
         );
         // Unknown ids are ignored; a client without addresses gets nothing by mail.
         let bare = client(&[]);
-        assert!(recipients(&note(&[&jan], false), &bare, &[]).is_empty());
+        assert!(plain(&note(&[&jan], false), &bare, &[]).is_empty());
+    }
+
+    #[test]
+    fn also_email_adds_addresses_to_every_note() {
+        let c = client(&["info@bakkerij.nl"]);
+        let piet = employee(
+            &c,
+            &["piet@bakkerij.nl"],
+            "0612345678",
+            SmsPreference::Never,
+        );
+        let staff = [piet.clone()];
+        let set = with(
+            vec![
+                DeliveryOverride::AlsoEmail {
+                    to: email("boekhouder@example.nl"),
+                },
+                // Already Piet's: not twice.
+                DeliveryOverride::AlsoEmail {
+                    to: email("piet@bakkerij.nl"),
+                },
+            ],
+            vec![],
+        );
+        let got = recipients(&note(&[&piet], false), &c, &staff, &set);
+        assert_eq!(
+            to(&got),
+            vec![
+                (Channel::Email, "piet@bakkerij.nl"),
+                (Channel::Email, "boekhouder@example.nl"),
+            ]
+        );
+        assert_eq!(got[0].employee_id, Some(piet.id));
+        assert_eq!(got[1].employee_id, None);
+        let general = recipients(&note(&[], false), &c, &staff, &set);
+        assert_eq!(
+            to(&general),
+            vec![
+                (Channel::Email, "info@bakkerij.nl"),
+                (Channel::Email, "boekhouder@example.nl"),
+                (Channel::Email, "piet@bakkerij.nl"),
+            ]
+        );
+    }
+
+    #[test]
+    fn all_by_sms_replaces_the_employees_mail_and_sms() {
+        let c = client(&["info@bakkerij.nl"]);
+        let piet = employee(
+            &c,
+            &["piet@bakkerij.nl"],
+            "0612345678",
+            SmsPreference::Always,
+        );
+        let staff = [piet.clone()];
+        let set = with(
+            vec![
+                DeliveryOverride::AllBySms {
+                    to: phone("0655555555"),
+                },
+                DeliveryOverride::AlsoEmail {
+                    to: email("archief@bakkerij.nl"),
+                },
+            ],
+            vec![],
+        );
+        let got = recipients(&note(&[&piet], false), &c, &staff, &set);
+        assert_eq!(
+            to(&got),
+            vec![
+                (Channel::Email, "archief@bakkerij.nl"),
+                (Channel::Sms, "+31655555555"),
+            ]
+        );
+        assert_eq!(got[1].employee_id, None);
+        // A note for the general address keeps its e-mail; the SMS goes as well.
+        let general = NoteDraft {
+            for_general: true,
+            ..note(&[], false)
+        };
+        assert_eq!(
+            to(&recipients(&general, &c, &staff, &set)),
+            vec![
+                (Channel::Email, "info@bakkerij.nl"),
+                (Channel::Email, "archief@bakkerij.nl"),
+                (Channel::Sms, "+31655555555"),
+            ]
+        );
+    }
+
+    #[test]
+    fn all_to_employee_sends_notes_for_anyone_to_the_colleague() {
+        let c = client(&["info@bakkerij.nl"]);
+        let piet = employee(
+            &c,
+            &["piet@bakkerij.nl"],
+            "0612345678",
+            SmsPreference::Always,
+        );
+        let anna = employee(
+            &c,
+            &["anna@bakkerij.nl"],
+            "0687654321",
+            SmsPreference::UrgentOnly,
+        );
+        let staff = [piet.clone(), anna.clone()];
+        let set = with(
+            vec![
+                // Not the client's employee: ignored, the next one counts.
+                DeliveryOverride::AllToEmployee {
+                    employee: EmployeeId::new(),
+                },
+                DeliveryOverride::AllToEmployee { employee: anna.id },
+            ],
+            vec![],
+        );
+        // Anna's mail, and her own SMS preference (urgent only): not Piet's "always".
+        let calm = recipients(&note(&[&piet], false), &c, &staff, &set);
+        assert_eq!(to(&calm), vec![(Channel::Email, "anna@bakkerij.nl")]);
+        assert_eq!(calm[0].employee_id, Some(anna.id));
+        let urgent = recipients(&note(&[&piet, &anna], true), &c, &staff, &set);
+        assert_eq!(
+            to(&urgent),
+            vec![
+                (Channel::Email, "anna@bakkerij.nl"),
+                (Channel::Sms, "+31687654321"),
+            ]
+        );
+        // A note for nobody in particular still goes to the general address.
+        assert_eq!(
+            to(&recipients(&note(&[], false), &c, &staff, &set)),
+            vec![(Channel::Email, "info@bakkerij.nl")]
+        );
+        // With AllBySms as well, the SMS number replaces the colleague too.
+        let both = with(
+            vec![
+                DeliveryOverride::AllToEmployee { employee: anna.id },
+                DeliveryOverride::AllBySms {
+                    to: phone("0655555555"),
+                },
+            ],
+            vec![],
+        );
+        assert_eq!(
+            to(&recipients(&note(&[&piet], true), &c, &staff, &both)),
+            vec![(Channel::Sms, "+31655555555")]
+        );
+    }
+
+    #[test]
+    fn urgent_notes_follow_the_emergency_sms_steps() {
+        let c = client(&["info@bakkerij.nl"]);
+        let piet = employee(
+            &c,
+            &["piet@bakkerij.nl"],
+            "0612345678",
+            SmsPreference::UrgentOnly,
+        );
+        let staff = [piet.clone()];
+        let set = with(
+            vec![],
+            vec![
+                EmergencyStep::Call {
+                    to: phone("0611111111"),
+                    name: "Sara".into(),
+                },
+                EmergencyStep::Sms {
+                    to: phone("0622222222"),
+                },
+                EmergencyStep::Voicemail {
+                    to: phone("0633333333"),
+                },
+                // Piet's own mobile: once, as Piet's.
+                EmergencyStep::Sms {
+                    to: phone("0612345678"),
+                },
+            ],
+        );
+        let urgent = recipients(&note(&[&piet], true), &c, &staff, &set);
+        assert_eq!(
+            to(&urgent),
+            vec![
+                (Channel::Email, "piet@bakkerij.nl"),
+                (Channel::Sms, "+31612345678"),
+                (Channel::Sms, "+31622222222"),
+            ]
+        );
+        assert_eq!(urgent[1].employee_id, Some(piet.id));
+        assert_eq!(urgent[2].employee_id, None);
+        assert_eq!(
+            to(&recipients(&note(&[&piet], false), &c, &staff, &set)),
+            vec![(Channel::Email, "piet@bakkerij.nl")]
+        );
+    }
+
+    #[test]
+    fn the_clients_default_applies_to_general_notes_only() {
+        let mut c = client(&["info@bakkerij.nl"]);
+        c.draft.sms_default = SmsPreference::Always;
+        let kees = employee(
+            &c,
+            &["kees@bakkerij.nl"],
+            "0611111111",
+            SmsPreference::Never,
+        );
+        let staff = [kees.clone()];
+        let set = with(
+            vec![],
+            vec![EmergencyStep::Sms {
+                to: phone("0622222222"),
+            }],
+        );
+        // Kees said never: the client's "always" does not override him.
+        assert_eq!(
+            to(&recipients(&note(&[&kees], false), &c, &staff, &set)),
+            vec![(Channel::Email, "kees@bakkerij.nl")]
+        );
+        // A general note (or one for nobody) goes by SMS as the client's default says.
+        let general = NoteDraft {
+            for_general: true,
+            ..note(&[&kees], false)
+        };
+        assert_eq!(
+            to(&recipients(&general, &c, &staff, &set)),
+            vec![
+                (Channel::Email, "kees@bakkerij.nl"),
+                (Channel::Email, "info@bakkerij.nl"),
+                (Channel::Sms, "+31622222222"),
+            ]
+        );
+        c.draft.sms_default = SmsPreference::UrgentOnly;
+        assert_eq!(
+            to(&recipients(&note(&[], false), &c, &staff, &set)),
+            vec![(Channel::Email, "info@bakkerij.nl")]
+        );
+        // Without SMS steps there is no number for the default to use.
+        c.draft.sms_default = SmsPreference::Always;
+        assert_eq!(
+            to(&plain(&note(&[], false), &c, &staff)),
+            vec![(Channel::Email, "info@bakkerij.nl")]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use crate::acd::OperatorState;
 use crate::calls::{CallOutcome, CallRecord, CallStats, NewCall, OfferResult, Party};
+use crate::digest::{DigestItem, DigestSchedule, DigestSettings};
 use crate::events::Event;
 use crate::instructions::InstructionVersion;
 use crate::notes::{CallNote, FailedDelivery, NoteDraft, NoteSummary, OutboxItem, Recipient};
@@ -17,7 +18,7 @@ use crate::{
 };
 use crate::{CallId, DeliveryId, EmailAddress, PortalUserId};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Clients (tenants).
 #[async_trait]
@@ -311,6 +312,55 @@ pub trait OutboxStore: Send + Sync {
     async fn failed_deliveries(&self, limit: u32) -> Result<Vec<FailedDelivery>>;
 }
 
+/// A client's daily digest: its settings, and a small outbox of its own (one row per client
+/// and day, whose key makes the digest of a day decided once, across restarts and
+/// concurrent workers). Claims are leases, as in [`OutboxStore`].
+#[async_trait]
+pub trait DigestStore: Send + Sync {
+    /// The client's settings; disabled defaults when it chose none.
+    async fn digest_settings(&self, client: ClientId) -> Result<DigestSettings>;
+    async fn set_digest_settings(
+        &self,
+        client: ClientId,
+        settings: &DigestSettings,
+    ) -> Result<DigestSettings>;
+    /// Every client with the digest enabled: settings, zone and the last day decided.
+    async fn digest_schedules(&self) -> Result<Vec<DigestSchedule>>;
+    /// Decides the digest of `day`, listing the notes made in `window`: queued (due at `now`)
+    /// when there are notes or `include_empty`, else recorded as empty. False when that day
+    /// was already decided (by this or another worker).
+    async fn decide_digest(
+        &self,
+        client: ClientId,
+        day: NaiveDate,
+        window: (DateTime<Utc>, DateTime<Utc>),
+        include_empty: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Claims up to `limit` queued digests due at `now`, with what composing them needs.
+    async fn claim_digests(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<DigestItem>>;
+    async fn digest_sent(&self, client: ClientId, day: NaiveDate, at: DateTime<Utc>) -> Result<()>;
+    async fn digest_retry(
+        &self,
+        client: ClientId,
+        day: NaiveDate,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()>;
+    async fn digest_failed(
+        &self,
+        client: ClientId,
+        day: NaiveDate,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
 /// Where live events go; the telephony publishes, consoles subscribe elsewhere.
 pub trait EventSink: Send + Sync {
     fn publish(&self, event: Event);
@@ -340,6 +390,7 @@ pub trait Store:
     + CallStore
     + NoteStore
     + OutboxStore
+    + DigestStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

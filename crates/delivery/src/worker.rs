@@ -1,11 +1,16 @@
 //! The outbox worker: claims due deliveries, composes and sends each once per attempt, and
 //! marks the outcome. At least once: a delivery is marked sent only after the next hop
 //! accepted it, so a crash in between sends it again (same Message-ID) after the lease.
+//!
+//! With a [`DigestStore`] ([`Worker::with_digests`]) each tick also runs the daily digest
+//! ([`Worker::run_digests`]): it decides the digests due (once per client and day, the
+//! store's key deciding between workers) and sends the queued ones the same way.
 
 use crate::sms::SmsChannel;
-use crate::{EmailChannel, Outcome, compose};
+use crate::{EmailChannel, EmailMessage, Outcome, compose};
+use centrale_core::digest::{self, DigestItem};
 use centrale_core::notes::{Channel, OutboxItem};
-use centrale_core::ports::OutboxStore;
+use centrale_core::ports::{DigestStore, OutboxStore};
 use centrale_core::{EmailAddress, PhoneNumber};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
@@ -67,9 +72,21 @@ pub struct Step {
     pub failed: usize,
 }
 
+/// What one digest step did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DigestStep {
+    /// Days decided by this step (queued, or recorded as without calls).
+    pub decided: usize,
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
 /// The delivery worker; [`Worker::run_once`] is one step, [`Worker::spawn`] the loop.
 pub struct Worker {
     store: Arc<dyn OutboxStore>,
+    digests: Option<Arc<dyn DigestStore>>,
     email: Arc<dyn EmailChannel>,
     sms: Arc<dyn SmsChannel>,
     config: WorkerConfig,
@@ -88,9 +105,126 @@ impl Worker {
     ) -> Self {
         Self {
             store,
+            digests: None,
             email,
             sms,
             config,
+        }
+    }
+
+    /// Also runs the daily digest from `digests` each tick.
+    pub fn with_digests(mut self, digests: Arc<dyn DigestStore>) -> Self {
+        self.digests = Some(digests);
+        self
+    }
+
+    /// The daily digest at `now`: decides every digest due (see [`digest::digest_due`]),
+    /// then claims the queued ones, sends each to the client's general addresses and marks
+    /// it. Without a digest store, nothing.
+    pub async fn run_digests(&self, now: DateTime<Utc>) -> centrale_core::Result<DigestStep> {
+        let Some(store) = &self.digests else {
+            return Ok(DigestStep::default());
+        };
+        let mut step = DigestStep::default();
+        for schedule in store.digest_schedules().await? {
+            let Some(day) = digest::digest_due(
+                &schedule.settings,
+                schedule.time_zone,
+                now,
+                schedule.last_day,
+            ) else {
+                continue;
+            };
+            let window = digest::digest_window(day, schedule.settings.send_at, schedule.time_zone);
+            if store
+                .decide_digest(
+                    schedule.client_id,
+                    day,
+                    window,
+                    schedule.settings.include_empty,
+                    now,
+                )
+                .await?
+            {
+                step.decided += 1;
+            }
+        }
+        let items = store
+            .claim_digests(now, self.config.batch, chrono_duration(self.config.lease))
+            .await?;
+        step.claimed = items.len();
+        for item in items {
+            let (client, day) = (item.client_id, item.day);
+            let marked = match self.send_digest(&item).await {
+                Outcome::Sent { .. } => {
+                    step.sent += 1;
+                    store.digest_sent(client, day, Utc::now()).await
+                }
+                Outcome::Permanent(reason) => {
+                    step.failed += 1;
+                    tracing::warn!(%client, %day, %reason, "digest failed for good");
+                    store.digest_failed(client, day, &reason, Utc::now()).await
+                }
+                Outcome::Retry(reason) => {
+                    if now - item.created_at > chrono_duration(self.config.give_up_after) {
+                        step.failed += 1;
+                        let reason = format!("given up after {} attempts: {reason}", item.attempts);
+                        tracing::warn!(%client, %day, %reason, "digest failed for good");
+                        store.digest_failed(client, day, &reason, Utc::now()).await
+                    } else {
+                        step.retried += 1;
+                        let next = now + chrono_duration(self.config.backoff(item.attempts));
+                        tracing::info!(%client, %day, %reason, next = %next, "digest will be retried");
+                        store.digest_retry(client, day, next, &reason).await
+                    }
+                }
+            };
+            if let Err(e) = marked {
+                tracing::warn!(%client, %day, error = %e, "cannot mark a digest; it will be tried again");
+            }
+        }
+        Ok(step)
+    }
+
+    /// One attempt at a digest: the same message (and Message-ID) to each general address.
+    /// Retried as a whole when any address should be tried again; failed when every one
+    /// refused it for good.
+    async fn send_digest(&self, item: &DigestItem) -> Outcome {
+        if item.emails.is_empty() {
+            return Outcome::Permanent("the client has no general e-mail address".into());
+        }
+        let content = digest::render(
+            item.language,
+            &item.client_name,
+            item.time_zone,
+            item.day,
+            &item.notes,
+        );
+        let mut retry = None;
+        let mut refused = Vec::new();
+        for to in &item.emails {
+            let message = EmailMessage {
+                message_id: digest::message_id(item.client_id, item.day),
+                to: to.clone(),
+                subject: content.subject.clone(),
+                text: content.text.clone(),
+                html: content.html.clone(),
+            };
+            match self.email.send(&message).await {
+                Outcome::Sent { .. } => {}
+                Outcome::Retry(reason) => retry = Some(reason),
+                Outcome::Permanent(reason) => {
+                    tracing::warn!(client = %item.client_id, %to, %reason, "digest refused for an address");
+                    refused.push(reason);
+                }
+            }
+        }
+        if let Some(reason) = retry {
+            Outcome::Retry(reason)
+        } else if refused.len() == item.emails.len() {
+            Outcome::Permanent(refused.join("; "))
+        } else {
+            Outcome::Sent { reference: None }
         }
     }
 
@@ -168,6 +302,9 @@ impl Worker {
     pub fn spawn(self: Arc<Self>, stop: CancellationToken) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
+                if let Err(e) = self.run_digests(Utc::now()).await {
+                    tracing::warn!(error = %e, "delivery worker cannot run the daily digest");
+                }
                 let busy = match self.run_once(Utc::now()).await {
                     Ok(step) => step.claimed >= self.config.batch as usize,
                     Err(e) => {

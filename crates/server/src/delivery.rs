@@ -3,7 +3,7 @@
 //! delivery receipts are written back to the outbox (`delivered` / `failed`).
 
 use crate::Settings;
-use centrale_core::ports::{OutboxStore, Store};
+use centrale_core::ports::{DigestStore, OutboxStore, Store};
 use centrale_delivery::EmailChannel;
 use centrale_delivery::email::{MaildirEmail, SmtpConfig, SmtpEmail};
 use centrale_delivery::sms::{self, Receipt, SmsChannel, SmsConfig};
@@ -117,6 +117,7 @@ pub fn worker(
     store: Arc<dyn Store>,
     stop: &CancellationToken,
 ) -> anyhow::Result<Arc<Worker>> {
+    let digests: Arc<dyn DigestStore> = store.clone();
     let outbox: Arc<dyn OutboxStore> = store;
     let email = email_channel(settings)?;
     let (receipts, received) = mpsc::unbounded_channel();
@@ -127,5 +128,7 @@ pub fn worker(
         lease: Duration::from_secs(settings.delivery_lease_secs),
         ..WorkerConfig::default()
     };
-    Ok(Arc::new(Worker::new(outbox, email, sms, config)))
+    Ok(Arc::new(
+        Worker::new(outbox, email, sms, config).with_digests(digests),
+    ))
 }

@@ -14,7 +14,8 @@ use centrale_core::{
 };
 use sqlx::any::AnyRow;
 
-const COLUMNS: &str = "id, name, greeting, emails, time_zone, language, status, created_at";
+const COLUMNS: &str =
+    "id, name, greeting, emails, time_zone, language, status, sms_default, created_at";
 
 fn client_from_row(row: &AnyRow) -> Result<Client> {
     Ok(Client {
@@ -26,6 +27,7 @@ fn client_from_row(row: &AnyRow) -> Result<Client> {
             time_zone: TimeZone::parse(&get::<String>(row, "time_zone")?).map_err(storage)?,
             language: enum_from_text(get(row, "language")?, "language")?,
             status: enum_from_text(get(row, "status")?, "status")?,
+            sms_default: enum_from_text(get(row, "sms_default")?, "sms_default")?,
         },
         created_at: instant(get(row, "created_at")?)?,
     })
@@ -54,8 +56,8 @@ impl ClientStore for Db {
         };
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO clients (id, name, greeting, emails, time_zone, language, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO clients (id, name, greeting, emails, time_zone, language, status, sms_default, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(client.id.to_string())
         .bind(&draft.name)
@@ -64,6 +66,7 @@ impl ClientStore for Db {
         .bind(draft.time_zone.to_string())
         .bind(enum_text(&draft.language)?)
         .bind(enum_text(&draft.status)?)
+        .bind(enum_text(&draft.sms_default)?)
         .bind(millis(client.created_at))
         .execute(&mut *tx)
         .await
@@ -96,7 +99,8 @@ impl ClientStore for Db {
 
     async fn update_client(&self, id: ClientId, draft: &ClientDraft) -> Result<Client> {
         let done = sqlx::query(
-            "UPDATE clients SET name = $2, greeting = $3, emails = $4, time_zone = $5, language = $6, status = $7
+            "UPDATE clients SET name = $2, greeting = $3, emails = $4, time_zone = $5, language = $6, status = $7,
+                 sms_default = $8
              WHERE id = $1",
         )
         .bind(id.to_string())
@@ -106,6 +110,7 @@ impl ClientStore for Db {
         .bind(draft.time_zone.to_string())
         .bind(enum_text(&draft.language)?)
         .bind(enum_text(&draft.status)?)
+        .bind(enum_text(&draft.sms_default)?)
         .execute(&self.pool)
         .await
         .map_err(storage)?;

@@ -17,6 +17,7 @@ mod calls;
 mod clients;
 mod contacts;
 mod convert;
+mod digests;
 mod employees;
 mod instructions;
 mod notes;

@@ -28,7 +28,8 @@ pub(crate) const COLUMNS: &str = "n.id, n.client_id, n.call_id, n.caller_name, n
     d.sent_at AS d_sent_at";
 
 /// The join of notes (from a subquery `n`) with their deliveries.
-const JOIN: &str = "LEFT JOIN deliveries d ON d.client_id = n.client_id AND d.note_id = n.id";
+pub(crate) const JOIN: &str =
+    "LEFT JOIN deliveries d ON d.client_id = n.client_id AND d.note_id = n.id";
 
 /// Deliveries in a stable order: e-mails before SMS, then by recipient.
 const DELIVERY_ORDER: &str = "d.channel, d.recipient, d.id";
@@ -117,7 +118,7 @@ pub(crate) fn delivery_from_row(row: &AnyRow) -> Result<Option<Delivery>> {
 }
 
 /// Notes from joined rows ordered by note, then by delivery: one note per id.
-fn notes_from_rows(rows: &[AnyRow]) -> Result<Vec<CallNote>> {
+pub(crate) fn notes_from_rows(rows: &[AnyRow]) -> Result<Vec<CallNote>> {
     let mut notes: Vec<CallNote> = Vec::new();
     for row in rows {
         let id: NoteId = parsed(get(row, "id")?, "id")?;

@@ -31,6 +31,14 @@ function render() {
   $("stat-asa").textContent = t.average_speed_of_answer_ms === null ? "–" : Centrale.seconds(t.average_speed_of_answer_ms);
 }
 
+// Notes that could not be delivered: the supervisor follows them up by hand.
+async function failedDeliveries() {
+  const failed = await Centrale.api("GET", "/api/v1/deliveries/failed");
+  $("wall-failed-none").hidden = failed.length > 0;
+  $("wall-failed-list").replaceChildren(...failed.map((d) =>
+    Centrale.el("li", `${d.client_name}: ${d.channel} ${d.recipient} — ${d.last_error ?? ""}`)));
+}
+
 async function staffing(event) {
   event?.preventDefault();
   const query = new URLSearchParams({
@@ -48,5 +56,7 @@ Centrale.events({
   "call.queued": refresh, "call.answered": refresh, "call.ended": refresh, "operator.state": refresh, "call.offered": refresh,
 });
 setInterval(render, 1000);
+setInterval(failedDeliveries, 30000);
 refresh();
+failedDeliveries();
 staffing();

@@ -184,6 +184,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Service level with current staffing",
     ),
     ("wall.calculate", "Bereken", "Calculate"),
+    ("wall.failed", "Mislukte bezorgingen", "Failed deliveries"),
+    (
+        "wall.failed_none",
+        "Geen: alle notities zijn bezorgd of onderweg.",
+        "None: every note is delivered or on its way.",
+    ),
 ];
 
 #[cfg(test)]

@@ -35,6 +35,15 @@ async fn send(
 
 /// A call that reached Centrale for `client`, recorded as the telephony would.
 async fn record_call(app: &TestApp, client: &str) -> String {
+    record_call_at(app, client, chrono::Utc::now()).await
+}
+
+/// A call that arrived at `arrived_at`.
+async fn record_call_at(
+    app: &TestApp,
+    client: &str,
+    arrived_at: chrono::DateTime<chrono::Utc>,
+) -> String {
     let call = NewCall {
         id: CallId::new(),
         client_id: client.parse::<ClientId>().unwrap(),
@@ -44,7 +53,7 @@ async fn record_call(app: &TestApp, client: &str) -> String {
         },
         dialled: PhoneNumber::parse("020 1234567").unwrap(),
         original: None,
-        arrived_at: chrono::Utc::now(),
+        arrived_at,
     };
     app.store.record_arrival(&call).await.unwrap();
     call.id.to_string()
@@ -428,5 +437,68 @@ async fn another_clients_calls_and_notes_are_not_found() {
             .await
             .status,
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_temporary_all_by_sms_in_force_when_the_call_arrived_redirects_its_note() {
+    let app = spawn().await;
+    let (client, piet, _) = bakery(&app).await;
+    // On holiday from 1 to 15 July 2026 (Amsterdam time): everything by SMS to one number.
+    app.create(
+        &format!("/api/v1/clients/{client}/instructions"),
+        json!({"title": "Vakantie",
+               "period": {"start": "2026-07-01T00:00:00", "end": "2026-07-15T00:00:00"},
+               "content": {"delivery_overrides": [{"kind": "all_by_sms", "to": "06 55555555"}]}}),
+    )
+    .await;
+    let operator = app.token_for("anna@bureau.test", Role::Operator).await;
+    let note = json!({"caller_name": "Marie", "message": "Bel terug", "for_employees": [piet]});
+    let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+
+    // A call that arrived during the holiday: the note goes by SMS instead of Piet's mail,
+    // even when it is saved (or edited) later.
+    let during = record_call_at(&app, &client, at("2026-07-10T09:00:00Z")).await;
+    let saved = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/calls/{during}/note"),
+        &operator,
+        None,
+        note.clone(),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(deliveries(&saved.body), vec!["sms +31655555555"]);
+    assert_eq!(saved.body["deliveries"][0]["employee_id"], Value::Null);
+
+    // Its last minute still counts (the period ends at 22:00 UTC, midnight in Amsterdam, exclusive)…
+    let last = record_call_at(&app, &client, at("2026-07-14T21:59:59Z")).await;
+    let saved = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/calls/{last}/note"),
+        &operator,
+        None,
+        note.clone(),
+    )
+    .await;
+    assert_eq!(deliveries(&saved.body), vec!["sms +31655555555"]);
+
+    // …but after the period the normal rule applies: Piet's addresses, no SMS (not urgent).
+    let after = record_call_at(&app, &client, at("2026-07-14T22:00:00Z")).await;
+    let saved = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/calls/{after}/note"),
+        &operator,
+        None,
+        note.clone(),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(
+        deliveries(&saved.body),
+        vec!["email piet@bakkerij.nl", "email piet@thuis.nl"]
     );
 }

@@ -143,6 +143,10 @@ async fn the_wallboard_shows_the_answered_call() {
     assert!(rows.contains("Bram Jansen"));
     // Erlang C: 60 calls an hour of 3 minutes, 80% within 20 s.
     assert_ne!(chrome.text_when("st-needed", |t| t != "–").await, "0");
+    // Nothing failed to be delivered (the demo writes to its Maildir).
+    chrome
+        .text_when("wall-failed-none", |t| t.starts_with("Geen"))
+        .await;
     chrome.screenshot("wallboard").await;
 }
 

@@ -3,7 +3,9 @@
 //! and PostgreSQL (`CENTRALE_TEST_DB`).
 
 mod crash;
+mod digest;
 mod harness;
+mod sms;
 
 use chrono::Utc;
 use harness::{SmtpPeer, distinct_ids, read_maildir, settings, spawn};

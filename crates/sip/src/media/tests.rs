@@ -313,12 +313,21 @@ async fn silent_resolves_after_the_timeout_without_rtp() {
 
 #[tokio::test]
 async fn ports_run_out_and_come_back_when_a_session_is_dropped() {
-    // Two even ports: exactly one session.
+    // Two even ports that are free right now (other processes on this machine use UDP too):
+    // exactly one session.
+    let base = (40_000..60_000)
+        .step_by(2)
+        .find(|base| {
+            [*base, base + 2]
+                .iter()
+                .all(|p| std::net::UdpSocket::bind((LOOPBACK, *p)).is_ok())
+        })
+        .expect("two free even ports");
     let engine = MediaEngine::new(MediaConfig {
         bind_ip: LOOPBACK,
         advertise_ip: LOOPBACK,
-        port_min: 21901,
-        port_max: 21904,
+        port_min: base - 1,
+        port_max: base + 2,
         silence_timeout: LONG,
     });
     let session = engine.open().await.expect("open");
@@ -326,7 +335,7 @@ async fn ports_run_out_and_come_back_when_a_session_is_dropped() {
     assert!(
         ports
             .iter()
-            .all(|p| p % 2 == 0 && (21902..=21904).contains(p))
+            .all(|p| p % 2 == 0 && (base..=base + 2).contains(p))
     );
     assert!(matches!(engine.open().await, Err(MediaError::NoPorts)));
     drop(session);

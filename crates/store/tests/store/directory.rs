@@ -33,6 +33,7 @@ async fn clients_round_trip_with_their_standard_set() {
     let mut changed = client_draft("Bakkerij De Molen");
     changed.emails = vec![];
     changed.status = ClientStatus::Active;
+    changed.sms_default = SmsPreference::Always;
     let updated = db.update_client(created.id, &changed).await.unwrap();
     assert_eq!(updated.draft, changed);
     assert_eq!(updated.created_at, created.created_at);

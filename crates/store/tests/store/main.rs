@@ -36,6 +36,7 @@ pub fn client_draft(name: &str) -> ClientDraft {
         time_zone: TimeZone::parse("Europe/Brussels").unwrap(),
         language: Language::En,
         status: ClientStatus::Suspended,
+        sms_default: SmsPreference::UrgentOnly,
     }
 }
 

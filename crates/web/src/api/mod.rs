@@ -5,6 +5,7 @@ mod calls;
 mod clients;
 mod contacts;
 mod deliveries;
+mod digest;
 mod employees;
 mod instructions;
 mod live;
@@ -55,6 +56,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(calls::routes())
         .merge(notes::routes())
         .merge(deliveries::routes())
+        .merge(digest::routes())
         .merge(live::routes())
         .merge(wallboard::routes())
 }

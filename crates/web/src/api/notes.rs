@@ -3,7 +3,9 @@
 //! Operators write notes, so every route here takes [`AnyStaff`]. Saving is idempotent: a
 //! call has one note (saving it again edits it), and a note outside a call needs an
 //! `Idempotency-Key` header, so a retried request never makes a second note. Whom a note
-//! goes to is computed here with [`notes::recipients`] and queued with the note.
+//! goes to is computed here with [`notes::recipients`], under the instructions in force when
+//! the call arrived (for a note without a call: when it is saved), and queued with the note.
+//! An edit recomputes them under the same instructions (the call's arrival does not move).
 
 use crate::auth::AnyStaff;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -11,8 +13,10 @@ use crate::{ApiError, ApiResult, AppState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use centrale_core::instructions::in_force;
 use centrale_core::notes::{self, CallNote, NoteDraft, Recipient};
 use centrale_core::{Actor, CallId, ClientId, NoteId, Staff};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -65,18 +69,23 @@ fn key_error(error: centrale_core::Error) -> ApiError {
     }
 }
 
-/// The draft checked, and whom it goes to. Delivery overrides of the instructions in force
-/// are not applied yet.
+/// The draft checked, and whom it goes to under the instructions in force at `at` (the
+/// call's arrival, or now for a note without a call).
 async fn prepare(
     state: &AppState,
     client_id: ClientId,
     draft: NoteDraft,
+    at: DateTime<Utc>,
 ) -> ApiResult<(NoteDraft, Vec<Recipient>)> {
     let client = state.store.client(client_id).await?;
     let draft = draft.validate()?;
     let employees = state.store.list_employees(client_id).await?;
     draft.check_employees(&employees)?;
-    let recipients = notes::recipients(&draft, &client, &employees);
+    let sets = state.store.list_instruction_sets(client_id).await?;
+    let content = in_force(&sets, client.draft.time_zone.tz(), at)
+        .map(|set| set.draft.content.clone())
+        .unwrap_or_default();
+    let recipients = notes::recipients(&draft, &client, &employees, &content);
     Ok((draft, recipients))
 }
 
@@ -94,7 +103,13 @@ async fn save_on_call(
     if state.store.call_client(call_id).await? != client_id {
         return Err(centrale_core::Error::NotFound("call").into());
     }
-    let (draft, recipients) = prepare(state, client_id, draft).await?;
+    let arrived_at = state
+        .store
+        .call_record(client_id, call_id)
+        .await?
+        .call
+        .arrived_at;
+    let (draft, recipients) = prepare(state, client_id, draft, arrived_at).await?;
     let note = state
         .store
         .save_call_note(
@@ -203,7 +218,7 @@ async fn create_note(
         )
         .with_field(IDEMPOTENCY_KEY)
     })?;
-    let (draft, recipients) = prepare(&state, client_id, draft).await?;
+    let (draft, recipients) = prepare(&state, client_id, draft, Utc::now()).await?;
     let note = state
         .store
         .create_note(client_id, &key, &draft, &Actor::staff(&staff), &recipients)
