@@ -99,10 +99,10 @@ bg() { # run a bounded background process, remember its pid
   "$@" &
   PIDS+=($!)
 }
-stop_bg() { # stop the background processes started so far
+stop_bg() { # stop the background processes started with bg (not Centrale itself)
   local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   PIDS=()
 }
 wait_udp() { # port
@@ -334,6 +334,7 @@ rtp_step() {
     cpu = dc / hz / w * 100; split(dirs, d, " ");
     printf "  rtp       %4d calls (%d up at the start of the window, %d at its end): Centrale CPU %.1f%% of a core = %.3f%% per call = %.3f ms CPU per call-second; RTP packets/s per call: caller->Centrale %.1f, Centrale->operator %.1f, operator->Centrale %.1f, Centrale->caller %.1f (2 s capture; %s), Centrale->caller by the socket drop counter %.1f; centrale_rtp_packets_total %.1f per call-second of hold; calls successful %s/%d failed %s (sipp rc %s)\n",
       conc, up, a1, cpu, cpu / conc, dc / hz * 1000 / (conc * w), d[1] / conc, d[2] / conc, d[3] / conc, d[4] / conc, caplog, dd / w / conc, dr / (conc * hold), ok, conc, fail, rc > "/dev/stderr";
+    if (d[1] / conc < 45) printf "  (the carrier sent only %.1f of 50 packets/s per call: the load generator (SIPp on core 1) is the limit at %d calls, not Centrale)\n", d[1] / conc, conc > "/dev/stderr";
     printf "%d %s %.1f %.3f %.0f/%.0f/%.0f/%.0f\n", conc, (ok == conc && fail == 0 && rc == 0 && a1 >= conc) ? "ok" : "FAIL", cpu, dc / hz * 1000 / (conc * w),
       d[1] / conc, d[2] / conc, d[3] / conc, d[4] / conc }'
 }

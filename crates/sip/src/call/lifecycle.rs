@@ -233,7 +233,7 @@ async fn converse(
         )
         .is_err()
     {
-        let _ = leg.bye().await;
+        hang_up(leg);
         return Party::Caller;
     }
     call.media.bridge();
@@ -249,21 +249,21 @@ async fn converse(
                     }
                 }
                 Some(DialogState::Terminated(..)) | None => {
-                    let _ = leg.bye().await;
+                    hang_up(leg);
                     return Party::Caller;
                 }
                 _ => {}
             },
             state = leg_states.recv() => {
                 if matches!(state, Some(DialogState::Terminated(..)) | None) {
-                    let _ = caller.bye().await;
+                    hang_up(caller);
                     return Party::Operator;
                 }
             }
             () = call.media.silent() => {
                 tracing::info!(%id, "no RTP for too long: ending the call");
-                let _ = leg.bye().await;
-                let _ = caller.bye().await;
+                hang_up(leg);
+                hang_up(caller);
                 return Party::System;
             }
         }
@@ -277,6 +277,18 @@ async fn caller_left(states: &mut DialogStateReceiver) {
             return;
         }
     }
+}
+
+/// Sends BYE on a leg without waiting for its answer: a slow or vanished phone must not hold
+/// up the call's end, its record or the operator's wrap-up (the transaction retransmits and
+/// times out on its own).
+fn hang_up(leg: &InviteDialog) {
+    let leg = leg.clone();
+    tokio::spawn(async move {
+        if let Err(e) = leg.bye().await {
+            tracing::debug!(error = %e, "BYE not completed");
+        }
+    });
 }
 
 fn waited_ms(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
