@@ -10,13 +10,22 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 20] = [
     "database_url",
     "http_listen",
     "sip_listen",
     "data_dir",
     "sip_realm",
     "token_ttl_hours",
+    "sip_advertise",
+    "sip_digest_sha256",
+    "sip_trunks",
+    "rtp_port_min",
+    "rtp_port_max",
+    "ring_timeout_secs",
+    "wrap_up_secs",
+    "rtp_silence_secs",
+    "secure_cookies",
     "smtp_url",
     "sms_url",
     "delivery_interval_ms",
@@ -295,6 +304,21 @@ mod tests {
                 && error.contains("sip_realm")
                 && error.contains("token_ttl_hours")
         );
+    }
+
+    #[test]
+    fn every_setting_can_come_from_the_environment() {
+        let fields = serde_json::to_value(Settings::default()).unwrap();
+        let mut names: Vec<&str> = fields
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut keys = KEYS.to_vec();
+        names.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(names, keys);
     }
 
     #[test]
