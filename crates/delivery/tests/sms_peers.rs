@@ -5,52 +5,20 @@
 //! Needs: `node`/`npm` (the test runs `npm ci --prefix crates/delivery/tests/peers` when
 //! node_modules is missing) and `apt-get install -y kannel kannel-extras`.
 
-use anyhow::{Context, Result, bail};
+#[path = "peers/smpp_peer.rs"]
+mod smpp_peer;
+
+use anyhow::{Result, bail};
 use centrale_core::PhoneNumber;
 use centrale_delivery::Outcome;
 use centrale_delivery::sms::encoding::{decode_gsm7, decode_ucs2};
 use centrale_delivery::sms::{self, Receipt, SmsConfig, SmsMessage};
+use smpp_peer::{PASSWORD, SYSTEM_ID, SmppPeer};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::OnceLock;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
-
-const SYSTEM_ID: &str = "centrale";
-const PASSWORD: &str = "secret1";
-
-fn peers_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
-}
-
-/// Installs the peers' npm packages once when they are missing.
-fn ensure_node_modules() {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    let result = DONE.get_or_init(|| {
-        let dir = peers_dir();
-        if dir.join("node_modules/smpp/package.json").exists() {
-            return Ok(());
-        }
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| format!("cannot run npm ({e}); install Node.js and npm"))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "`npm ci --prefix {}` failed: {status}",
-                dir.display()
-            ))
-        }
-    });
-    if let Err(e) = result {
-        panic!("SMPP test peer unavailable: {e}");
-    }
-}
 
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
@@ -62,42 +30,6 @@ fn message(reference: &str, to: &str, text: &str) -> SmsMessage {
         reference: reference.into(),
         to: PhoneNumber::parse(to).expect("test number"),
         text: text.into(),
-    }
-}
-
-/// The SMSC: `node smpp_server.js`, killed when dropped.
-struct SmppPeer {
-    _child: Child,
-    port: u16,
-}
-
-impl SmppPeer {
-    async fn start(port: u16, record: &Path) -> Result<Self> {
-        ensure_node_modules();
-        let mut child = Command::new("node")
-            .arg(peers_dir().join("smpp_server.js"))
-            .arg(port.to_string())
-            .arg(record)
-            .args([SYSTEM_ID, PASSWORD])
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .context("start node (is Node.js installed?)")?;
-        let stdout = child.stdout.take().context("node stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(15), lines.next_line())
-            .await
-            .context("SMPP peer did not start in 15 s")??
-            .context("SMPP peer exited before listening")?;
-        let port = line
-            .strip_prefix("listening ")
-            .context("unexpected peer output")?
-            .trim()
-            .parse()?;
-        Ok(Self {
-            _child: child,
-            port,
-        })
     }
 }
 

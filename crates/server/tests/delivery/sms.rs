@@ -2,95 +2,21 @@
 //! (`crates/delivery/tests/peers/smpp_server.js`): the note's SMS delivery is sent, and the
 //! SMSC's delivery receipt turns it `delivered` (or `failed`).
 
+#[path = "../../../delivery/tests/peers/smpp_peer.rs"]
+mod smpp_peer;
+
 use crate::harness::{settings, spawn};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::OnceLock;
+use smpp_peer::{PASSWORD, SYSTEM_ID, SmppPeer};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
-const SYSTEM_ID: &str = "centrale";
-const PASSWORD: &str = "secret1";
-
-fn peers_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../delivery/tests/peers")
-}
-
-/// Installs the peer's npm packages once when they are missing.
-fn ensure_node_modules() {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    let result = DONE.get_or_init(|| {
-        let dir = peers_dir();
-        if dir.join("node_modules/smpp/package.json").exists() {
-            return Ok(());
-        }
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| format!("cannot run npm ({e}); install Node.js and npm"))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "`npm ci --prefix {}` failed: {status}",
-                dir.display()
-            ))
-        }
-    });
-    if let Err(e) = result {
-        panic!("SMPP test peer unavailable: {e}");
-    }
-}
-
-/// The SMSC: `node smpp_server.js`, killed when dropped.
-struct SmppPeer {
-    _child: Child,
-    port: u16,
-}
-
-impl SmppPeer {
-    async fn start(record: &Path) -> Self {
-        ensure_node_modules();
-        let mut child = Command::new("node")
-            .arg(peers_dir().join("smpp_server.js"))
-            .arg("0")
-            .arg(record)
-            .args([SYSTEM_ID, PASSWORD])
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs (install Node.js)");
-        let stdout = child.stdout.take().expect("node stdout");
-        let line = tokio::time::timeout(
-            Duration::from_secs(15),
-            BufReader::new(stdout).lines().next_line(),
-        )
-        .await
-        .expect("the SMPP peer starts within 15 s")
-        .expect("peer output")
-        .expect("the SMPP peer listens");
-        let port = line
-            .strip_prefix("listening ")
-            .expect("`listening PORT`")
-            .trim()
-            .parse()
-            .expect("port");
-        Self {
-            _child: child,
-            port,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!(
-            "smpp://{SYSTEM_ID}:{PASSWORD}@127.0.0.1:{}?sender=Centrale&enquire_link_secs=1",
-            self.port
-        )
-    }
+/// The SMSC's URL for Centrale's `sms_url`.
+fn smpp_url(peer: &SmppPeer) -> String {
+    format!(
+        "smpp://{SYSTEM_ID}:{PASSWORD}@127.0.0.1:{}?sender=Centrale&enquire_link_secs=1",
+        peer.port
+    )
 }
 
 /// Polls the note until its SMS delivery has left `queued` and `sent`, or 30 s passed.
@@ -118,9 +44,9 @@ async fn final_sms(app: &crate::harness::Running, path: &str) -> Value {
 async fn an_sms_receipt_marks_the_delivery_delivered_or_failed() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("submits.jsonl");
-    let smsc = SmppPeer::start(&record).await;
+    let smsc = SmppPeer::start(0, &record).await.expect("the SMSC starts");
     let mut s = settings().await;
-    s.sms_url = smsc.url();
+    s.sms_url = smpp_url(&smsc);
     let app = spawn(&s).await;
     let (client, _) = app.api.client().await;
     // Mobiles ending in 0002 get an UNDELIV receipt from the peer, others DELIVRD.
