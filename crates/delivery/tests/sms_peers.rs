@@ -2,28 +2,18 @@
 //! Kannel (`bearerbox`, `smsbox`, `fakesmsc`). What the peers received is decoded and
 //! compared with what was sent.
 //!
-//! Needs: `node`/`npm` (the test runs `npm ci --prefix crates/delivery/tests/peers` when
-//! node_modules is missing) and `apt-get install -y kannel kannel-extras`.
-
-#[path = "peers/smpp_peer.rs"]
-mod smpp_peer;
+//! The peers come from the test kit (`centrale-testkit`); `scripts/test` installs them.
 
 use anyhow::{Result, bail};
 use centrale_core::PhoneNumber;
 use centrale_delivery::Outcome;
 use centrale_delivery::sms::encoding::{decode_gsm7, decode_ucs2};
 use centrale_delivery::sms::{self, Receipt, SmsConfig, SmsMessage};
-use smpp_peer::{PASSWORD, SYSTEM_ID, SmppPeer};
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use centrale_testkit::smpp::{PASSWORD, SYSTEM_ID};
+use centrale_testkit::{Kannel, SmppPeer, free_port, kannel::url_decoded_bytes};
+use std::path::Path;
 use std::time::Duration;
-use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    listener.local_addr().expect("local addr").port()
-}
 
 fn message(reference: &str, to: &str, text: &str) -> SmsMessage {
     SmsMessage {
@@ -244,159 +234,6 @@ async fn smpp_refused_bind_is_retried_without_showing_the_password() -> Result<(
     Ok(())
 }
 
-/// Kannel: bearerbox with a fake SMSC that `fakesmsc` connects to, smsbox with `sendsms`.
-struct Kannel {
-    _processes: Vec<Child>,
-    sendsms_port: u16,
-    fakesmsc_out: PathBuf,
-}
-
-impl Kannel {
-    async fn start(dir: &Path) -> Result<Self> {
-        let fakesmsc = Path::new("/usr/lib/kannel/test/fakesmsc");
-        for binary in ["/usr/sbin/bearerbox", "/usr/sbin/smsbox"] {
-            if !Path::new(binary).exists() || !fakesmsc.exists() {
-                panic!(
-                    "Kannel missing ({binary} or fakesmsc): apt-get install -y kannel kannel-extras"
-                );
-            }
-        }
-        let [admin, smsbox, smsc, sendsms] = [free_port(), free_port(), free_port(), free_port()];
-        let d = dir.display();
-        let conf = format!(
-            r#"group = core
-admin-port = {admin}
-admin-password = adminpw
-smsbox-port = {smsbox}
-box-allow-ip = 127.0.0.1
-admin-allow-ip = 127.0.0.1
-log-file = "{d}/bearerbox.log"
-log-level = 1
-
-group = smsc
-smsc = fake
-smsc-id = fake
-port = {smsc}
-connect-allow-ip = 127.0.0.1
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = {smsbox}
-sendsms-port = {sendsms}
-log-file = "{d}/smsbox.log"
-log-level = 1
-
-group = sendsms-user
-username = centrale
-password = {PASSWORD}
-concatenation = true
-max-messages = 10
-
-group = sms-service
-keyword = default
-text = "ok"
-"#
-        );
-        let conf_path = dir.join("kannel.conf");
-        std::fs::write(&conf_path, conf)?;
-        let log =
-            |name: &str| -> Result<Stdio> { Ok(std::fs::File::create(dir.join(name))?.into()) };
-        let spawn = |program: &Path, args: Vec<String>, out: &str| -> Result<Child> {
-            Ok(Command::new(program)
-                .args(args)
-                .stdout(log(out)?)
-                .stderr(log(&format!("{out}.err"))?)
-                .kill_on_drop(true)
-                .spawn()?)
-        };
-        let conf_arg = conf_path.display().to_string();
-        let mut processes = vec![spawn(
-            Path::new("/usr/sbin/bearerbox"),
-            vec![conf_arg.clone()],
-            "bearerbox.out",
-        )?];
-        wait_for_port(smsbox).await?;
-        processes.push(spawn(
-            Path::new("/usr/sbin/smsbox"),
-            vec![conf_arg],
-            "smsbox.out",
-        )?);
-        wait_for_port(smsc).await?;
-        let args = [
-            "-H",
-            "127.0.0.1",
-            "-r",
-            &smsc.to_string(),
-            "-i",
-            "1",
-            "-m",
-            "0",
-            "1 2 text unused",
-        ];
-        processes.push(spawn(
-            fakesmsc,
-            args.iter().map(|s| s.to_string()).collect(),
-            "fakesmsc.out",
-        )?);
-        wait_for_port(sendsms).await?;
-        Ok(Self {
-            _processes: processes,
-            sendsms_port: sendsms,
-            fakesmsc_out: dir.join("fakesmsc.out.err"),
-        })
-    }
-
-    /// What fakesmsc received: `sender receiver type data` per message.
-    fn received(&self) -> Vec<String> {
-        let out = std::fs::read_to_string(&self.fakesmsc_out).unwrap_or_default()
-            + &std::fs::read_to_string(self.fakesmsc_out.with_extension("")).unwrap_or_default();
-        out.lines()
-            .filter_map(|l| l.split_once("Got message ").map(|(_, rest)| rest))
-            .filter_map(|rest| {
-                rest.split_once(": <")
-                    .map(|(_, msg)| msg.trim_end_matches('>').to_string())
-            })
-            .collect()
-    }
-}
-
-async fn wait_for_port(port: u16) -> Result<()> {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("nothing listens on port {port} after 10 s")
-}
-
-/// Decodes fakesmsc's url-encoded data (`+` is a space).
-fn url_decoded_bytes(data: &str) -> Vec<u8> {
-    let bytes = data.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(&data[i + 1..i + 3], 16).expect("hex escape"));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 fn kannel_url(port: u16, password: &str) -> String {
     format!(
         "http://127.0.0.1:{port}/cgi-bin/sendsms?username=centrale&password={password}&from={{from}}&to={{to}}&text={{text}}&coding={{coding}}&charset=UTF-8#sender=Centrale"
@@ -418,7 +255,7 @@ async fn send_until_accepted(channel: &dyn sms::SmsChannel, message: &SmsMessage
 #[tokio::test]
 async fn kannel_sendsms_delivers_intact_text_to_the_fake_smsc() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let kannel = Kannel::start(dir.path()).await?;
+    let kannel = Kannel::start(dir.path(), PASSWORD).await?;
     let config =
         SmsConfig::parse(&kannel_url(kannel.sendsms_port, PASSWORD), dir.path()).expect("http url");
     assert!(!format!("{config:?}").contains(PASSWORD));

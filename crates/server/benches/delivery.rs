@@ -6,12 +6,8 @@
 //! from this machine's clock). Run: `cargo bench -p centrale-server --bench delivery`
 //! (`CENTRALE_TEST_DB=postgres` for PostgreSQL).
 
-#[allow(dead_code)]
-#[path = "../tests/delivery/harness.rs"]
-mod harness;
-
+use centrale_testkit::{SmtpPeer, TestApp};
 use chrono::{DateTime, Utc};
-use harness::{SmtpPeer, settings, spawn};
 use std::time::{Duration, Instant};
 
 #[tokio::main]
@@ -25,16 +21,19 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let smtp = SmtpPeer::start();
-    let mut s = settings().await;
-    s.smtp_url = smtp.url();
-    s.delivery_interval_ms = 20;
-    let app = spawn(&s).await;
-    let (client, _) = app.api.client().await;
+    let app = TestApp::builder()
+        .settings(|s| {
+            s.smtp_url = smtp.url();
+            s.delivery_interval_ms = 20;
+        })
+        .start()
+        .await;
+    let (client, _) = app.api.client_with_employee().await;
 
     let started = Instant::now();
     let mut ids = Vec::with_capacity(notes);
     for i in 0..notes {
-        let note = app.api.note(&client, i).await;
+        let note = app.api.general_note(&client, i).await;
         ids.push(note["id"].as_str().unwrap_or_default().to_owned());
     }
     let saving = started.elapsed();

@@ -5,16 +5,7 @@
 //! (pop painted, from the page's clock) − (INVITE arrival, from the call record). Both clocks are
 //! this machine's. Run: `cargo bench -p centrale-server --bench screen_pop`.
 
-#[allow(dead_code)]
-#[path = "../tests/telephony/harness.rs"]
-mod harness;
-
-#[allow(dead_code)]
-#[path = "../tests/browser/chrome.rs"]
-mod chrome;
-
-use chrome::Chrome;
-use harness::{Env, VAN_DIJK_NUMBER};
+use centrale_testkit::{Chrome, TestApp, VAN_DIJK_NUMBER};
 use std::time::Duration;
 
 #[tokio::main]
@@ -28,11 +19,15 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
-    let env = Env::start_with(|s| s.wrap_up_secs = 0).await;
+    let env = TestApp::builder()
+        .demo()
+        .settings(|s| s.wrap_up_secs = 0)
+        .start()
+        .await;
     let anna = env.operator(1).await;
     let chrome = Chrome::start().await;
     chrome
-        .login(&env.base, "anna@demo.centrale.test", "demo-anna-2026")
+        .login(env.base(), "anna@demo.centrale.test", "demo-anna-2026")
         .await;
     chrome.text_when("my-state", |t| !t.is_empty()).await;
     let phone = env.phone(

@@ -1,12 +1,12 @@
-use crate::helpers::{ADMIN_EMAIL, PASSWORD, spawn};
 use centrale_core::Role;
+use centrale_testkit::{ADMIN_EMAIL, PASSWORD, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 #[tokio::test]
 async fn a_token_from_the_right_password_opens_the_api() {
-    let app = spawn().await;
-    let me = app.get("/api/v1/staff/me").await;
+    let app = TestApp::spawn().await;
+    let me = app.api.get("/api/v1/staff/me").await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["email"], ADMIN_EMAIL);
     assert_eq!(me.body["role"], "admin");
@@ -18,12 +18,13 @@ async fn a_token_from_the_right_password_opens_the_api() {
 
 #[tokio::test]
 async fn wrong_password_or_unknown_address_is_refused_alike() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     for (email, password) in [
         (ADMIN_EMAIL, "not the password"),
         ("nobody@bureau.test", PASSWORD),
     ] {
         let reply = app
+            .api
             .call(
                 Method::POST,
                 "/api/v1/auth/token",
@@ -38,10 +39,14 @@ async fn wrong_password_or_unknown_address_is_refused_alike() {
 
 #[tokio::test]
 async fn the_login_address_is_case_insensitive() {
-    let app = spawn().await;
-    let token = app.login(&ADMIN_EMAIL.to_uppercase(), PASSWORD).await;
+    let app = TestApp::spawn().await;
+    let token = app
+        .api
+        .token_for(&ADMIN_EMAIL.to_uppercase(), PASSWORD)
+        .await;
     assert_eq!(
-        app.call(Method::GET, "/api/v1/clients", Some(&token), None)
+        app.api
+            .call(Method::GET, "/api/v1/clients", Some(&token), None)
             .await
             .status,
         StatusCode::OK
@@ -50,14 +55,16 @@ async fn the_login_address_is_case_insensitive() {
 
 #[tokio::test]
 async fn missing_malformed_revoked_and_expired_tokens_are_401() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     assert_eq!(
-        app.call(Method::GET, "/api/v1/clients", None, None)
+        app.api
+            .call(Method::GET, "/api/v1/clients", None, None)
             .await
             .status,
         StatusCode::UNAUTHORIZED
     );
     let bogus = app
+        .api
         .call(Method::GET, "/api/v1/clients", Some("ctr_bogus"), None)
         .await;
     assert_eq!(bogus.status, StatusCode::UNAUTHORIZED);
@@ -68,15 +75,17 @@ async fn missing_malformed_revoked_and_expired_tokens_are_401() {
             .contains("invalid, expired or revoked")
     );
 
-    let token = app.login(ADMIN_EMAIL, PASSWORD).await;
+    let token = app.api.token_for(ADMIN_EMAIL, PASSWORD).await;
     assert_eq!(
-        app.call(Method::DELETE, "/api/v1/auth/token", Some(&token), None)
+        app.api
+            .call(Method::DELETE, "/api/v1/auth/token", Some(&token), None)
             .await
             .status,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.call(Method::GET, "/api/v1/clients", Some(&token), None)
+        app.api
+            .call(Method::GET, "/api/v1/clients", Some(&token), None)
             .await
             .status,
         StatusCode::UNAUTHORIZED
@@ -94,7 +103,8 @@ async fn missing_malformed_revoked_and_expired_tokens_are_401() {
         .await
         .unwrap();
     assert_eq!(
-        app.call(Method::GET, "/api/v1/clients", Some(expired), None)
+        app.api
+            .call(Method::GET, "/api/v1/clients", Some(expired), None)
             .await
             .status,
         StatusCode::UNAUTHORIZED
@@ -103,8 +113,8 @@ async fn missing_malformed_revoked_and_expired_tokens_are_401() {
 
 #[tokio::test]
 async fn tokens_are_stored_only_as_hashes() {
-    let app = spawn().await;
-    let token = app.login(ADMIN_EMAIL, PASSWORD).await;
+    let app = TestApp::spawn().await;
+    let token = app.api.token_for(ADMIN_EMAIL, PASSWORD).await;
     // The plain token is not a key the store knows; its hash is.
     assert!(
         app.store
@@ -127,9 +137,10 @@ async fn tokens_are_stored_only_as_hashes() {
 
 #[tokio::test]
 async fn an_operator_cannot_create_clients_or_staff() {
-    let app = spawn().await;
-    let operator = app.token_for("op@bureau.test", Role::Operator).await;
+    let app = TestApp::spawn().await;
+    let operator = app.staff("op@bureau.test", Role::Operator).await.token;
     let client = app
+        .api
         .call(
             Method::POST,
             "/api/v1/clients",
@@ -145,7 +156,7 @@ async fn an_operator_cannot_create_clients_or_staff() {
             .contains("supervisor")
     );
     let staff = app
-        .call(
+        .api.call(
             Method::POST,
             "/api/v1/staff",
             Some(&operator),
@@ -155,7 +166,8 @@ async fn an_operator_cannot_create_clients_or_staff() {
     assert_eq!(staff.status, StatusCode::FORBIDDEN);
     // Nothing was written.
     assert_eq!(
-        app.get("/api/v1/clients")
+        app.api
+            .get("/api/v1/clients")
             .await
             .body
             .as_array()
@@ -164,7 +176,8 @@ async fn an_operator_cannot_create_clients_or_staff() {
         0
     );
     assert_eq!(
-        app.get("/api/v1/staff")
+        app.api
+            .get("/api/v1/staff")
             .await
             .body
             .as_array()
@@ -174,7 +187,8 @@ async fn an_operator_cannot_create_clients_or_staff() {
     );
     // But the operator reads what the screen needs.
     assert_eq!(
-        app.call(Method::GET, "/api/v1/clients", Some(&operator), None)
+        app.api
+            .call(Method::GET, "/api/v1/clients", Some(&operator), None)
             .await
             .status,
         StatusCode::OK
@@ -183,9 +197,10 @@ async fn an_operator_cannot_create_clients_or_staff() {
 
 #[tokio::test]
 async fn a_supervisor_keeps_clients_but_not_staff() {
-    let app = spawn().await;
-    let supervisor = app.token_for("sup@bureau.test", Role::Supervisor).await;
+    let app = TestApp::spawn().await;
+    let supervisor = app.staff("sup@bureau.test", Role::Supervisor).await.token;
     let client = app
+        .api
         .call(
             Method::POST,
             "/api/v1/clients",
@@ -195,7 +210,7 @@ async fn a_supervisor_keeps_clients_but_not_staff() {
         .await;
     assert_eq!(client.status, StatusCode::CREATED);
     let staff = app
-        .call(
+        .api.call(
             Method::POST,
             "/api/v1/staff",
             Some(&supervisor),

@@ -1,12 +1,12 @@
 //! Bad input gets a clear 4xx JSON error naming the problem, and nothing is half written.
 
-use crate::helpers::spawn;
+use centrale_testkit::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
 async fn invalid_values_name_their_field() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let cases = [
         (json!({"greeting": "Hallo"}), "name"),
         (json!({"name": " ", "greeting": "Hallo"}), "name"),
@@ -29,13 +29,13 @@ async fn invalid_values_name_their_field() {
         ),
     ];
     for (body, field) in cases {
-        let reply = app.post("/api/v1/clients", body.clone()).await;
+        let reply = app.api.post("/api/v1/clients", body.clone()).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(reply.field(), field, "{body} → {}", reply.body);
         assert!(!reply.body["error"].as_str().unwrap().is_empty());
     }
     assert_eq!(
-        app.get("/api/v1/clients").await.body,
+        app.api.get("/api/v1/clients").await.body,
         json!([]),
         "nothing written"
     );
@@ -43,9 +43,10 @@ async fn invalid_values_name_their_field() {
 
 #[tokio::test]
 async fn invalid_phone_numbers_are_refused_everywhere() {
-    let app = spawn().await;
-    let id = app.create_client("X").await;
+    let app = TestApp::spawn().await;
+    let id = app.api.create_client("X").await;
     let employee = app
+        .api
         .post(
             &format!("/api/v1/clients/{id}/employees"),
             json!({"name": "P", "mobile": "12"}),
@@ -57,6 +58,7 @@ async fn invalid_phone_numbers_are_refused_everywhere() {
     );
     assert!(employee.body["error"].as_str().unwrap().contains("'12'"));
     let contact = app
+        .api
         .post(
             &format!("/api/v1/clients/{id}/contacts"),
             json!({"name": "P", "number": "hello"}),
@@ -67,6 +69,7 @@ async fn invalid_phone_numbers_are_refused_everywhere() {
         (StatusCode::UNPROCESSABLE_ENTITY, "number")
     );
     let number = app
+        .api
         .post("/api/v1/numbers", json!({"number": "+31 85"}))
         .await;
     assert_eq!(
@@ -74,7 +77,7 @@ async fn invalid_phone_numbers_are_refused_everywhere() {
         (StatusCode::UNPROCESSABLE_ENTITY, "number")
     );
     let step = app
-        .post(
+        .api.post(
             &format!("/api/v1/clients/{id}/instructions"),
             json!({"period": {"start": "2026-01-01T00:00:00", "end": "2026-01-02T00:00:00"}, "content": {"emergency": [{"kind": "sms", "to": "x"}]}}),
         )
@@ -87,10 +90,10 @@ async fn invalid_phone_numbers_are_refused_everywhere() {
 
 #[tokio::test]
 async fn an_inverted_period_is_refused_and_nothing_is_written() {
-    let app = spawn().await;
-    let id = app.create_client("X").await;
+    let app = TestApp::spawn().await;
+    let id = app.api.create_client("X").await;
     let reply = app
-        .post(
+        .api.post(
             &format!("/api/v1/clients/{id}/instructions"),
             json!({"title": "Omgekeerd", "period": {"start": "2026-08-10T00:00:00", "end": "2026-08-01T00:00:00"}}),
         )
@@ -100,7 +103,8 @@ async fn an_inverted_period_is_refused_and_nothing_is_written() {
         (StatusCode::UNPROCESSABLE_ENTITY, "period.end")
     );
     assert_eq!(
-        app.get(&format!("/api/v1/clients/{id}/instructions"))
+        app.api
+            .get(&format!("/api/v1/clients/{id}/instructions"))
             .await
             .body
             .as_array()
@@ -112,12 +116,13 @@ async fn an_inverted_period_is_refused_and_nothing_is_written() {
 
 #[tokio::test]
 async fn malformed_requests_get_clear_errors() {
-    let app = spawn().await;
-    let url = format!("{}/api/v1/clients", app.base);
+    let app = TestApp::spawn().await;
+    let url = format!("{}/api/v1/clients", app.api.base);
     let send = |body: &'static str, content_type: &'static str| {
-        app.http
+        app.api
+            .http
             .post(&url)
-            .bearer_auth(&app.admin)
+            .bearer_auth(&app.api.token)
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -146,9 +151,10 @@ async fn malformed_requests_get_clear_errors() {
     assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let huge = app
+        .api
         .http
         .post(&url)
-        .bearer_auth(&app.admin)
+        .bearer_auth(&app.api.token)
         .header("content-type", "application/json")
         .body(format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024)))
         .send()
@@ -156,7 +162,7 @@ async fn malformed_requests_get_clear_errors() {
         .unwrap();
     assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    let bad_id = app.get("/api/v1/clients/not-a-uuid").await;
+    let bad_id = app.api.get("/api/v1/clients/not-a-uuid").await;
     assert_eq!(bad_id.status, StatusCode::BAD_REQUEST);
     assert!(
         bad_id.body["error"]
@@ -164,13 +170,13 @@ async fn malformed_requests_get_clear_errors() {
             .unwrap()
             .contains("malformed path")
     );
-    let no_route = app.get("/api/v1/nothing-here").await;
+    let no_route = app.api.get("/api/v1/nothing-here").await;
     assert_eq!(
         (no_route.status, no_route.body["error"].as_str()),
         (StatusCode::NOT_FOUND, Some("no such route"))
     );
     assert_eq!(
-        app.get("/api/v1/clients").await.body,
+        app.api.get("/api/v1/clients").await.body,
         json!([]),
         "nothing written"
     );

@@ -1,13 +1,13 @@
 //! The console's login form: CSRF-protected, throttled, staff only.
 
-use crate::helpers::{ADMIN_EMAIL, PASSWORD, TestApp, spawn};
+use centrale_testkit::{ADMIN_EMAIL, PASSWORD, TestApp};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
 /// The login form's double-submit token, as a browser would get it (cookie and hidden field).
 async fn login_form(app: &TestApp, http: &reqwest::Client) -> String {
     let page = http
-        .get(format!("{}/console/login", app.base))
+        .get(format!("{}/console/login", app.api.base))
         .send()
         .await
         .unwrap();
@@ -34,7 +34,7 @@ async fn attempt(
     csrf: &str,
     password: &str,
 ) -> reqwest::Response {
-    http.post(format!("{}/console/login", app.base))
+    http.post(format!("{}/console/login", app.api.base))
         .header("cookie", format!("centrale_csrf={csrf}"))
         .form(&[
             ("email", ADMIN_EMAIL),
@@ -48,7 +48,7 @@ async fn attempt(
 
 #[tokio::test]
 async fn the_right_password_opens_a_session_cookie() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let http = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -70,7 +70,7 @@ async fn the_right_password_opens_a_session_cookie() {
     );
     // Without the form's token the same post is refused.
     let forged = http
-        .post(format!("{}/console/login", app.base))
+        .post(format!("{}/console/login", app.api.base))
         .form(&[
             ("email", ADMIN_EMAIL),
             ("password", PASSWORD),
@@ -84,7 +84,7 @@ async fn the_right_password_opens_a_session_cookie() {
 
 #[tokio::test]
 async fn repeated_failures_are_throttled_even_for_the_right_password() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let http = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -108,30 +108,31 @@ async fn repeated_failures_are_throttled_even_for_the_right_password() {
 
 #[tokio::test]
 async fn pages_need_a_session_and_the_wallboard_a_supervisor() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let http = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
         .unwrap();
     let console = http
-        .get(format!("{}/console", app.base))
+        .get(format!("{}/console", app.api.base))
         .send()
         .await
         .unwrap();
     assert_eq!(console.status(), StatusCode::SEE_OTHER);
     assert_eq!(console.headers()["location"], "/console/login");
     let operator = app
-        .token_for("op@bureau.test", centrale_core::Role::Operator)
-        .await;
+        .staff("op@bureau.test", centrale_core::Role::Operator)
+        .await
+        .token;
     let wallboard = http
-        .get(format!("{}/wallboard", app.base))
+        .get(format!("{}/wallboard", app.api.base))
         .header("cookie", format!("centrale_session={operator}"))
         .send()
         .await
         .unwrap();
     assert_eq!(wallboard.status(), StatusCode::FORBIDDEN);
     let page = http
-        .get(format!("{}/console", app.base))
+        .get(format!("{}/console", app.api.base))
         .header("cookie", format!("centrale_session={operator}"))
         .header("accept-language", "en-GB,en")
         .send()

@@ -1,13 +1,13 @@
 //! The demo seed as a newcomer meets it through the API.
 
-use crate::helpers::spawn;
 use centrale_server::demo;
+use centrale_testkit::TestApp;
 use reqwest::{Method, StatusCode};
 
 #[tokio::test]
 async fn the_demo_seeds_once_and_its_documented_logins_work() {
-    let app = spawn().await;
-    // spawn() made an admin; the demo seeds only into an empty database.
+    let app = TestApp::spawn().await;
+    // TestApp::spawn() made an admin; the demo seeds only into an empty database.
     assert!(
         !demo::seed_if_empty(app.store.as_ref(), "centrale")
             .await
@@ -28,8 +28,9 @@ async fn the_demo_seeds_once_and_its_documented_logins_work() {
     );
 
     let admin = &demo::LOGINS[0];
-    let token = empty.login(admin.email, admin.password).await;
+    let token = empty.api.token_for(admin.email, admin.password).await;
     let clients = empty
+        .api
         .call(Method::GET, "/api/v1/clients", Some(&token), None)
         .await;
     assert_eq!(clients.status, StatusCode::OK);
@@ -41,6 +42,7 @@ async fn the_demo_seeds_once_and_its_documented_logins_work() {
     for client in &clients {
         let id = client["id"].as_str().unwrap();
         let in_force = empty
+            .api
             .call(
                 Method::GET,
                 &format!("/api/v1/clients/{id}/instructions/in-force"),
@@ -52,6 +54,7 @@ async fn the_demo_seeds_once_and_its_documented_logins_work() {
             temporary += 1;
         }
         let numbers = empty
+            .api
             .call(
                 Method::GET,
                 &format!("/api/v1/clients/{id}/numbers"),
@@ -69,7 +72,7 @@ async fn the_demo_seeds_once_and_its_documented_logins_work() {
     assert_eq!(temporary, 1);
 
     for operator in &demo::LOGINS[1..] {
-        empty.login(operator.email, operator.password).await;
+        empty.api.token_for(operator.email, operator.password).await;
         let (staff, _) = empty
             .store
             .sip_credentials(operator.sip_username.unwrap())
@@ -90,8 +93,8 @@ async fn the_demo_seeds_once_and_its_documented_logins_work() {
 }
 
 /// A server on a fresh database without the helper's admin.
-async fn spawn_empty() -> crate::helpers::TestApp {
-    let app = spawn().await;
+async fn spawn_empty() -> centrale_testkit::TestApp {
+    let app = TestApp::spawn().await;
     let staff = app.store.list_staff().await.unwrap();
     for member in staff {
         app.store.delete_staff(member.id).await.unwrap();

@@ -1,13 +1,14 @@
-use crate::helpers::{ADMIN_EMAIL, spawn};
+use centrale_testkit::{ADMIN_EMAIL, TestApp};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
 async fn a_new_client_has_an_empty_standard_set_in_force() {
-    let app = spawn().await;
-    let id = app.create_client("Kapper Knip").await;
+    let app = TestApp::spawn().await;
+    let id = app.api.create_client("Kapper Knip").await;
     let in_force = app
+        .api
         .get(&format!("/api/v1/clients/{id}/instructions/in-force"))
         .await;
     assert_eq!(in_force.status, StatusCode::OK);
@@ -17,8 +18,8 @@ async fn a_new_client_has_an_empty_standard_set_in_force() {
 
 #[tokio::test]
 async fn a_temporary_set_is_in_force_inside_its_period_only() {
-    let app = spawn().await;
-    let id = app.create_client("Van Dijk").await;
+    let app = TestApp::spawn().await;
+    let id = app.api.create_client("Van Dijk").await;
     let local_now = Utc::now()
         .with_timezone(&chrono_tz::Europe::Amsterdam)
         .naive_local();
@@ -29,7 +30,7 @@ async fn a_temporary_set_is_in_force_inside_its_period_only() {
         .format("%Y-%m-%dT%H:%M:%S")
         .to_string();
     let set = app
-        .create(
+        .api.create(
             &format!("/api/v1/clients/{id}/instructions"),
             json!({"title": "Vakantie", "period": {"start": start, "end": end},
                    "content": {"text": "Alles per SMS", "greeting_override": "Vakantiedienst Van Dijk",
@@ -38,6 +39,7 @@ async fn a_temporary_set_is_in_force_inside_its_period_only() {
         )
         .await;
     let now = app
+        .api
         .get(&format!("/api/v1/clients/{id}/instructions/in-force"))
         .await;
     assert_eq!(now.body["kind"], "temporary");
@@ -50,6 +52,7 @@ async fn a_temporary_set_is_in_force_inside_its_period_only() {
 
     let later = (Utc::now() + Duration::days(3)).to_rfc3339();
     let after = app
+        .api
         .get(&format!(
             "/api/v1/clients/{id}/instructions/in-force?at={}",
             later.replace('+', "%2B")
@@ -60,6 +63,7 @@ async fn a_temporary_set_is_in_force_inside_its_period_only() {
     assert_eq!(after.body["greeting"], "Van Dijk, goedemorgen");
 
     let bad = app
+        .api
         .get(&format!(
             "/api/v1/clients/{id}/instructions/in-force?at=yesterday"
         ))
@@ -72,9 +76,10 @@ async fn a_temporary_set_is_in_force_inside_its_period_only() {
 
 #[tokio::test]
 async fn every_change_is_kept_with_who_and_when() {
-    let app = spawn().await;
-    let id = app.create_client("Kapper Knip").await;
+    let app = TestApp::spawn().await;
+    let id = app.api.create_client("Kapper Knip").await;
     let standard = app
+        .api
         .get(&format!("/api/v1/clients/{id}/instructions"))
         .await
         .body[0]["id"]
@@ -83,19 +88,21 @@ async fn every_change_is_kept_with_who_and_when() {
         .to_owned();
     let path = format!("/api/v1/clients/{id}/instructions/{standard}");
     assert_eq!(
-        app.put(&path, json!({"content": {"text": "Eerste versie"}}))
+        app.api
+            .put(&path, json!({"content": {"text": "Eerste versie"}}))
             .await
             .body["version"],
         2
     );
     assert_eq!(
-        app.put(&path, json!({"content": {"text": "Tweede versie"}}))
+        app.api
+            .put(&path, json!({"content": {"text": "Tweede versie"}}))
             .await
             .body["version"],
         3
     );
 
-    let history = app.get(&format!("{path}/history")).await.body;
+    let history = app.api.get(&format!("{path}/history")).await.body;
     let versions = history.as_array().unwrap();
     assert_eq!(versions.len(), 3);
     assert_eq!(versions[1]["set"]["content"]["text"], "Eerste versie");
@@ -106,9 +113,10 @@ async fn every_change_is_kept_with_who_and_when() {
 
 #[tokio::test]
 async fn the_standard_set_stays_standard_and_cannot_be_deleted() {
-    let app = spawn().await;
-    let id = app.create_client("Kapper Knip").await;
+    let app = TestApp::spawn().await;
+    let id = app.api.create_client("Kapper Knip").await;
     let standard = app
+        .api
         .get(&format!("/api/v1/clients/{id}/instructions"))
         .await
         .body[0]["id"]
@@ -117,10 +125,11 @@ async fn the_standard_set_stays_standard_and_cannot_be_deleted() {
         .to_owned();
     let path = format!("/api/v1/clients/{id}/instructions/{standard}");
     assert_eq!(
-        app.delete(&path).await.status,
+        app.api.delete(&path).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let with_period = app
+        .api
         .put(
             &path,
             json!({"period": {"start": "2026-01-01T00:00:00", "end": "2026-01-02T00:00:00"}}),
@@ -131,6 +140,7 @@ async fn the_standard_set_stays_standard_and_cannot_be_deleted() {
         (StatusCode::UNPROCESSABLE_ENTITY, "period")
     );
     let no_period = app
+        .api
         .post(
             &format!("/api/v1/clients/{id}/instructions"),
             json!({"content": {"text": "x"}}),
@@ -144,18 +154,18 @@ async fn the_standard_set_stays_standard_and_cannot_be_deleted() {
 
 #[tokio::test]
 async fn a_deleted_temporary_set_keeps_its_history() {
-    let app = spawn().await;
-    let id = app.create_client("Kapper Knip").await;
+    let app = TestApp::spawn().await;
+    let id = app.api.create_client("Kapper Knip").await;
     let set = app
-        .create(
+        .api.create(
             &format!("/api/v1/clients/{id}/instructions"),
             json!({"period": {"start": "2026-12-24T00:00:00", "end": "2026-12-27T00:00:00"}, "content": {"text": "Kerst"}}),
         )
         .await;
     let path = format!("/api/v1/clients/{id}/instructions/{set}");
-    assert_eq!(app.delete(&path).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
-    let history = app.get(&format!("{path}/history")).await.body;
+    assert_eq!(app.api.delete(&path).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.api.get(&path).await.status, StatusCode::NOT_FOUND);
+    let history = app.api.get(&format!("{path}/history")).await.body;
     assert_eq!(history.as_array().unwrap().len(), 2);
     assert_eq!(history[0]["set"]["content"]["text"], "Kerst");
     assert_eq!(history[1]["set"], json!(null));

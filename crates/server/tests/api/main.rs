@@ -6,7 +6,6 @@ mod bad_input;
 mod clients;
 mod console;
 mod demo;
-mod helpers;
 mod instructions;
 mod notes;
 mod numbers;

@@ -1,9 +1,9 @@
 //! Call notes over HTTP: idempotent saving, one note per call, bad input, markup kept as
 //! typed, tenancy, and the deliveries queued with a note.
 
-use crate::helpers::{Reply, TestApp, spawn};
 use centrale_core::calls::{CallerId, NewCall};
 use centrale_core::{CallId, ClientId, PhoneNumber, Role};
+use centrale_testkit::{Reply, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -17,8 +17,9 @@ async fn send(
     body: Value,
 ) -> Reply {
     let mut request = app
+        .api
         .http
-        .request(method, format!("{}{path}", app.base))
+        .request(method, format!("{}{path}", app.api.base))
         .bearer_auth(token)
         .json(&body);
     if let Some(key) = key {
@@ -63,13 +64,14 @@ async fn record_call_at(
 /// well, Anna never.
 async fn bakery(app: &TestApp) -> (String, String, String) {
     let client = app
-        .create(
+        .api.create(
             "/api/v1/clients",
             json!({"name": "Bakkerij", "greeting": "Bakkerij, goedemorgen", "emails": ["info@bakkerij.nl"]}),
         )
         .await;
     let employees = format!("/api/v1/clients/{client}/employees");
     let piet = app
+        .api
         .create(
             &employees,
             json!({"name": "Piet", "emails": ["piet@bakkerij.nl", "piet@thuis.nl"],
@@ -77,7 +79,7 @@ async fn bakery(app: &TestApp) -> (String, String, String) {
         )
         .await;
     let anna = app
-        .create(
+        .api.create(
             &employees,
             json!({"name": "Anna", "emails": ["anna@bakkerij.nl"], "mobile": "06 87654321", "sms": "never"}),
         )
@@ -106,10 +108,10 @@ fn deliveries(note: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn an_operator_saves_a_calls_note_once_and_edits_it() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (client, piet, anna) = bakery(&app).await;
     let call = record_call(&app, &client).await;
-    let operator = app.token_for("anna@bureau.test", Role::Operator).await;
+    let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
     let note = json!({
         "caller_name": "Marie de Vries", "caller_company": "Molen BV",
         "caller_phone": "06 11112222", "message": "Wil teruggebeld worden",
@@ -172,28 +174,32 @@ async fn an_operator_saves_a_calls_note_once_and_edits_it() {
         ]
     );
 
-    let listed = app.get(&format!("/api/v1/clients/{client}/notes")).await;
+    let listed = app
+        .api
+        .get(&format!("/api/v1/clients/{client}/notes"))
+        .await;
     assert_eq!(listed.status, StatusCode::OK);
     assert_eq!(listed.body.as_array().unwrap().len(), 1);
     assert_eq!(listed.body[0], updated.body);
-    assert_eq!(app.get(&on_client).await.body, updated.body);
+    assert_eq!(app.api.get(&on_client).await.body, updated.body);
     assert_eq!(
-        app.get(&format!("/api/v1/clients/{client}/notes/{id}"))
+        app.api
+            .get(&format!("/api/v1/clients/{client}/notes/{id}"))
             .await
             .body,
         updated.body
     );
 
     // Not logged in: no notes.
-    let anonymous = app.call(Method::PUT, &path, None, Some(note)).await;
+    let anonymous = app.api.call(Method::PUT, &path, None, Some(note)).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn a_note_outside_a_call_is_made_once_per_key() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (client, _, _) = bakery(&app).await;
-    let operator = app.token_for("anna@bureau.test", Role::Operator).await;
+    let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
     let path = format!("/api/v1/clients/{client}/notes");
     let note = json!({"caller_name": "Kees", "message": "Belde op de mobiel van de baas"});
 
@@ -221,7 +227,7 @@ async fn a_note_outside_a_call_is_made_once_per_key() {
     .await;
     assert_eq!(retried.status, StatusCode::CREATED);
     assert_eq!(retried.body, made.body);
-    assert_eq!(app.get(&path).await.body.as_array().unwrap().len(), 1);
+    assert_eq!(app.api.get(&path).await.body.as_array().unwrap().len(), 1);
 
     // The key with another note, or no key at all, is refused.
     let other = json!({"caller_name": "Kees", "message": "Iets anders"});
@@ -250,19 +256,20 @@ async fn a_note_outside_a_call_is_made_once_per_key() {
     )
     .await;
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get(&path).await.body.as_array().unwrap().len(), 1);
+    assert_eq!(app.api.get(&path).await.body.as_array().unwrap().len(), 1);
 
     // A new key is a new note; search finds notes by caller.
     let second = send(&app, Method::POST, &path, &operator, Some("k-2"), other).await;
     assert_eq!(second.status, StatusCode::CREATED);
-    let all = app.get(&path).await.body;
+    let all = app.api.get(&path).await.body;
     assert_eq!(all[0]["id"], second.body["id"], "newest first");
     assert_eq!(all.as_array().unwrap().len(), 2);
-    let found = app.get(&format!("{path}?q=KEES&limit=1")).await;
+    let found = app.api.get(&format!("{path}?q=KEES&limit=1")).await;
     assert_eq!(found.status, StatusCode::OK);
     assert_eq!(found.body.as_array().unwrap().len(), 1);
     assert!(
-        app.get(&format!("{path}?q=marie"))
+        app.api
+            .get(&format!("{path}?q=marie"))
             .await
             .body
             .as_array()
@@ -273,13 +280,13 @@ async fn a_note_outside_a_call_is_made_once_per_key() {
 
 #[tokio::test]
 async fn bad_notes_are_refused() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (client, _, _) = bakery(&app).await;
     let (other, _, stranger) = bakery(&app).await;
     assert_ne!(other, client);
     let call = record_call(&app, &client).await;
     let path = format!("/api/v1/calls/{call}/note");
-    let admin = app.admin.clone();
+    let admin = app.api.token.clone();
 
     let cases = [
         (json!({}), "message"),
@@ -332,7 +339,7 @@ async fn bad_notes_are_refused() {
 
 #[tokio::test]
 async fn markup_is_stored_and_returned_as_typed() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (client, _, _) = bakery(&app).await;
     let call = record_call(&app, &client).await;
     let message = "<script>alert('x')</script> & <b>bold</b> \"quoted\"";
@@ -341,7 +348,7 @@ async fn markup_is_stored_and_returned_as_typed() {
         &app,
         Method::PUT,
         &format!("/api/v1/calls/{call}/note"),
-        &app.admin.clone(),
+        &app.api.token.clone(),
         None,
         json!({"caller_name": name, "message": message}),
     )
@@ -349,6 +356,7 @@ async fn markup_is_stored_and_returned_as_typed() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["message"], message);
     let read = app
+        .api
         .get(&format!("/api/v1/clients/{client}/calls/{call}/note"))
         .await;
     assert_eq!(read.body["message"], message);
@@ -357,11 +365,11 @@ async fn markup_is_stored_and_returned_as_typed() {
 
 #[tokio::test]
 async fn another_clients_calls_and_notes_are_not_found() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (a, _, _) = bakery(&app).await;
     let (b, _, _) = bakery(&app).await;
     let theirs = record_call(&app, &b).await;
-    let operator = app.token_for("anna@bureau.test", Role::Operator).await;
+    let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
     let note = json!({"caller_name": "Marie", "message": "Voor B"});
     let at_b = send(
         &app,
@@ -397,12 +405,14 @@ async fn another_clients_calls_and_notes_are_not_found() {
         "PUT B's call through A",
     );
     not_found(
-        app.get(&format!("/api/v1/clients/{a}/calls/{theirs}/note"))
+        app.api
+            .get(&format!("/api/v1/clients/{a}/calls/{theirs}/note"))
             .await,
         "GET B's call note through A",
     );
     not_found(
-        app.get(&format!("/api/v1/clients/{a}/notes/{b_note}"))
+        app.api
+            .get(&format!("/api/v1/clients/{a}/notes/{b_note}"))
             .await,
         "GET B's note through A",
     );
@@ -430,10 +440,14 @@ async fn another_clients_calls_and_notes_are_not_found() {
         .await,
         "POST for an unknown client",
     );
-    let listed = app.get(&format!("/api/v1/clients/{a}/notes?q=marie")).await;
+    let listed = app
+        .api
+        .get(&format!("/api/v1/clients/{a}/notes?q=marie"))
+        .await;
     assert_eq!(listed.body, json!([]));
     assert_eq!(
-        app.get(&format!("/api/v1/clients/{b}/notes/{b_note}"))
+        app.api
+            .get(&format!("/api/v1/clients/{b}/notes/{b_note}"))
             .await
             .status,
         StatusCode::OK
@@ -442,17 +456,18 @@ async fn another_clients_calls_and_notes_are_not_found() {
 
 #[tokio::test]
 async fn a_temporary_all_by_sms_in_force_when_the_call_arrived_redirects_its_note() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let (client, piet, _) = bakery(&app).await;
     // On holiday from 1 to 15 July 2026 (Amsterdam time): everything by SMS to one number.
-    app.create(
-        &format!("/api/v1/clients/{client}/instructions"),
-        json!({"title": "Vakantie",
+    app.api
+        .create(
+            &format!("/api/v1/clients/{client}/instructions"),
+            json!({"title": "Vakantie",
                "period": {"start": "2026-07-01T00:00:00", "end": "2026-07-15T00:00:00"},
                "content": {"delivery_overrides": [{"kind": "all_by_sms", "to": "06 55555555"}]}}),
-    )
-    .await;
-    let operator = app.token_for("anna@bureau.test", Role::Operator).await;
+        )
+        .await;
+    let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
     let note = json!({"caller_name": "Marie", "message": "Bel terug", "for_employees": [piet]});
     let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
 

@@ -1,6 +1,6 @@
 //! The OpenAPI document lists every route, and every route it lists is served.
 
-use crate::helpers::spawn;
+use centrale_testkit::TestApp;
 use reqwest::{Method, StatusCode};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -43,8 +43,9 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
 
 #[tokio::test]
 async fn every_route_is_in_the_document_and_served() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let reply = app
+        .api
         .call(Method::GET, "/api/v1/openapi.json", None, None)
         .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -84,7 +85,13 @@ async fn every_route_is_in_the_document_and_served() {
             .join("/");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let reply = app
-            .call(method.clone(), &concrete, Some(&app.admin.clone()), None)
+            .api
+            .call(
+                method.clone(),
+                &concrete,
+                Some(&app.api.token.clone()),
+                None,
+            )
             .await;
         assert_ne!(reply.body["error"], "no such route", "{method} {concrete}");
         assert_ne!(

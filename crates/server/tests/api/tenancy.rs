@@ -1,6 +1,6 @@
 //! An id of client B is not reachable through client A's paths, for every nested resource.
 
-use crate::helpers::{TestApp, spawn};
+use centrale_testkit::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -29,21 +29,22 @@ async fn assert_unreachable(
 ) {
     let through_a = format!("/api/v1/clients/{a}/{collection}/{b_id}");
     assert_eq!(
-        app.get(&through_a).await.status,
+        app.api.get(&through_a).await.status,
         StatusCode::NOT_FOUND,
         "GET {through_a}"
     );
     assert_eq!(
-        app.put(&through_a, body.clone()).await.status,
+        app.api.put(&through_a, body.clone()).await.status,
         StatusCode::NOT_FOUND,
         "PUT {through_a}"
     );
     assert_eq!(
-        app.delete(&through_a).await.status,
+        app.api.delete(&through_a).await.status,
         StatusCode::NOT_FOUND,
         "DELETE {through_a}"
     );
     let listed = app
+        .api
         .get(&format!("/api/v1/clients/{a}/{collection}"))
         .await
         .body;
@@ -53,6 +54,7 @@ async fn assert_unreachable(
     );
     // B's own path still has it, unchanged.
     let through_b = app
+        .api
         .get(&format!("/api/v1/clients/{b}/{collection}/{b_id}"))
         .await;
     assert_eq!(through_b.status, StatusCode::OK);
@@ -61,17 +63,19 @@ async fn assert_unreachable(
 
 #[tokio::test]
 async fn nested_resources_of_b_are_404_through_a() {
-    let app = spawn().await;
-    let a = app.create_client("A").await;
-    let b = app.create_client("B").await;
+    let app = TestApp::spawn().await;
+    let a = app.api.create_client("A").await;
+    let b = app.api.create_client("B").await;
     for (collection, body) in resources() {
         let b_id = app
+            .api
             .create(&format!("/api/v1/clients/{b}/{collection}"), body.clone())
             .await;
         assert_unreachable(&app, &a, &b, collection, &b_id, &body).await;
     }
     // B's standard set and its history, too.
     let b_standard = app
+        .api
         .get(&format!("/api/v1/clients/{b}/instructions"))
         .await
         .body[0]["id"]
@@ -88,6 +92,7 @@ async fn nested_resources_of_b_are_404_through_a() {
     )
     .await;
     let history = app
+        .api
         .get(&format!(
             "/api/v1/clients/{a}/instructions/{b_standard}/history"
         ))
@@ -97,29 +102,31 @@ async fn nested_resources_of_b_are_404_through_a() {
 
 #[tokio::test]
 async fn nested_paths_of_an_unknown_client_are_404() {
-    let app = spawn().await;
+    let app = TestApp::spawn().await;
     let nobody = "0190a000-0000-7000-8000-000000000000";
     for (collection, body) in resources() {
         let path = format!("/api/v1/clients/{nobody}/{collection}");
         assert_eq!(
-            app.get(&path).await.status,
+            app.api.get(&path).await.status,
             StatusCode::NOT_FOUND,
             "GET {path}"
         );
         assert_eq!(
-            app.post(&path, body).await.status,
+            app.api.post(&path, body).await.status,
             StatusCode::NOT_FOUND,
             "POST {path}"
         );
     }
     assert_eq!(
-        app.get(&format!("/api/v1/clients/{nobody}/numbers"))
+        app.api
+            .get(&format!("/api/v1/clients/{nobody}/numbers"))
             .await
             .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        app.get(&format!("/api/v1/clients/{nobody}/instructions/in-force"))
+        app.api
+            .get(&format!("/api/v1/clients/{nobody}/instructions/in-force"))
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -128,20 +135,27 @@ async fn nested_paths_of_an_unknown_client_are_404() {
 
 #[tokio::test]
 async fn a_number_of_b_is_not_listed_for_a() {
-    let app = spawn().await;
-    let a = app.create_client("A").await;
-    let b = app.create_client("B").await;
-    app.create(
-        "/api/v1/numbers",
-        json!({"number": "+31852001001", "client_id": b}),
-    )
-    .await;
+    let app = TestApp::spawn().await;
+    let a = app.api.create_client("A").await;
+    let b = app.api.create_client("B").await;
+    app.api
+        .create(
+            "/api/v1/numbers",
+            json!({"number": "+31852001001", "client_id": b}),
+        )
+        .await;
     assert_eq!(
-        app.get(&format!("/api/v1/clients/{a}/numbers")).await.body,
+        app.api
+            .get(&format!("/api/v1/clients/{a}/numbers"))
+            .await
+            .body,
         json!([])
     );
     assert_eq!(
-        app.get(&format!("/api/v1/clients/{b}/numbers")).await.body[0]["number"],
+        app.api
+            .get(&format!("/api/v1/clients/{b}/numbers"))
+            .await
+            .body[0]["number"],
         "+31852001001"
     );
 }

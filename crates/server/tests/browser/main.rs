@@ -2,10 +2,4 @@
 //! (chromedriver), against a real Centrale with SIPp as the carrier and as the operator's phone.
 //! Screenshots are written to `test-artifacts/` in the workspace.
 
-// Shared with the telephony tests; not every helper is used here.
-#[allow(dead_code)]
-#[path = "../telephony/harness.rs"]
-mod harness;
-
-mod chrome;
 mod console;

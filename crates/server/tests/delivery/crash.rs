@@ -2,7 +2,7 @@
 //! arrives (at least once; a crash between the server's acceptance and the mark can send
 //! one twice, recognisable by its Message-ID).
 
-use crate::harness::{ADMIN, Api, PASSWORD, SmtpPeer, distinct_ids, free_port};
+use centrale_testkit::{ADMIN_EMAIL, Api, PASSWORD, SmtpPeer, distinct_ids, free_port};
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Stdio;
@@ -60,7 +60,7 @@ async fn every_note_is_delivered_after_a_kill_9() {
             "admin",
             "create-admin",
             "--email",
-            ADMIN,
+            ADMIN_EMAIL,
             "--password",
             PASSWORD,
         ])
@@ -70,8 +70,8 @@ async fn every_note_is_delivered_after_a_kill_9() {
     assert!(created.success());
 
     let mut server = serve(&db, &data, port, &smtp).await;
-    let api = Api::login(format!("http://127.0.0.1:{port}")).await;
-    let (client, _) = api.client().await;
+    let api = Api::login(format!("http://127.0.0.1:{port}"), ADMIN_EMAIL, PASSWORD).await;
+    let (client, _) = api.client_with_employee().await;
 
     // Save notes while the worker delivers; note the delivery of each saved one.
     let saved: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -79,19 +79,11 @@ async fn every_note_is_delivered_after_a_kill_9() {
         let saved = saved.clone();
         tokio::spawn(async move {
             for i in 0..NOTES {
-                let reply = api
-                    .try_send(
-                        reqwest::Method::POST,
-                        &format!("/api/v1/clients/{client}/notes"),
-                        Some(&format!("note-{i}")),
-                        Some(serde_json::json!({"caller_name": format!("Beller {i}"), "message": "Bel terug"})),
-                    )
-                    .await;
-                let Some((status, body)) = reply else {
+                let Some(reply) = api.try_general_note(&client, i).await else {
                     return; // the server is gone
                 };
-                assert!(status.is_success(), "{status} {body}");
-                let id = body["deliveries"][0]["id"].as_str().unwrap().to_owned();
+                assert!(reply.status.is_success(), "{reply:?}");
+                let id = reply["deliveries"][0]["id"].as_str().unwrap().to_owned();
                 saved.lock().unwrap().push(format!("<{id}@centrale>"));
             }
         })
@@ -113,7 +105,7 @@ async fn every_note_is_delivered_after_a_kill_9() {
     // Restart: claims of the dead process come back after their lease.
     let mut server = serve(&db, &data, port, &smtp).await;
     let deadline = Instant::now() + Duration::from_secs(120);
-    let missing = |mails: &[crate::harness::Mail]| {
+    let missing = |mails: &[centrale_testkit::Mail]| {
         let ids: HashSet<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
         saved.iter().filter(|id| !ids.contains(id.as_str())).count()
     };

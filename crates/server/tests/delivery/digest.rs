@@ -2,10 +2,10 @@
 //! digest per client and day at the client's own time in its own zone, none for a day
 //! without calls unless asked, and none again from a second app on the same database.
 
-use crate::harness::{SmtpPeer, settings, spawn};
 use centrale_server::App;
+use centrale_testkit::{SmtpPeer, TestApp};
 use chrono::{DateTime, Duration, Utc};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 /// `HH:MM` of `at` in `zone`.
@@ -17,10 +17,13 @@ fn local_hm(at: DateTime<Utc>, zone: &str) -> String {
 #[tokio::test]
 async fn one_digest_per_client_and_day_in_its_zone_across_a_restart() {
     let smtp = SmtpPeer::start();
-    let mut s = settings().await;
-    s.smtp_url = smtp.url();
-    s.delivery_worker = false;
-    let app = spawn(&s).await;
+    let app = TestApp::builder()
+        .settings(|s| {
+            s.smtp_url = smtp.url();
+            s.delivery_worker = false;
+        })
+        .start()
+        .await;
     let api = &app.api;
 
     // The notes are made now; each client's digest time is two hours from now, read in its
@@ -54,38 +57,34 @@ async fn one_digest_per_client_and_day_in_its_zone_across_a_restart() {
             .await;
         let path = format!("/api/v1/clients/{id}/digest");
         assert_eq!(
-            api.get(&path).await,
+            api.get(&path).await.body,
             json!({"enabled": false, "send_at": "18:00", "include_empty": false})
         );
         let body = json!({"enabled": true, "send_at": local_hm(send, zone),
                           "include_empty": include_empty});
-        let (status, reply) = api.send(Method::PUT, &path, None, Some(body.clone())).await;
-        assert_eq!(status, StatusCode::OK, "{reply}");
-        assert_eq!(reply, body);
-        assert_eq!(api.get(&path).await, body);
+        let reply = api.put(&path, body.clone()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert_eq!(reply.body, body);
+        assert_eq!(api.get(&path).await.body, body);
         clients.push((id, mail));
     }
-    let (status, _) = api
-        .send(
-            Method::PUT,
+    let refused = api
+        .put(
             &format!("/api/v1/clients/{}/digest", clients[0].0),
-            None,
-            Some(json!({"enabled": true, "send_at": "25:00"})),
+            json!({"enabled": true, "send_at": "25:00"}),
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     for i in 0..2 {
-        api.note(&clients[0].0, i).await;
+        api.general_note(&clients[0].0, i).await;
     }
-    let (status, body) = api
-        .send(
-            Method::POST,
+    let note = api
+        .post(
             &format!("/api/v1/clients/{}/notes", clients[1].0),
-            Some("acme-1"),
-            Some(json!({"caller_name": "Bob <Smith>", "message": "Call me & soon"})),
+            json!({"caller_name": "Bob <Smith>", "message": "Call me & soon"}),
         )
         .await;
-    assert!(status.is_success(), "{body}");
+    assert!(note.status.is_success(), "{note:?}");
 
     // An hour from now: yesterday's digests are due (never sent before). Yesterday had no
     // calls: only the client that asks for empty digests gets one.
@@ -113,7 +112,7 @@ async fn one_digest_per_client_and_day_in_its_zone_across_a_restart() {
     assert_eq!((step.decided, step.claimed), (0, 0), "{step:?}");
 
     // A restart: a second app on the same database decides and sends nothing again.
-    let mut again = s.clone();
+    let mut again = app.settings.clone();
     again.data_dir = tempfile::tempdir().unwrap().keep();
     let restarted = App::build(&again).await.expect("second app builds");
     let worker = restarted.delivery_worker().clone();
@@ -133,7 +132,7 @@ async fn one_digest_per_client_and_day_in_its_zone_across_a_restart() {
 
     let mails = smtp.messages();
     assert_eq!(mails.len(), 5, "{mails:#?}");
-    let to = |address: &str| -> Vec<&crate::harness::Mail> {
+    let to = |address: &str| -> Vec<&centrale_testkit::Mail> {
         mails.iter().filter(|m| m.to == address).collect()
     };
     let jansen = to(clients[0].1);
@@ -175,5 +174,5 @@ async fn one_digest_per_client_and_day_in_its_zone_across_a_restart() {
             .all(|m| m.text.contains("Er waren geen gesprekken."))
     );
     // One Message-ID per client and day.
-    assert_eq!(crate::harness::distinct_ids(&mails), 5);
+    assert_eq!(centrale_testkit::distinct_ids(&mails), 5);
 }

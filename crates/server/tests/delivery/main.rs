@@ -4,37 +4,35 @@
 
 mod crash;
 mod digest;
-mod harness;
 mod sms;
 
+use centrale_testkit::{SmtpPeer, TestApp, distinct_ids, read_maildir};
 use chrono::Utc;
-use harness::{SmtpPeer, distinct_ids, read_maildir, settings, spawn};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
 async fn a_note_arrives_by_smtp_in_dutch_with_both_parts() {
     let smtp = SmtpPeer::start();
-    let mut s = settings().await;
-    s.smtp_url = smtp.url();
-    let app = spawn(&s).await;
-    let (client, piet) = app.api.client().await;
-    let (status, note) = app
+    let app = TestApp::builder()
+        .settings(|s| s.smtp_url = smtp.url())
+        .start()
+        .await;
+    let (client, piet) = app.api.client_with_employee().await;
+    let note = app
         .api
-        .send(
-            Method::POST,
+        .post(
             &format!("/api/v1/clients/{client}/notes"),
-            Some("k1"),
-            Some(json!({
+            json!({
                 "caller_name": "Jan Jansen", "caller_company": "Jansen Bouw",
                 "caller_phone": "06 12345678", "urgent": true, "for_employees": [piet],
                 "for_general": true,
                 "message": "Offerte van € 1.250 klopt niet <b>echt</b>; Zoë belt terug.",
-            })),
+            }),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{note}");
+    assert_eq!(note.status, StatusCode::CREATED, "{note:?}");
 
     assert_eq!(smtp.wait_for(2, Duration::from_secs(30)).await, 2);
     let mut mails = smtp.messages();
@@ -93,21 +91,27 @@ async fn a_note_arrives_by_smtp_in_dutch_with_both_parts() {
         assert_eq!(d["attempts"], 1);
         assert!(d["sent_at"].is_string());
     }
-    assert_eq!(app.api.get("/api/v1/deliveries/failed").await, json!([]));
+    assert_eq!(
+        app.api.get("/api/v1/deliveries/failed").await.body,
+        json!([])
+    );
 }
 
 #[tokio::test]
 async fn notes_saved_during_an_outage_all_arrive_once() {
     const NOTES: usize = 200;
     let mut smtp = SmtpPeer::down();
-    let mut s = settings().await;
-    s.smtp_url = smtp.url();
-    // The test drives the worker itself, with its own clock.
-    s.delivery_worker = false;
-    let app = spawn(&s).await;
-    let (client, _) = app.api.client().await;
+    let app = TestApp::builder()
+        .settings(|s| {
+            s.smtp_url = smtp.url();
+            // The test drives the worker itself, with its own clock.
+            s.delivery_worker = false;
+        })
+        .start()
+        .await;
+    let (client, _) = app.api.client_with_employee().await;
     for i in 0..NOTES {
-        app.api.note(&client, i).await;
+        app.api.general_note(&client, i).await;
     }
 
     // The mail server is down: every delivery is tried and put back for later.
@@ -163,11 +167,10 @@ async fn notes_saved_during_an_outage_all_arrive_once() {
 
 #[tokio::test]
 async fn without_a_mail_server_notes_go_to_the_maildir() {
-    let s = settings().await;
-    let app = spawn(&s).await;
-    let (client, _) = app.api.client().await;
-    app.api.note(&client, 1).await;
-    let maildir = s.data_dir.join("maildir");
+    let app = TestApp::spawn().await;
+    let (client, _) = app.api.client_with_employee().await;
+    app.api.general_note(&client, 1).await;
+    let maildir = app.dir().join("maildir");
     let mut mails = Vec::new();
     for _ in 0..200 {
         mails = read_maildir(&maildir);
@@ -189,8 +192,7 @@ async fn without_a_mail_server_notes_go_to_the_maildir() {
 
 #[tokio::test]
 async fn only_supervisors_see_failed_deliveries() {
-    let s = settings().await;
-    let app = spawn(&s).await;
+    let app = TestApp::spawn().await;
     let operator = centrale_core::StaffDraft {
         email: centrale_core::EmailAddress::parse("op@bureau.test").unwrap(),
         name: "Op".into(),
@@ -200,7 +202,7 @@ async fn only_supervisors_see_failed_deliveries() {
     app.store
         .create_staff(
             &operator,
-            &centrale_core::PasswordHash::create(harness::PASSWORD).unwrap(),
+            &centrale_core::PasswordHash::create(centrale_testkit::PASSWORD).unwrap(),
             None,
         )
         .await
@@ -209,7 +211,7 @@ async fn only_supervisors_see_failed_deliveries() {
         .api
         .http
         .post(format!("{}/api/v1/auth/token", app.api.base))
-        .json(&json!({"email": "op@bureau.test", "password": harness::PASSWORD}))
+        .json(&json!({"email": "op@bureau.test", "password": centrale_testkit::PASSWORD}))
         .send()
         .await
         .unwrap()
@@ -226,5 +228,8 @@ async fn only_supervisors_see_failed_deliveries() {
         .unwrap()
         .status();
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(app.api.get("/api/v1/deliveries/failed").await, json!([]));
+    assert_eq!(
+        app.api.get("/api/v1/deliveries/failed").await.body,
+        json!([])
+    );
 }

@@ -2,13 +2,11 @@
 //! (`crates/delivery/tests/peers/smpp_server.js`): the note's SMS delivery is sent, and the
 //! SMSC's delivery receipt turns it `delivered` (or `failed`).
 
-#[path = "../../../delivery/tests/peers/smpp_peer.rs"]
-mod smpp_peer;
-
-use crate::harness::{settings, spawn};
-use reqwest::{Method, StatusCode};
+use centrale_testkit::SmppPeer;
+use centrale_testkit::TestApp;
+use centrale_testkit::smpp::{PASSWORD, SYSTEM_ID};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use smpp_peer::{PASSWORD, SYSTEM_ID, SmppPeer};
 use std::time::Duration;
 
 /// The SMSC's URL for Centrale's `sms_url`.
@@ -20,7 +18,7 @@ fn smpp_url(peer: &SmppPeer) -> String {
 }
 
 /// Polls the note until its SMS delivery has left `queued` and `sent`, or 30 s passed.
-async fn final_sms(app: &crate::harness::Running, path: &str) -> Value {
+async fn final_sms(app: &TestApp, path: &str) -> Value {
     let mut last = Value::Null;
     for _ in 0..600 {
         let note = app.api.get(path).await;
@@ -45,10 +43,11 @@ async fn an_sms_receipt_marks_the_delivery_delivered_or_failed() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("submits.jsonl");
     let smsc = SmppPeer::start(0, &record).await.expect("the SMSC starts");
-    let mut s = settings().await;
-    s.sms_url = smpp_url(&smsc);
-    let app = spawn(&s).await;
-    let (client, _) = app.api.client().await;
+    let app = TestApp::builder()
+        .settings(|s| s.sms_url = smpp_url(&smsc))
+        .start()
+        .await;
+    let (client, _) = app.api.client_with_employee().await;
     // Mobiles ending in 0002 get an UNDELIV receipt from the peer, others DELIVRD.
     let mut notes = Vec::new();
     for (name, mobile) in [("Kees", "+31612345678"), ("Anna", "+31612340002")] {
@@ -59,17 +58,15 @@ async fn an_sms_receipt_marks_the_delivery_delivered_or_failed() {
                 json!({"name": name, "mobile": mobile, "sms": "always"}),
             )
             .await;
-        let (status, note) = app
+        let note = app
             .api
-            .send(
-                Method::POST,
+            .post(
                 &format!("/api/v1/clients/{client}/notes"),
-                Some(&format!("sms-{name}")),
-                Some(json!({"caller_name": "Jan", "message": "Bel terug",
-                            "for_employees": [employee]})),
+                json!({"caller_name": "Jan", "message": "Bel terug",
+                       "for_employees": [employee]}),
             )
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{note}");
+        assert_eq!(note.status, StatusCode::CREATED, "{note:?}");
         let path = format!(
             "/api/v1/clients/{client}/notes/{}",
             note["id"].as_str().unwrap()
@@ -94,5 +91,5 @@ async fn an_sms_receipt_marks_the_delivery_delivered_or_failed() {
     assert_eq!(submits.lines().count(), 2, "{submits}");
     // The undelivered one is among the failures supervisors see.
     let failures = app.api.get("/api/v1/deliveries/failed").await;
-    assert_eq!(failures.as_array().unwrap().len(), 1, "{failures}");
+    assert_eq!(failures.as_array().unwrap().len(), 1, "{failures:?}");
 }

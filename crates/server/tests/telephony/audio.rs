@@ -24,7 +24,7 @@
 //! Needs `sipp` (apt `sip-tester`, with `/usr/share/sip-tester/g711a.pcap`) run as root or with
 //! CAP_NET_RAW for `play_pcap_audio`, and `baresip` (apt `baresip-core`).
 
-use crate::harness::{BAKERY_NUMBER, Env, Operator, free_port};
+use centrale_testkit::{BAKERY_NUMBER, Operator, TestApp, free_port};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -45,9 +45,9 @@ const OPERATOR_TONE_HZ: f64 = 1000.0;
 
 #[tokio::test]
 async fn audio_flows_both_ways_between_the_caller_and_a_baresip_operator() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
-    let tone = env.dir.join("operator-tone.wav");
+    let tone = env.dir().join("operator-tone.wav");
     // Longer than the call: aufile ends the call when its file runs out.
     write_wav(&tone, &sine(OPERATOR_TONE_HZ, 8000.0, 30 * RATE as usize));
     let phone = Baresip::start(&env, &anna, &tone);
@@ -235,8 +235,8 @@ struct Baresip {
 impl Baresip {
     /// Registers `operator` at Centrale, auto-answers, plays `source` (8 kHz mono WAV) into
     /// calls and dumps what it hears into `dir/rec`.
-    fn start(env: &Env, operator: &Operator, source: &Path) -> Self {
-        let dir = env.dir.join(format!("baresip-{}", operator.user));
+    fn start(env: &TestApp, operator: &Operator, source: &Path) -> Self {
+        let dir = env.dir().join(format!("baresip-{}", operator.user));
         let rec = dir.join("rec");
         std::fs::create_dir_all(&rec).expect("baresip folder");
         let port = free_port();

@@ -1,19 +1,20 @@
 //! Calls from the carrier answered by an operator's phone: who called, which number they
 //! dialled, what the operator's screen shows, and who hung up.
 
-use crate::harness::{BAKERY_NUMBER, Env, Events, VAN_DIJK_NUMBER};
+use centrale_testkit::{BAKERY_NUMBER, Events, TestApp, VAN_DIJK_NUMBER};
 use serde_json::Value;
 
 #[tokio::test]
 async fn a_call_reaches_the_available_operator_and_is_recorded() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
-    let events = env.events(&env.admin).await;
-    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    let events = env.api.events(&env.api.token).await;
+    // The phone rings for a second before it answers; the caller then talks for four.
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &["-d", "1000"]);
     env.wait_registered(&anna, true).await;
     env.set_state(&anna, "available").await;
 
-    env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "1000"])
+    env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "4000"])
         .finish()
         .await
         .assert_ok("carrier call");
@@ -26,7 +27,10 @@ async fn a_call_reaches_the_available_operator_and_is_recorded() {
     assert_eq!(call["caller"]["number"], "+31612345678");
     assert_eq!(call["offers"].as_array().unwrap().len(), 1);
     assert_eq!(call["offers"][0]["result"], "answered");
-    assert!(call["answered_at"].is_string() && call["wait_ms"].as_i64().unwrap() >= 0);
+    assert!(call["answered_at"].is_string(), "{call}");
+    // The caller waited for the ring, not for the conversation.
+    let waited = call["wait_ms"].as_i64().unwrap();
+    assert!((1000..4000).contains(&waited), "wait_ms {waited}: {call}");
 
     let call_id = call["id"].as_str().unwrap();
     events
@@ -42,11 +46,22 @@ async fn a_call_reaches_the_available_operator_and_is_recorded() {
     assert_eq!(offered["pop"]["client_name"], "Bakkerij De Gouden Korst");
     assert_eq!(offered["pop"]["dialled_label"], "Hoofdnummer");
     assert_eq!(offered["pop"]["instructions_kind"], "standard");
+    // Waiting is arrival → answer, in the answered and the ended event alike.
+    let answered = events
+        .wait_for("call.answered", |e| e["call_id"] == call_id)
+        .await;
+    let ended = events
+        .wait_for("call.ended", |e| e["call_id"] == call_id)
+        .await;
+    let answered_wait = answered["wait_ms"].as_i64().unwrap();
+    assert!((1000..4000).contains(&answered_wait), "{answered}");
+    assert_eq!(ended["wait_ms"], answered["wait_ms"], "{ended}");
 
     // The metrics count it.
     let metrics = env
+        .api
         .http
-        .get(format!("{}/metrics", env.base))
+        .get(format!("{}/metrics", env.api.base))
         .send()
         .await
         .unwrap()
@@ -65,12 +80,23 @@ async fn a_call_reaches_the_available_operator_and_is_recorded() {
         metrics.contains("centrale_call_waiting_seconds_count 1"),
         "{metrics}"
     );
+    let waiting_sum: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("centrale_call_waiting_seconds_sum "))
+        .expect("the waiting histogram's sum")
+        .parse()
+        .unwrap();
+    assert!((1.0..4.0).contains(&waiting_sum), "{metrics}");
 }
 
 #[tokio::test]
 async fn a_call_without_media_either_way_is_ended_as_dead() {
     // Neither SIPp side sends RTP: after the silence timeout Centrale ends both legs itself.
-    let env = Env::start_with(|settings| settings.rtp_silence_secs = 2).await;
+    let env = TestApp::builder()
+        .demo()
+        .settings(|settings| settings.rtp_silence_secs = 2)
+        .start()
+        .await;
     let anna = env.operator(1).await;
     let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
     env.wait_registered(&anna, true).await;
@@ -95,9 +121,9 @@ struct Answered {
 
 /// Anna's SIPp phone answers one call the carrier places with `scenario` to `number`; both
 /// SIPp runs must pass. Returns the ended call record and its `call.offered` event.
-async fn answered_by_anna(env: &Env, scenario: &str, number: &str, extra: &[&str]) -> Answered {
+async fn answered_by_anna(env: &TestApp, scenario: &str, number: &str, extra: &[&str]) -> Answered {
     let anna = env.operator(1).await;
-    let events = env.events(&env.admin).await;
+    let events = env.api.events(&env.api.token).await;
     let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
     env.wait_registered(&anna, true).await;
     env.set_state(&anna, "available").await;
@@ -134,7 +160,7 @@ async fn answered_by_anna(env: &Env, scenario: &str, number: &str, extra: &[&str
 
 #[tokio::test]
 async fn a_diversion_header_names_the_number_the_caller_dialled() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let done = answered_by_anna(
         &env,
         "carrier_call_diversion.xml",
@@ -150,7 +176,7 @@ async fn a_diversion_header_names_the_number_the_caller_dialled() {
 
 #[tokio::test]
 async fn history_info_names_the_number_the_caller_dialled() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let done = answered_by_anna(
         &env,
         "carrier_call_history_info.xml",
@@ -164,7 +190,7 @@ async fn history_info_names_the_number_the_caller_dialled() {
 
 #[tokio::test]
 async fn a_plain_call_has_no_original_number() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let done = answered_by_anna(&env, "carrier_call.xml", BAKERY_NUMBER, &[]).await;
     assert!(done.call["original"].is_null(), "{}", done.call);
     assert!(done.offered["pop"]["original"].is_null());
@@ -172,7 +198,7 @@ async fn a_plain_call_has_no_original_number() {
 
 #[tokio::test]
 async fn p_asserted_identity_gives_the_callers_number_and_name() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let done = answered_by_anna(
         &env,
         "carrier_call_pai.xml",
@@ -191,7 +217,7 @@ async fn p_asserted_identity_gives_the_callers_number_and_name() {
 
 #[tokio::test]
 async fn an_anonymous_caller_is_answered_without_a_number() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let done = answered_by_anna(&env, "carrier_call_anonymous.xml", BAKERY_NUMBER, &[]).await;
     assert!(done.call["caller"]["number"].is_null(), "{}", done.call);
     let pop = &done.offered["pop"];
@@ -202,7 +228,7 @@ async fn an_anonymous_caller_is_answered_without_a_number() {
 
 #[tokio::test]
 async fn a_late_offer_is_answered_end_to_end() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let done = answered_by_anna(&env, "carrier_call_late_offer.xml", BAKERY_NUMBER, &[]).await;
     assert_eq!(done.call["caller"]["number"], "+31612345678");
     assert_eq!(done.call["offers"][0]["result"], "answered");
@@ -210,9 +236,9 @@ async fn a_late_offer_is_answered_end_to_end() {
 
 #[tokio::test]
 async fn the_operator_hangs_up() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
-    let events = env.events(&env.admin).await;
+    let events = env.api.events(&env.api.token).await;
     let phone = env.phone(&anna, "operator_hangup.xml", 1, &["-d", "500"]);
     env.wait_registered(&anna, true).await;
     env.set_state(&anna, "available").await;
@@ -238,7 +264,7 @@ async fn the_operator_hangs_up() {
 
 #[tokio::test]
 async fn every_spelling_of_the_forwarding_number_reaches_the_client() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let spellings = ["+31852001001", "0031852001001", "31852001001", "0852001001"];
     let phone = env.phone(&anna, "operator_answer.xml", spellings.len() as u32, &[]);
@@ -271,11 +297,11 @@ async fn every_spelling_of_the_forwarding_number_reaches_the_client() {
 
 #[tokio::test]
 async fn the_screen_pop_shows_temporary_instructions_to_the_offered_operator_only() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let bram = env.operator(2).await;
-    let brams_events = env.events(&bram.token).await;
+    let brams_events = env.api.events(&bram.token).await;
     let anna = env.operator(1).await;
-    let annas_events = env.events(&anna.token).await;
+    let annas_events = env.api.events(&anna.token).await;
     // Bram stays paused: the call can only go to Anna.
     let done = answered_by_anna(&env, "carrier_call.xml", VAN_DIJK_NUMBER, &[]).await;
     let call_id = done.call["id"].as_str().unwrap();

@@ -1,14 +1,14 @@
 //! A flood of REGISTERs with wrong credentials and OPTIONS from addresses that are not the
 //! trunk does not keep the trunk's calls from being answered.
 
-use crate::harness::{BAKERY_NUMBER, Env, PanicWatch};
+use centrale_testkit::{BAKERY_NUMBER, PanicWatch, TestApp};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Packets each flooding address sends at most.
-const PACKETS_PER_SOURCE: u64 = 10_000;
+/// How long a flood goes on at most if nobody stops it (a bound, not an expectation).
+const FLOOD_LIMIT: Duration = Duration::from_secs(60);
 
 /// What one flooding address saw.
 #[derive(Debug, Default)]
@@ -20,7 +20,7 @@ struct Seen {
 
 /// Floods `server` from `ip` on a plain thread (an attacker does not share our runtime):
 /// REGISTERs with made-up credentials, unauthenticated REGISTERs and OPTIONS, in bursts,
-/// until `PACKETS_PER_SOURCE` are sent or `stop` is set.
+/// until `stop` is set (or `FLOOD_LIMIT` has passed).
 fn flood(
     ip: &'static str,
     server: SocketAddr,
@@ -32,8 +32,9 @@ fn flood(
         socket.set_nonblocking(true).expect("non-blocking");
         let local = socket.local_addr().expect("local addr");
         let mut buf = vec![0u8; 65536];
-        for i in 0..PACKETS_PER_SOURCE {
-            if stop.load(Ordering::Relaxed) {
+        let started = std::time::Instant::now();
+        for i in 0u64.. {
+            if stop.load(Ordering::Relaxed) || started.elapsed() > FLOOD_LIMIT {
                 break;
             }
             let text = match i % 3 {
@@ -79,7 +80,7 @@ fn flood(
 #[tokio::test]
 async fn a_flood_from_strangers_does_not_stop_the_trunks_calls() {
     let watch = PanicWatch::start();
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
     env.wait_registered(&anna, true).await;
@@ -92,22 +93,29 @@ async fn a_flood_from_strangers_does_not_stop_the_trunks_calls() {
         flood("127.0.0.3", env.sip, stop.clone(), seen[1].clone()),
     ];
     // The call starts once the flood is under way (bounded wait).
-    for _ in 0..100 {
-        if seen.iter().all(|s| s.sent.load(Ordering::Relaxed) >= 500) {
+    let under_way = || seen.iter().all(|s| s.sent.load(Ordering::Relaxed) >= 500);
+    for _ in 0..500 {
+        if under_way() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert!(under_way(), "the flood did not start: {seen:?}");
 
     let carrier = env
         .carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "500"])
         .finish()
         .await;
-    let still_flooding = floods.iter().any(|f| !f.is_finished());
+    // The whole call happened under the flood: both floods were still going when it ended.
+    let still_flooding = floods.iter().all(|f| !f.is_finished());
     stop.store(true, Ordering::Relaxed);
     for flood in floods {
         flood.join().expect("the flood thread ends");
     }
+    assert!(
+        still_flooding,
+        "a flood ended before the call did: {seen:?}"
+    );
     carrier.assert_ok("the trunk's call during the flood");
     phone.finish().await.assert_ok("operator phone");
 
@@ -115,15 +123,12 @@ async fn a_flood_from_strangers_does_not_stop_the_trunks_calls() {
     assert_eq!(call["outcome"], "answered", "{call}");
     assert_eq!(call["offers"][0]["result"], "answered", "{call}");
     for (ip, seen) in ["127.0.0.2", "127.0.0.3"].iter().zip(&seen) {
-        let sent = seen.sent.load(Ordering::Relaxed);
-        assert!(sent > 0 && sent <= PACKETS_PER_SOURCE, "{ip}: {seen:?}");
         assert!(
             seen.forbidden.load(Ordering::Relaxed) > 0,
             "{ip}: wrong credentials are refused: {seen:?}"
         );
         eprintln!("flood from {ip}: {seen:?}");
     }
-    eprintln!("flood still running when the call ended: {still_flooding}");
 
     // Centrale is still itself: the flooders are throttled, others are not.
     assert!(env.healthy().await, "/healthz");

@@ -3,8 +3,6 @@
 //! ports, a fresh database with the demo data) and asserts what callers, operators and
 //! supervisors would see: SIP responses, call records and live events.
 
-mod harness;
-
 mod audio;
 mod calls;
 mod flood;

@@ -1,7 +1,7 @@
 //! Malformed SIP never takes Centrale down: junk is dropped or answered 400, requests we
 //! must answer are answered, and afterwards OPTIONS and a normal call still work.
 
-use crate::harness::{BAKERY_NUMBER, Env, PanicWatch, RawResponse, RawSip};
+use centrale_testkit::{BAKERY_NUMBER, PanicWatch, RawResponse, RawSip, TestApp};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -83,7 +83,7 @@ fn invite(peer: &RawSip, number: &str, headers: &[&str], body: &str) -> String {
 #[tokio::test]
 async fn malformed_sip_is_dropped_or_refused_and_centrale_carries_on() {
     let watch = PanicWatch::start();
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let trunk = RawSip::bind("127.0.0.1", env.sip).await;
     let stranger = RawSip::bind("127.0.0.2", env.sip).await;
     let mut random = XorShift(0x5eed_cafe_f00d_beef);

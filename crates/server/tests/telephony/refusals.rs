@@ -1,11 +1,10 @@
 //! INVITEs that must not become calls: each is refused with the right status and leaves no
 //! call record behind.
 
-use crate::harness::{BAKERY_NUMBER, Env};
-use reqwest::Method;
+use centrale_testkit::{BAKERY_NUMBER, TestApp};
 
 /// The carrier places one call that Centrale must refuse with `status`.
-async fn refused(env: &Env, number: &str, status: u16, extra: &[&str]) {
+async fn refused(env: &TestApp, number: &str, status: u16, extra: &[&str]) {
     let code = status.to_string();
     let mut args = vec!["-set", "expected", code.as_str()];
     args.extend_from_slice(extra);
@@ -16,7 +15,7 @@ async fn refused(env: &Env, number: &str, status: u16, extra: &[&str]) {
 }
 
 /// No call record anywhere: not in any client's call log, not in the bureau's statistics.
-async fn assert_no_calls(env: &Env) {
+async fn assert_no_calls(env: &TestApp) {
     let calls = env.all_calls().await;
     assert!(
         calls.is_empty(),
@@ -32,14 +31,14 @@ async fn assert_no_calls(env: &Env) {
 
 #[tokio::test]
 async fn an_unknown_number_is_refused_with_404() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     refused(&env, "+31850000000", 404, &[]).await;
     assert_no_calls(&env).await;
 }
 
 #[tokio::test]
 async fn a_suspended_clients_number_is_refused_with_480() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let client = env.client_of_number(BAKERY_NUMBER).await;
     let id = client["id"].as_str().unwrap().to_owned();
     let mut draft = client.clone();
@@ -47,15 +46,8 @@ async fn a_suspended_clients_number_is_refused_with_480() {
     fields.remove("id");
     fields.remove("created_at");
     fields.insert("status".into(), "suspended".into());
-    let updated = env
-        .call(
-            Method::PUT,
-            &format!("/api/v1/clients/{id}"),
-            Some(&env.admin),
-            Some(draft),
-        )
-        .await;
-    assert_eq!(updated["status"], "suspended", "{updated}");
+    let updated = env.api.put(&format!("/api/v1/clients/{id}"), draft).await;
+    assert_eq!(updated["status"], "suspended", "{updated:?}");
 
     refused(&env, BAKERY_NUMBER, 480, &[]).await;
     assert_no_calls(&env).await;
@@ -63,7 +55,7 @@ async fn a_suspended_clients_number_is_refused_with_480() {
 
 #[tokio::test]
 async fn an_invite_from_outside_the_trunk_is_challenged_with_407() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     // 127.0.0.2 is loopback but not a trunk peer (trunks: 127.0.0.1/32 and ::1).
     refused(&env, BAKERY_NUMBER, 407, &["-i", "127.0.0.2"]).await;
     assert_no_calls(&env).await;
@@ -71,7 +63,7 @@ async fn an_invite_from_outside_the_trunk_is_challenged_with_407() {
 
 #[tokio::test]
 async fn an_offer_without_a_common_codec_is_refused_with_488() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     env.carrier("carrier_no_common_codec.xml", BAKERY_NUMBER, &[])
         .finish()
         .await

@@ -1,7 +1,7 @@
 //! The registrar as operators' phones see it: digest (MD5 with SIPp, SHA-256 by hand),
 //! refusals, throttling of an address that keeps failing, and unregistering.
 
-use crate::harness::{Env, RawResponse, RawSip};
+use centrale_testkit::{RawResponse, RawSip, TestApp};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
@@ -77,11 +77,11 @@ fn register(phone: &RawSip, user: &str, expires: u32, authorization: Option<&str
 
 #[tokio::test]
 async fn the_right_password_registers_the_phone() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let bram = env.operator(2).await;
-    let events = env.events(&env.admin).await;
-    assert_eq!(env.my_state(&anna).await["registered"], false);
+    let events = env.api.events(&env.api.token).await;
+    assert_eq!(env.operator_state(&anna).await["registered"], false);
 
     env.register(
         "operator_register.xml",
@@ -102,7 +102,7 @@ async fn the_right_password_registers_the_phone() {
         "registering does not make anyone available"
     );
     assert_eq!(
-        env.my_state(&bram).await["registered"],
+        env.operator_state(&bram).await["registered"],
         false,
         "only Anna's phone"
     );
@@ -110,10 +110,10 @@ async fn the_right_password_registers_the_phone() {
 
 #[tokio::test]
 async fn a_wrong_password_or_someone_elses_credentials_are_refused_with_403() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let bram = env.operator(2).await;
-    let events = env.events(&env.admin).await;
+    let events = env.api.events(&env.api.token).await;
 
     env.register(
         "operator_register_refused.xml",
@@ -145,8 +145,8 @@ async fn a_wrong_password_or_someone_elses_credentials_are_refused_with_403() {
     .await
     .assert_ok("another operator's credentials refused with 403");
 
-    assert_eq!(env.my_state(&anna).await["registered"], false);
-    assert_eq!(env.my_state(&bram).await["registered"], false);
+    assert_eq!(env.operator_state(&anna).await["registered"], false);
+    assert_eq!(env.operator_state(&bram).await["registered"], false);
     assert!(
         !events.all().iter().any(|e| e["type"] == "operator.state"),
         "no state change: {:?}",
@@ -156,7 +156,7 @@ async fn a_wrong_password_or_someone_elses_credentials_are_refused_with_403() {
 
 #[tokio::test]
 async fn five_failures_from_one_address_block_it_even_with_the_right_password() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let bad = "127.0.0.7";
     for attempt in 1..=5 {
@@ -200,7 +200,7 @@ async fn five_failures_from_one_address_block_it_even_with_the_right_password() 
         "{}",
         refused.text
     );
-    assert_eq!(env.my_state(&anna).await["registered"], false);
+    assert_eq!(env.operator_state(&anna).await["registered"], false);
 
     // Other addresses are not affected: the same credentials register from 127.0.0.8.
     let accepted = elsewhere
@@ -213,9 +213,9 @@ async fn five_failures_from_one_address_block_it_even_with_the_right_password() 
 
 #[tokio::test]
 async fn expires_zero_unregisters_the_phone() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
-    let events = env.events(&env.admin).await;
+    let events = env.api.events(&env.api.token).await;
     env.register(
         "operator_register.xml",
         &anna.user,
@@ -255,14 +255,18 @@ async fn expires_zero_unregisters_the_phone() {
     .finish()
     .await
     .assert_ok("second unregistration");
-    assert_eq!(env.my_state(&anna).await["registered"], false);
+    assert_eq!(env.operator_state(&anna).await["registered"], false);
 }
 
 #[tokio::test]
 async fn a_phone_that_prefers_sha256_registers_with_the_second_challenge() {
-    let env = Env::start_with(|settings| settings.sip_digest_sha256 = true).await;
+    let env = TestApp::builder()
+        .demo()
+        .settings(|settings| settings.sip_digest_sha256 = true)
+        .start()
+        .await;
     let anna = env.operator(1).await;
-    let events = env.events(&env.admin).await;
+    let events = env.api.events(&env.api.token).await;
     let phone = RawSip::bind("127.0.0.1", env.sip).await;
     let uri = format!("sip:{}", env.sip);
 
@@ -345,7 +349,7 @@ async fn a_phone_that_prefers_sha256_registers_with_the_second_challenge() {
 
 #[tokio::test]
 async fn by_default_only_md5_is_offered_so_that_every_phone_can_answer() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let phone = RawSip::bind("127.0.0.1", env.sip).await;
     let reply = phone

@@ -1,12 +1,12 @@
 //! Where a call goes when nobody, or not the first operator, answers: callers giving up in
 //! the queue or while a phone rings, phones refusing or ringing out.
 
-use crate::harness::{BAKERY_NUMBER, Env};
+use centrale_testkit::{BAKERY_NUMBER, TestApp};
 
 #[tokio::test]
 async fn a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned() {
-    let env = Env::start().await;
-    let events = env.events(&env.admin).await;
+    let env = TestApp::demo().await;
+    let events = env.api.events(&env.api.token).await;
     // Nobody is available: the call waits with early media until the caller gives up.
     env.carrier("carrier_cancel_queued.xml", BAKERY_NUMBER, &["-d", "500"])
         .finish()
@@ -16,7 +16,9 @@ async fn a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned() {
     let call = env.ended_call(BAKERY_NUMBER).await;
     assert_eq!(call["outcome"], "abandoned_queued", "{call}");
     assert_eq!(call["ended_by"], "caller");
-    assert!(call["wait_ms"].as_i64().unwrap() > 0, "{call}");
+    // The caller gave up after half a second in the queue.
+    let waited = call["wait_ms"].as_i64().unwrap();
+    assert!((500..5000).contains(&waited), "wait_ms {waited}: {call}");
     assert!(call["answered_at"].is_null() && call["operator_id"].is_null());
     assert_eq!(call["offers"].as_array().map(Vec::len), Some(0));
 
@@ -26,20 +28,29 @@ async fn a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned() {
         .await;
     assert_eq!(ended["outcome"], "abandoned_queued");
     assert_eq!(ended["queue_length"], 0);
+    let ended_wait = ended["wait_ms"].as_i64().unwrap();
+    assert!((500..5000).contains(&ended_wait), "{ended}");
     assert_eq!(
         events.types_for_call(call_id),
         ["call.queued", "call.ended"]
     );
     // Nothing is left waiting.
-    assert_eq!(env.get("/api/v1/queue").await, serde_json::json!([]));
+    assert_eq!(
+        env.api.get("/api/v1/queue").await.body,
+        serde_json::json!([])
+    );
 }
 
 #[tokio::test]
 async fn a_caller_who_hangs_up_while_the_phone_rings_cancels_the_ringing() {
     // A long ring timeout: the caller, not the timer, ends the ringing.
-    let env = Env::start_with(|s| s.ring_timeout_secs = 30).await;
+    let env = TestApp::builder()
+        .demo()
+        .settings(|s| s.ring_timeout_secs = 30)
+        .start()
+        .await;
     let anna = env.operator(1).await;
-    let events = env.events(&env.admin).await;
+    let events = env.api.events(&env.api.token).await;
     let phone = env.phone(&anna, "operator_never_answer.xml", 1, &[]);
     env.wait_registered(&anna, true).await;
     env.set_state(&anna, "available").await;
@@ -78,7 +89,7 @@ async fn a_caller_who_hangs_up_while_the_phone_rings_cancels_the_ringing() {
 
 #[tokio::test]
 async fn a_busy_phone_passes_the_call_to_the_next_operator() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let bram = env.operator(2).await;
     let busy = env.phone(&anna, "operator_reject_486.xml", 1, &[]);
@@ -111,10 +122,10 @@ async fn a_busy_phone_passes_the_call_to_the_next_operator() {
 
 #[tokio::test]
 async fn a_phone_that_rings_out_passes_the_call_on_and_pauses_its_operator() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let bram = env.operator(2).await;
-    let events = env.events(&env.admin).await;
+    let events = env.api.events(&env.api.token).await;
     let rings_out = env.phone(&anna, "operator_never_answer.xml", 1, &[]);
     let answers = env.phone(&bram, "operator_answer.xml", 1, &[]);
     env.wait_registered(&anna, true).await;
@@ -164,7 +175,7 @@ async fn a_phone_that_rings_out_passes_the_call_on_and_pauses_its_operator() {
 
 #[tokio::test]
 async fn a_lone_operator_whose_phone_refuses_is_not_rung_again_at_once() {
-    let env = Env::start().await;
+    let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let busy = env.phone(&anna, "operator_reject_486.xml", 1, &[]);
     env.wait_registered(&anna, true).await;

@@ -17,7 +17,7 @@ pub struct Chrome {
 impl Chrome {
     /// Starts chromedriver on a free port and opens a headless session with a fresh profile.
     pub async fn start() -> Self {
-        let port = crate::harness::free_port();
+        let port = crate::free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
