@@ -144,10 +144,10 @@ pub async fn run(
             } else {
                 CallOutcome::AbandonedQueued
             };
-            (outcome, Party::Caller, None)
+            (outcome, Party::Caller, None, None)
         }
         Waited::Answered(operator, leg, leg_states) => {
-            let party = converse(
+            let (answered_at, party) = converse(
                 &telephony,
                 &call,
                 id,
@@ -160,10 +160,15 @@ pub async fn run(
             )
             .await;
             telephony.dialogs.remove_dialog(&leg.id());
-            (CallOutcome::Answered, party, Some(operator))
+            (
+                CallOutcome::Answered,
+                party,
+                Some(operator),
+                Some(answered_at),
+            )
         }
     };
-    let (outcome, ended_by, operator) = ended;
+    let (outcome, ended_by, operator, answered_at) = ended;
     let at = Utc::now();
     record(
         telephony
@@ -175,7 +180,8 @@ pub async fn run(
     telephony.dialogs.remove_dialog(&caller.id());
     let queue_length = telephony.board.queue_length();
     telephony.metrics.set_queue_length(queue_length);
-    let wait_ms = waited_ms(arrived, at);
+    // The caller waited until an operator answered, or until they gave up.
+    let wait_ms = waited_ms(arrived, answered_at.unwrap_or(at));
     telephony
         .metrics
         .call_ended(outcome, wait_ms, call.media.stats().packets());
@@ -194,7 +200,7 @@ pub async fn run(
 }
 
 /// The answered call: 200 to the caller, media bridged, until someone hangs up or the
-/// media dies. Returns who ended it.
+/// media dies. Returns when it was answered and who ended it.
 #[allow(clippy::too_many_arguments)] // one call's legs and states; grouping them adds nothing
 async fn converse(
     telephony: &Telephony,
@@ -206,7 +212,7 @@ async fn converse(
     mut caller_states: DialogStateReceiver,
     leg: &InviteDialog,
     mut leg_states: DialogStateReceiver,
-) -> Party {
+) -> (DateTime<Utc>, Party) {
     let answered_at = Utc::now();
     telephony.board.answered(id, operator);
     record(
@@ -234,7 +240,7 @@ async fn converse(
         .is_err()
     {
         hang_up(leg);
-        return Party::Caller;
+        return (answered_at, Party::Caller);
     }
     call.media.bridge();
     loop {
@@ -250,21 +256,21 @@ async fn converse(
                 }
                 Some(DialogState::Terminated(..)) | None => {
                     hang_up(leg);
-                    return Party::Caller;
+                    return (answered_at, Party::Caller);
                 }
                 _ => {}
             },
             state = leg_states.recv() => {
                 if matches!(state, Some(DialogState::Terminated(..)) | None) {
                     hang_up(caller);
-                    return Party::Operator;
+                    return (answered_at, Party::Operator);
                 }
             }
             () = call.media.silent() => {
                 tracing::info!(%id, "no RTP for too long: ending the call");
                 hang_up(leg);
                 hang_up(caller);
-                return Party::System;
+                return (answered_at, Party::System);
             }
         }
     }
