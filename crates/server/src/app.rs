@@ -72,7 +72,9 @@ impl App {
         let web_settings = WebSettings {
             token_ttl: Duration::from_secs(settings.token_ttl_hours * 3600),
             sip_realm: settings.sip_realm.clone(),
-            secure_cookies: settings.secure_cookies,
+            secure_cookies: settings.secure_cookies(),
+            metrics_networks: settings.metrics_networks().map_err(anyhow::Error::msg)?,
+            metrics_token: settings.metrics_token.clone(),
             wrap_up: Duration::from_secs(settings.wrap_up_secs),
         };
         let state = AppState {
@@ -81,7 +83,7 @@ impl App {
             switchboard: sip.board(),
             metrics: Arc::new(metrics),
             settings: Arc::new(web_settings),
-            login_throttle: Arc::default(),
+            logins: Arc::default(),
         };
         let stop = tokio_util::sync::CancellationToken::new();
         let worker = crate::delivery::worker(settings, store.clone(), &stop)?;

@@ -7,6 +7,7 @@ use crate::digest::{Algorithm, Credentials};
 use crate::headers::{self, name_addr, uri_user};
 use crate::location::Binding;
 use crate::telephony::Telephony;
+use centrale_core::throttle::Key;
 use rsipstack::sip::{Header, StatusCode, headers::make_header};
 use rsipstack::transaction::transaction::Transaction;
 use std::time::{Duration, Instant};
@@ -31,22 +32,27 @@ async fn decide(
     let Some(source) = headers::source(request) else {
         return (StatusCode::BadRequest, vec![]);
     };
-    let now = Instant::now();
-    if telephony.throttle.is_blocked(source.ip(), now) {
-        return (
-            StatusCode::Forbidden,
-            vec![reason("too many failed attempts; try again later")],
-        );
-    }
     let Some(credentials) = headers::value(request, "Authorization").and_then(Credentials::parse)
     else {
         return challenge(telephony, false);
     };
+    let keys = [
+        Key::Source(source.ip()),
+        Key::account(&credentials.username),
+    ];
+    let now = Instant::now();
+    let Ok(attempt) = telephony.throttle.begin(&keys, now) else {
+        return (
+            StatusCode::Forbidden,
+            vec![reason("too many failed attempts; try again later")],
+        );
+    };
     if let Err(stale) = telephony.nonces.check(&credentials.nonce) {
         if stale {
+            // An expired nonce is no guess: challenge again without counting it.
+            telephony.throttle.succeeded(attempt);
             return challenge(telephony, true);
         }
-        telephony.throttle.failed(source.ip(), now);
         return (StatusCode::Forbidden, vec![reason("unknown nonce")]);
     }
     let aor_user = headers::value(request, "To")
@@ -66,14 +72,13 @@ async fn decide(
         _ => false,
     };
     let Some((staff, _)) = account.ok().filter(|_| verified) else {
-        telephony.throttle.failed(source.ip(), now);
         tracing::info!(user = %credentials.username, %source, "SIP registration refused");
         return (
             StatusCode::Forbidden,
             vec![reason("wrong SIP username or password")],
         );
     };
-    telephony.throttle.succeeded(source.ip());
+    telephony.throttle.succeeded(attempt);
 
     let contact_header = headers::value(request, "Contact").unwrap_or_default();
     let contact = name_addr(contact_header).1.to_owned();

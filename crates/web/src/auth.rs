@@ -9,7 +9,7 @@
 //! Handlers state the role they need by the extractor they take: [`AnyStaff`], [`Supervisor`]
 //! or [`Admin`]. Code without the extractor never holds the [`Staff`] it would act as.
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, WebSettings};
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, Method, header, request::Parts};
 use centrale_core::{Role, Staff};
@@ -36,6 +36,18 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// The CSRF token of a session: derived from the session token, which scripts cannot read.
 pub fn csrf_token(session_token: &str) -> String {
     hex::encode(&Sha256::digest(format!("csrf:{session_token}").as_bytes())[..16])
+}
+
+/// The `Set-Cookie` value of a session cookie holding `token` for `max_age` seconds (0 clears it).
+pub fn session_cookie(settings: &WebSettings, token: &str, max_age: u64) -> String {
+    let secure = if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
 }
 
 /// The value of cookie `name`, if the request has it.

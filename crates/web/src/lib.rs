@@ -16,7 +16,9 @@ pub mod events;
 mod extract;
 mod health;
 pub mod i18n;
+pub mod login;
 pub mod metrics;
+mod security;
 
 pub use error::{ApiError, ApiResult};
 
@@ -39,6 +41,10 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Wrap-up after a call, for the console's countdown.
     pub wrap_up: Duration,
+    /// Who may read `/metrics` without a token.
+    pub metrics_networks: Vec<centrale_core::Cidr>,
+    /// A bearer token that opens `/metrics` from anywhere (empty: none).
+    pub metrics_token: String,
 }
 
 /// What every handler may use.
@@ -49,8 +55,8 @@ pub struct AppState {
     pub switchboard: Arc<dyn Switchboard>,
     pub metrics: Arc<metrics::Metrics>,
     pub settings: Arc<WebSettings>,
-    /// Failed console logins per address.
-    pub login_throttle: Arc<centrale_core::throttle::Throttle>,
+    /// Staff logins: throttle, password-check semaphore, stand-in hash.
+    pub logins: Arc<login::Logins>,
 }
 
 /// The whole HTTP surface.
@@ -65,6 +71,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
         ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,

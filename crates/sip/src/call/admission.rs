@@ -9,6 +9,7 @@ use crate::headers;
 use crate::media::{MediaError, MediaSession};
 use crate::telephony::Telephony;
 use centrale_core::calls::CallerId;
+use centrale_core::throttle::Key;
 use centrale_core::{Client, ClientStatus, ForwardingNumber};
 use rsipstack::sip::{Header, Request, StatusCode, headers::make_header};
 
@@ -109,15 +110,6 @@ async fn authorize(telephony: &Telephony, request: &Request) -> Result<(), Refus
     {
         return Ok(());
     }
-    if telephony
-        .throttle
-        .is_blocked(source.ip(), std::time::Instant::now())
-    {
-        return Err(Refused::with(
-            StatusCode::Forbidden,
-            "too many failed attempts",
-        ));
-    }
     let Some(credentials) =
         headers::value(request, "Proxy-Authorization").and_then(Credentials::parse)
     else {
@@ -136,6 +128,14 @@ async fn authorize(telephony: &Telephony, request: &Request) -> Result<(), Refus
             headers,
         });
     };
+    let keys = [
+        Key::Source(source.ip()),
+        Key::account(&credentials.username),
+    ];
+    let attempt = telephony
+        .throttle
+        .begin(&keys, std::time::Instant::now())
+        .map_err(|_| Refused::with(StatusCode::Forbidden, "too many failed attempts"))?;
     let verified = match (
         telephony.nonces.check(&credentials.nonce),
         credentials.algorithm(),
@@ -155,11 +155,9 @@ async fn authorize(telephony: &Telephony, request: &Request) -> Result<(), Refus
         _ => false,
     };
     if verified {
+        telephony.throttle.succeeded(attempt);
         Ok(())
     } else {
-        telephony
-            .throttle
-            .failed(source.ip(), std::time::Instant::now());
         Err(Refused::with(
             StatusCode::Forbidden,
             "not a trunk peer and not authenticated",

@@ -1,20 +1,21 @@
 //! Staff login and logout for the pages.
 //!
 //! The login form is protected against cross-site posting by a double-submit token: a
-//! random `centrale_csrf` cookie that the form must echo. Attempts are throttled per address.
+//! random `centrale_csrf` cookie that the form must echo. Attempts are throttled per address
+//! and per account ([`crate::login`], shared with the API's token endpoint).
 //! Only staff log in here; a client's portal users have no staff account and are refused.
 
 use super::pages::{Shell, render};
 use crate::AppState;
-use crate::auth::{SESSION_COOKIE, cookie, csrf_token, new_token, token_hash};
+use crate::auth::{SESSION_COOKIE, cookie, csrf_token, new_token, session_cookie, token_hash};
 use crate::i18n::Lang;
+use crate::login::{Refusal, log_in};
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
-use std::time::Instant;
 
 const LOGIN_CSRF_COOKIE: &str = "centrale_csrf";
 
@@ -75,7 +76,6 @@ pub(super) async fn submit(
         )
             .into_response();
     }
-    let now = Instant::now();
     let refuse = |status: StatusCode, error: &'static str| {
         let page = LoginPage {
             shell: Shell::new(lang, "login.title", "/console/login"),
@@ -85,41 +85,22 @@ pub(super) async fn submit(
         };
         (status, render(&page)).into_response()
     };
-    if state.login_throttle.is_blocked(peer.ip(), now) {
-        return refuse(StatusCode::TOO_MANY_REQUESTS, "login.throttled");
-    }
-    let found = state.store.staff_login(login.email.trim()).await.ok();
-    let password = login.password.clone();
-    let verified = match &found {
-        Some((_, hash)) => {
-            let hash = hash.clone();
-            tokio::task::spawn_blocking(move || hash.verify(&password))
-                .await
-                .unwrap_or(false)
+    let session = match log_in(&state, &login.email, &login.password, peer.ip()).await {
+        Ok(session) => session,
+        Err(Refusal::Throttled { .. }) => {
+            return refuse(StatusCode::TOO_MANY_REQUESTS, "login.throttled");
         }
-        None => false,
+        Err(Refusal::Wrong) => return refuse(StatusCode::UNAUTHORIZED, "login.failed"),
+        Err(Refusal::Unavailable) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Cannot log in right now.",
+            )
+                .into_response();
+        }
     };
-    let Some((staff, _)) = found.filter(|_| verified) else {
-        state.login_throttle.failed(peer.ip(), now);
-        return refuse(StatusCode::UNAUTHORIZED, "login.failed");
-    };
-    state.login_throttle.succeeded(peer.ip());
-    let token = new_token();
-    let ttl =
-        chrono::Duration::from_std(state.settings.token_ttl).unwrap_or(chrono::Duration::hours(12));
-    if let Err(e) = state
-        .store
-        .create_token(&token_hash(&token), staff.id, chrono::Utc::now() + ttl)
-        .await
-    {
-        tracing::error!(error = %e, "cannot open a session");
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Cannot log in right now.",
-        )
-            .into_response();
-    }
-    let session = session_cookie(&state, &token, state.settings.token_ttl.as_secs());
+    let (token, staff) = (session.token, session.staff);
+    let session = session_cookie(&state.settings, &token, state.settings.token_ttl.as_secs());
     let target = if staff.draft.role >= centrale_core::Role::Supervisor {
         "/wallboard"
     } else {
@@ -148,7 +129,7 @@ pub(super) async fn logout(
     }
     with_cookies(
         Redirect::to("/console/login").into_response(),
-        vec![session_cookie(&state, "", 0)],
+        vec![session_cookie(&state.settings, "", 0)],
     )
 }
 
@@ -166,17 +147,6 @@ fn login_csrf(headers: &HeaderMap, state: &AppState) -> (String, Option<String>)
     let set =
         format!("{LOGIN_CSRF_COOKIE}={fresh}; Path=/console; HttpOnly; SameSite=Strict{secure}");
     (fresh, Some(set))
-}
-
-fn session_cookie(state: &AppState, token: &str, max_age: u64) -> String {
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    )
 }
 
 pub(super) fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
