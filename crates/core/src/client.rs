@@ -55,7 +55,7 @@ pub struct ClientDraft {
 impl ClientDraft {
     /// Checks what the types cannot: presence and length of the texts.
     pub fn validate(self) -> Result<Self> {
-        let name = required_text("name", &self.name, MAX_NAME_LEN)?;
+        let name = name_text("name", &self.name, MAX_NAME_LEN)?;
         let greeting = required_text("greeting", &self.greeting, MAX_GREETING_LEN)?;
         Ok(Self {
             name,
@@ -81,6 +81,20 @@ pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<Stri
         return Err(Error::invalid(field, format!("{field} must not be empty")));
     }
     optional_text(field, trimmed, max)
+}
+
+/// A name (of a client, employee, contact or staff member): required, at most `max`
+/// characters, and one line without control characters — names travel into SIP headers,
+/// e-mail subjects and SMS, where a line break or NUL would be read as structure.
+pub(crate) fn name_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let name = required_text(field, value, max)?;
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must be one line without control characters"),
+        ));
+    }
+    Ok(name)
 }
 
 /// Trims `value` and checks it is at most `max` characters.
@@ -119,5 +133,21 @@ mod tests {
             matches!(draft("  ").validate(), Err(Error::Invalid { field, .. }) if field == "name")
         );
         assert!(draft(&"x".repeat(MAX_NAME_LEN + 1)).validate().is_err());
+    }
+
+    #[test]
+    fn refuses_names_with_control_characters() {
+        for name in [
+            "Bakkerij\r\nX-Evil: 1",
+            "Bak\u{0}kerij",
+            "Bak\tkerij",
+            "Bak\u{7f}",
+        ] {
+            assert!(
+                matches!(draft(name).validate(), Err(Error::Invalid { field, .. }) if field == "name"),
+                "{name:?}"
+            );
+        }
+        assert!(draft("Bakkerij \"De Korst\" & Zoon").validate().is_ok());
     }
 }

@@ -1,6 +1,6 @@
 //! Known callers of a client, recognised by their number.
 
-use crate::client::{optional_text, required_text};
+use crate::client::{name_text, optional_text};
 use crate::{ClientId, ContactId, PhoneNumber, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,7 +25,7 @@ impl ContactDraft {
     /// Checks presence and length of the texts.
     pub fn validate(self) -> Result<Self> {
         Ok(Self {
-            name: required_text("name", &self.name, 200)?,
+            name: name_text("name", &self.name, 200)?,
             company: optional_text("company", &self.company, 200)?,
             remarks: optional_text("remarks", &self.remarks, 2000)?,
             ..self

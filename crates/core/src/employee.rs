@@ -1,6 +1,6 @@
 //! Employees of a client: whom notes are for and whom callers are put through to.
 
-use crate::client::{optional_text, required_text};
+use crate::client::{name_text, optional_text};
 use crate::{ClientId, EmailAddress, EmployeeId, PhoneNumber, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -43,7 +43,7 @@ fn yes() -> bool {
 impl EmployeeDraft {
     /// Checks presence and length of the texts.
     pub fn validate(self) -> Result<Self> {
-        let name = required_text("name", &self.name, 200)?;
+        let name = name_text("name", &self.name, 200)?;
         let role = optional_text("role", &self.role, 200)?;
         Ok(Self { name, role, ..self })
     }

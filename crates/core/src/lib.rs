@@ -9,6 +9,7 @@
 
 pub mod acd;
 pub mod calls;
+pub mod cidr;
 pub mod client;
 pub mod contact;
 pub mod digest;
@@ -29,6 +30,7 @@ pub mod staff;
 pub mod throttle;
 pub mod time_zone;
 
+pub use cidr::Cidr;
 pub use client::{Client, ClientDraft, ClientStatus, Language};
 pub use contact::{Contact, ContactDraft};
 pub use email::EmailAddress;

@@ -1,6 +1,6 @@
 //! The bureau's own people and what each role may do.
 
-use crate::client::required_text;
+use crate::client::name_text;
 use crate::{EmailAddress, Result, StaffId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,7 +32,7 @@ impl StaffDraft {
     /// Checks the name.
     pub fn validate(self) -> Result<Self> {
         Ok(Self {
-            name: required_text("name", &self.name, 200)?,
+            name: name_text("name", &self.name, 200)?,
             ..self
         })
     }

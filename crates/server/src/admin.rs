@@ -12,6 +12,8 @@ use centrale_core::ports::Store;
 use centrale_core::sip_credentials::SipCredentials;
 use centrale_core::{EmailAddress, PasswordHash, Role, StaffDraft};
 use chrono::Utc;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What to create.
@@ -88,4 +90,59 @@ pub async fn create_operators(
         });
     }
     Ok(created)
+}
+
+/// Where an admin command's password comes from: `--password-file`, else the environment
+/// (`CENTRALE_ADMIN_PASSWORD`), else `--password` (visible in the process list), else a prompt
+/// (without echo on a terminal; one line from standard input otherwise).
+#[derive(clap::Args, Debug)]
+pub struct PasswordSource {
+    /// The password. Visible to other users in the process list: prefer --password-file,
+    /// CENTRALE_ADMIN_PASSWORD or the prompt.
+    #[arg(long, env = "CENTRALE_ADMIN_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// A file whose first line is the password.
+    #[arg(long)]
+    password_file: Option<PathBuf>,
+}
+
+impl PasswordSource {
+    /// The password, read from wherever it was given.
+    pub fn read(&self) -> anyhow::Result<String> {
+        let password = if let Some(file) = &self.password_file {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read the password file {}", file.display()))?;
+            text.lines().next().unwrap_or_default().to_owned()
+        } else if let Some(password) = &self.password {
+            password.clone()
+        } else if std::io::stdin().is_terminal() {
+            rpassword::prompt_password("Password: ").context("cannot read the password")?
+        } else {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        };
+        anyhow::ensure!(!password.is_empty(), "the password is empty");
+        Ok(password)
+    }
+}
+
+/// Writes `contents` to `path` readable and writable by its owner only (tokens, passwords).
+pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    // An existing file keeps its mode on open: narrow it too.
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .with_context(|| format!("cannot restrict {}", path.display()))?;
+    file.write_all(contents)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

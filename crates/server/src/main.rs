@@ -44,8 +44,8 @@ enum AdminCommand {
     CreateAdmin {
         #[arg(long)]
         email: String,
-        #[arg(long)]
-        password: String,
+        #[command(flatten)]
+        password: admin::PasswordSource,
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
@@ -60,8 +60,8 @@ enum AdminCommand {
         count: u32,
         #[arg(long, default_value_t = 3000)]
         first_sip_user: u32,
-        #[arg(long)]
-        password: String,
+        #[command(flatten)]
+        password: admin::PasswordSource,
         #[arg(long, default_value = "operators.centrale.test")]
         email_domain: String,
         #[arg(long)]
@@ -115,7 +115,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 sip_username: None,
             }
             .validate()?;
-            let hash = PasswordHash::create(&password).map_err(anyhow::Error::msg)?;
+            let hash = PasswordHash::create(&password.read()?).map_err(anyhow::Error::msg)?;
             let staff = centrale_core::ports::StaffStore::create_staff(
                 &db,
                 &draft,
@@ -134,6 +134,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             email_domain,
             tokens_file,
         }) => {
+            let password = password.read()?;
             let db = app::open_database(&settings).await?;
             let new = admin::NewOperators {
                 count,
@@ -158,8 +159,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         )
                     })
                     .collect();
-                std::fs::write(&path, lines)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                admin::write_private(&path, lines.as_bytes())?;
             }
             let (first, last) = (&created[0], &created[created.len() - 1]);
             println!(
@@ -180,8 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary =
                 demo::summary(app.store().as_ref(), app.http_addr(), app.sip_addr()).await?;
             if let Some(path) = summary_json {
-                std::fs::write(&path, serde_json::to_vec_pretty(&summary)?)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                admin::write_private(&path, &serde_json::to_vec_pretty(&summary)?)?;
             }
             demo::print_summary(&summary);
             app.run_until(app::shutdown_signal()).await

@@ -1,7 +1,8 @@
 //! Settings: defaults → TOML file (`--config`) → `CENTRALE_*` environment → command-line flags.
 //! Every problem is reported at once; secrets (the database URL's password) are never printed.
 
-use centrale_sip::{Cidr, SipConfig};
+use centrale_core::Cidr;
+use centrale_sip::SipConfig;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 22] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -26,6 +27,8 @@ const KEYS: [&str; 20] = [
     "wrap_up_secs",
     "rtp_silence_secs",
     "secure_cookies",
+    "metrics_networks",
+    "metrics_token",
     "smtp_url",
     "sms_url",
     "delivery_interval_ms",
@@ -64,8 +67,13 @@ pub struct Settings {
     pub rtp_silence_secs: u64,
     /// Offer SHA-256 digest to phones besides MD5 (some phones give up on a second challenge).
     pub sip_digest_sha256: bool,
-    /// Mark session cookies Secure: set when the pages are served over HTTPS (e.g. behind a proxy).
-    pub secure_cookies: bool,
+    /// Mark session cookies Secure and send HSTS: the pages are served over HTTPS (directly or
+    /// behind a proxy). Unset: on unless the web server listens on a loopback address.
+    pub secure_cookies: Option<bool>,
+    /// Who may read `/metrics` without a token (addresses or CIDRs).
+    pub metrics_networks: Vec<String>,
+    /// A bearer token that also opens `/metrics` (empty: none).
+    pub metrics_token: String,
     /// Where call notes are e-mailed: `smtp://user:pass@host:port?tls=none|starttls|tls&from=…`
     /// (`smtps://` for TLS); empty means a Maildir under the data directory.
     pub smtp_url: String,
@@ -97,7 +105,9 @@ impl Default for Settings {
             ring_timeout_secs: 15,
             wrap_up_secs: 10,
             rtp_silence_secs: 30,
-            secure_cookies: false,
+            secure_cookies: None,
+            metrics_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
+            metrics_token: String::new(),
             sip_digest_sha256: false,
             smtp_url: String::new(),
             sms_url: String::new(),
@@ -188,6 +198,9 @@ impl Settings {
         if let Err(problem) = self.sip() {
             problems.push(problem);
         }
+        if let Err(problem) = self.metrics_networks() {
+            problems.push(problem);
+        }
         if problems.is_empty() {
             Ok(self)
         } else {
@@ -201,6 +214,20 @@ impl Settings {
     /// The database URL with any password masked, for logs.
     pub fn database_url_for_log(&self) -> String {
         mask_password(&self.database_url)
+    }
+
+    /// Whether cookies are Secure (and HSTS sent): as set, else unless listening on loopback.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+            .unwrap_or(!self.http_listen.ip().is_loopback())
+    }
+
+    /// The networks that may read `/metrics`, checked.
+    pub fn metrics_networks(&self) -> Result<Vec<Cidr>, String> {
+        self.metrics_networks
+            .iter()
+            .map(|t| Cidr::parse(t).map_err(|e| format!("metrics_networks: {e}")))
+            .collect()
     }
 
     /// True when the database is the embedded SQLite file under the data directory.
@@ -262,16 +289,48 @@ impl Settings {
     }
 }
 
+/// `url` with the password of its user part and any `password=` query value masked.
 fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return mask_unparsed(url);
     };
-    let Some((credentials, host)) = rest.split_once('@') else {
+    let secret_key = |key: &str| key.eq_ignore_ascii_case("password");
+    let in_query = parsed.query_pairs().any(|(key, _)| secret_key(&key));
+    if parsed.password().is_none() && !in_query {
         return url.to_owned();
+    }
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if in_query {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if secret_key(&key) {
+                    "***".into()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+/// For a URL too broken to parse: everything between `://` and the last `@` is hidden, and
+/// the query too when it names a password.
+fn mask_unparsed(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (rest, query) = match rest.split_once('?') {
+        Some((rest, query)) if query.to_ascii_lowercase().contains("password") => (rest, "?***"),
+        Some((rest, query)) => (rest, &url[url.len() - query.len() - 1..]),
+        None => (rest, ""),
     };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+    match rest.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}{query}"),
+        None => format!("{scheme}://{rest}{query}"),
     }
 }
 
@@ -328,5 +387,37 @@ mod tests {
             "postgres://c:***@db/x"
         );
         assert_eq!(mask_password("sqlite://a.db"), "sqlite://a.db");
+        // A password with an @ in it, or with characters a URL cannot hold.
+        let masked = mask_password("postgres://c:p@ss@db:5432/x");
+        assert!(
+            !masked.contains("ss") && masked.ends_with("@db:5432/x"),
+            "{masked}"
+        );
+        let masked = mask_password("postgres://c:se cret@db/x");
+        assert!(!masked.contains("cret"), "{masked}");
+        // In the query.
+        let masked = mask_password("postgres://db/x?user=c&password=secret&sslmode=require");
+        assert!(!masked.contains("secret"), "{masked}");
+        assert!(
+            masked.contains("sslmode=require") && masked.contains("user=c"),
+            "{masked}"
+        );
+        let masked = mask_password("postgres://db/x y?password=secret");
+        assert!(!masked.contains("secret"), "{masked}");
+    }
+
+    #[test]
+    fn cookies_are_secure_unless_served_on_loopback() {
+        assert!(!Settings::default().secure_cookies());
+        let public = Settings {
+            http_listen: "0.0.0.0:8080".parse().unwrap(),
+            ..Settings::default()
+        };
+        assert!(public.secure_cookies());
+        let told = Settings {
+            secure_cookies: Some(false),
+            ..public
+        };
+        assert!(!told.secure_cookies());
     }
 }

@@ -24,7 +24,7 @@ mod registrar;
 pub mod telephony;
 
 pub use board::Board;
-pub use config::{Cidr, SipConfig};
+pub use config::SipConfig;
 pub use metrics::SipMetrics;
 pub use telephony::{SipHandle, Telephony};
 

@@ -82,7 +82,29 @@ impl SipMetrics {
         Arc::new(metrics)
     }
 
+    /// Counts a request by its method: the methods SIP defines by name, anything else as
+    /// `other`, so a peer inventing methods cannot grow the label space.
     pub fn request(&self, method: &str) {
+        const KNOWN: [&str; 14] = [
+            "INVITE",
+            "ACK",
+            "BYE",
+            "CANCEL",
+            "OPTIONS",
+            "REGISTER",
+            "PRACK",
+            "SUBSCRIBE",
+            "NOTIFY",
+            "PUBLISH",
+            "INFO",
+            "REFER",
+            "MESSAGE",
+            "UPDATE",
+        ];
+        let method = KNOWN
+            .into_iter()
+            .find(|known| known.eq_ignore_ascii_case(method))
+            .unwrap_or("other");
         self.requests
             .get_or_create(&MethodLabel {
                 method: method.to_owned(),

@@ -30,6 +30,7 @@ pub struct TestApp {
 pub struct Builder {
     settings: Settings,
     demo: bool,
+    database_url: Option<String>,
 }
 
 impl TestApp {
@@ -59,6 +60,7 @@ impl TestApp {
                 ..Settings::default()
             },
             demo: false,
+            database_url: None,
         }
     }
 
@@ -100,6 +102,13 @@ impl Builder {
         self
     }
 
+    /// Uses an existing database (e.g. one `centrale admin` has just written) instead of a
+    /// fresh one.
+    pub fn database(mut self, url: String) -> Self {
+        self.database_url = Some(url);
+        self
+    }
+
     /// Adjusts the settings.
     pub fn settings(mut self, adjust: impl FnOnce(&mut Settings)) -> Self {
         adjust(&mut self.settings);
@@ -107,7 +116,10 @@ impl Builder {
     }
 
     pub async fn start(mut self) -> TestApp {
-        self.settings.database_url = centrale_store::testing::fresh_database_url().await;
+        self.settings.database_url = match self.database_url {
+            Some(url) => url,
+            None => centrale_store::testing::fresh_database_url().await,
+        };
         let settings = self.settings;
         let app = App::build(&settings).await.expect("app builds");
         let store = app.store().clone();

@@ -1,10 +1,13 @@
 //! `/healthz`, `/metrics` and the OpenAPI document itself.
 
-use crate::{ApiResult, AppState};
-use axum::http::header;
+use crate::auth::{bearer_token, token_hash};
+use crate::{ApiError, ApiResult, AppState};
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::{Extension, Json, extract::State};
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -25,17 +28,36 @@ async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     ))
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format: for the networks in `metrics_networks`,
+/// or with `Authorization: Bearer <metrics_token>`.
 #[utoipa::path(get, path = "/metrics", tag = "health",
-    responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+    responses((status = 200, content_type = "application/openmetrics-text", body = String),
+              (status = 403, body = crate::error::ErrorBody)))]
+async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let settings = &state.settings;
+    let from_allowed_network = settings
+        .metrics_networks
+        .iter()
+        .any(|network| network.contains(peer.ip()));
+    let token = bearer_token(&headers).unwrap_or_default();
+    let with_token = !settings.metrics_token.is_empty()
+        && token_hash(token) == token_hash(&settings.metrics_token);
+    if !from_allowed_network && !with_token {
+        return Err(ApiError::forbidden(
+            "metrics are open to the networks in metrics_networks or with metrics_token",
+        ));
+    }
+    Ok((
         [(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         state.metrics.render(),
-    )
+    ))
 }
 
 /// This API's OpenAPI 3.1 document.

@@ -53,10 +53,20 @@ impl Metrics {
     }
 }
 
+/// A request method as a label: the standard ones by name, anything else as `other`, so a
+/// client inventing methods cannot grow the label space.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    const KNOWN: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method.as_str())
+        .unwrap_or("other")
+}
+
 /// Middleware counting each request by its route pattern (not its raw path: ids would explode
 /// the label space).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()

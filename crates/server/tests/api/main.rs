@@ -1,6 +1,7 @@
 //! The API as its users meet it: a real server on a fresh database (SQLite or PostgreSQL,
 //! per `CENTRALE_TEST_DB`), driven over HTTP.
 
+mod admin_cli;
 mod auth;
 mod bad_input;
 mod clients;
@@ -10,5 +11,6 @@ mod instructions;
 mod notes;
 mod numbers;
 mod openapi;
+mod security;
 mod staff;
 mod tenancy;

@@ -109,7 +109,7 @@ pub(super) struct Back {
     back: Option<String>,
 }
 
-/// The language switch: remembers the choice and returns to the page (local paths only).
+/// The language switch: remembers the choice and returns to the page (paths of this site only).
 pub(super) async fn switch_language(
     Path(code): Path<String>,
     Query(back): Query<Back>,
@@ -117,7 +117,7 @@ pub(super) async fn switch_language(
     let lang = if code == "en" { "en" } else { "nl" };
     let target = back
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .filter(|b| crate::security::same_origin_path(b).is_some())
         .unwrap_or_else(|| "/console".into());
     with_cookies(
         Redirect::to(&target).into_response(),
