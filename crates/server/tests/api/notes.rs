@@ -106,9 +106,18 @@ fn deliveries(note: &Value) -> Vec<String> {
     lines
 }
 
+/// The app with its delivery worker off: these tests read delivery rows as saved (queued),
+/// which a running worker would move on meanwhile.
+async fn spawn() -> TestApp {
+    TestApp::builder()
+        .settings(|s| s.delivery_worker = false)
+        .start()
+        .await
+}
+
 #[tokio::test]
 async fn an_operator_saves_a_calls_note_once_and_edits_it() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (client, piet, anna) = bakery(&app).await;
     let call = record_call(&app, &client).await;
     let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
@@ -197,7 +206,7 @@ async fn an_operator_saves_a_calls_note_once_and_edits_it() {
 
 #[tokio::test]
 async fn a_note_outside_a_call_is_made_once_per_key() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (client, _, _) = bakery(&app).await;
     let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
     let path = format!("/api/v1/clients/{client}/notes");
@@ -280,7 +289,7 @@ async fn a_note_outside_a_call_is_made_once_per_key() {
 
 #[tokio::test]
 async fn bad_notes_are_refused() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (client, _, _) = bakery(&app).await;
     let (other, _, stranger) = bakery(&app).await;
     assert_ne!(other, client);
@@ -339,7 +348,7 @@ async fn bad_notes_are_refused() {
 
 #[tokio::test]
 async fn markup_is_stored_and_returned_as_typed() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (client, _, _) = bakery(&app).await;
     let call = record_call(&app, &client).await;
     let message = "<script>alert('x')</script> & <b>bold</b> \"quoted\"";
@@ -365,7 +374,7 @@ async fn markup_is_stored_and_returned_as_typed() {
 
 #[tokio::test]
 async fn another_clients_calls_and_notes_are_not_found() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (a, _, _) = bakery(&app).await;
     let (b, _, _) = bakery(&app).await;
     let theirs = record_call(&app, &b).await;
@@ -456,7 +465,7 @@ async fn another_clients_calls_and_notes_are_not_found() {
 
 #[tokio::test]
 async fn a_temporary_all_by_sms_in_force_when_the_call_arrived_redirects_its_note() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (client, piet, _) = bakery(&app).await;
     // On holiday from 1 to 15 July 2026 (Amsterdam time): everything by SMS to one number.
     app.api
