@@ -342,13 +342,24 @@ impl Api {
 
     /// As [`Api::general_note`]; `None` when the server did not answer.
     pub async fn try_general_note(&self, client: &str, i: usize) -> Option<Reply> {
-        let key = format!("note-{i}");
+        let note = json!({"caller_name": format!("Beller {i}"), "message": "Graag terugbellen"});
+        self.try_post_note(client, &format!("note-{i}"), note).await
+    }
+
+    /// Saves a note outside a call (`POST /clients/{client}/notes` with `Idempotency-Key: key`).
+    pub async fn post_note(&self, client: &str, key: &str, note: Value) -> Reply {
+        self.try_post_note(client, key, note)
+            .await
+            .unwrap_or_else(|| panic!("no answer to note {key}"))
+    }
+
+    async fn try_post_note(&self, client: &str, key: &str, note: Value) -> Option<Reply> {
         self.try_call(
             Method::POST,
             &format!("/api/v1/clients/{client}/notes"),
             Some(&self.token),
-            &[("Idempotency-Key", &key)],
-            Some(json!({"caller_name": format!("Beller {i}"), "message": "Graag terugbellen"})),
+            &[("Idempotency-Key", key)],
+            Some(note),
         )
         .await
     }

@@ -79,8 +79,9 @@ async fn one_digest_per_client_and_day_in_its_zone_across_a_restart() {
         api.general_note(&clients[0].0, i).await;
     }
     let note = api
-        .post(
-            &format!("/api/v1/clients/{}/notes", clients[1].0),
+        .post_note(
+            &clients[1].0,
+            "acme-1",
             json!({"caller_name": "Bob <Smith>", "message": "Call me & soon"}),
         )
         .await;

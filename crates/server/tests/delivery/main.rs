@@ -22,8 +22,9 @@ async fn a_note_arrives_by_smtp_in_dutch_with_both_parts() {
     let (client, piet) = app.api.client_with_employee().await;
     let note = app
         .api
-        .post(
-            &format!("/api/v1/clients/{client}/notes"),
+        .post_note(
+            &client,
+            "k1",
             json!({
                 "caller_name": "Jan Jansen", "caller_company": "Jansen Bouw",
                 "caller_phone": "06 12345678", "urgent": true, "for_employees": [piet],

@@ -60,8 +60,9 @@ async fn an_sms_receipt_marks_the_delivery_delivered_or_failed() {
             .await;
         let note = app
             .api
-            .post(
-                &format!("/api/v1/clients/{client}/notes"),
+            .post_note(
+                &client,
+                &format!("sms-{name}"),
                 json!({"caller_name": "Jan", "message": "Bel terug",
                        "for_employees": [employee]}),
             )
