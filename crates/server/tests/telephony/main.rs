@@ -7,6 +7,7 @@ mod harness;
 
 mod audio;
 mod calls;
+mod edge;
 mod flood;
 mod malformed;
 mod refusals;
