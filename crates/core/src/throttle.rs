@@ -8,6 +8,12 @@
 //! verdicts; a success gives its count back ([`Throttle::succeeded`]). Memory is bounded: at
 //! most [`MAX_TRACKED`] keys, the least recently seen forgotten first, each step O(1) — a
 //! flood from spoofed sources neither grows the map nor makes an insert scan it.
+//!
+//! Counting per account stops guessing spread over many addresses, but would let a stranger
+//! lock an operator's phone out by guessing its password. So an account's refusal does not
+//! apply to an address the account logged in from successfully within [`TRUSTED_FOR`]: the
+//! phone on the operator's desk keeps registering while someone elsewhere guesses (that
+//! someone's own address is refused as usual).
 
 use lru::LruCache;
 use std::net::IpAddr;
@@ -19,8 +25,10 @@ use std::time::{Duration, Instant};
 pub const MAX_FAILURES: u32 = 5;
 /// The window failures are counted in; a refused key is refused until it passes.
 pub const WINDOW: Duration = Duration::from_secs(60);
-/// Keys remembered at most.
+/// Keys remembered at most (and as many account–address pairs that succeeded).
 pub const MAX_TRACKED: usize = 10_000;
+/// How long an address that logged in to an account stays exempt from that account's refusal.
+pub const TRUSTED_FOR: Duration = Duration::from_secs(24 * 3600);
 
 /// What failures are counted against.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -60,7 +68,14 @@ struct Window {
 /// Failure counts per key, in fixed windows that start at a key's first failure.
 #[derive(Debug)]
 pub struct Throttle {
-    windows: Mutex<LruCache<Key, Window>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    windows: LruCache<Key, Window>,
+    /// (account, address) pairs that succeeded, with when.
+    trusted: LruCache<(String, IpAddr), Instant>,
 }
 
 impl Default for Throttle {
@@ -74,25 +89,31 @@ impl Throttle {
     pub fn with_capacity(capacity: usize) -> Self {
         let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
-            windows: Mutex::new(LruCache::new(capacity)),
+            state: Mutex::new(State {
+                windows: LruCache::new(capacity),
+                trusted: LruCache::new(capacity),
+            }),
         }
     }
 
-    /// Checks every key and, when none is refused, counts the attempt against all of them in
-    /// the same step.
+    /// Checks every key and counts the attempt against all of them in the same step; refused
+    /// when any key (other than an account its address logged in to lately) failed too often.
     pub fn begin(&self, keys: &[Key], now: Instant) -> Result<Attempt, Blocked> {
-        let mut windows = self.lock();
+        let mut state = self.lock();
+        let source = keys.iter().find_map(|key| match key {
+            Key::Source(ip) => Some(*ip),
+            Key::Account(_) => None,
+        });
         let refused = keys
             .iter()
-            .filter_map(|key| windows.peek(key))
+            .filter(|key| !state.exempt(key, source, now))
+            .filter_map(|key| state.windows.peek(key))
             .filter(|w| w.failures >= MAX_FAILURES && now.duration_since(w.since) < WINDOW)
             .map(|w| WINDOW.saturating_sub(now.duration_since(w.since)))
             .max();
-        if let Some(retry_after) = refused {
-            return Err(Blocked { retry_after });
-        }
+        // A refused attempt counts too: an address that keeps trying stays refused.
         for key in keys {
-            let window = windows.get_or_insert_mut(key.clone(), || Window {
+            let window = state.windows.get_or_insert_mut(key.clone(), || Window {
                 failures: 0,
                 since: now,
             });
@@ -102,7 +123,10 @@ impl Throttle {
                     since: now,
                 };
             }
-            window.failures += 1;
+            window.failures = window.failures.saturating_add(1);
+        }
+        if let Some(retry_after) = refused {
+            return Err(Blocked { retry_after });
         }
         Ok(Attempt {
             keys: keys.to_vec(),
@@ -111,11 +135,25 @@ impl Throttle {
 
     /// The attempt succeeded: its count is given back (earlier failures stay counted, so a
     /// guesser cannot clear them by logging in to an account of their own in between).
+    /// The address of the attempt becomes trusted for its account (see the module's notes).
     pub fn succeeded(&self, attempt: Attempt) {
-        let mut windows = self.lock();
+        self.succeeded_at(attempt, Instant::now());
+    }
+
+    fn succeeded_at(&self, attempt: Attempt, now: Instant) {
+        let mut state = self.lock();
         for key in &attempt.keys {
-            if let Some(window) = windows.peek_mut(key) {
+            if let Some(window) = state.windows.peek_mut(key) {
                 window.failures = window.failures.saturating_sub(1);
+            }
+        }
+        let source = attempt.keys.iter().find_map(|key| match key {
+            Key::Source(ip) => Some(*ip),
+            Key::Account(_) => None,
+        });
+        for key in &attempt.keys {
+            if let (Key::Account(account), Some(ip)) = (key, source) {
+                state.trusted.put((account.clone(), ip), now);
             }
         }
     }
@@ -123,13 +161,14 @@ impl Throttle {
     /// True when `key` is refused now (for tests and for callers that only look).
     pub fn is_blocked(&self, key: &Key, now: Instant) -> bool {
         self.lock()
+            .windows
             .peek(key)
             .is_some_and(|w| w.failures >= MAX_FAILURES && now.duration_since(w.since) < WINDOW)
     }
 
     /// Keys remembered now.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().windows.len()
     }
 
     /// True when nothing is remembered.
@@ -137,10 +176,23 @@ impl Throttle {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<Key, Window>> {
-        self.windows
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl State {
+    /// True when `key` is an account that `source` logged in to lately.
+    fn exempt(&self, key: &Key, source: Option<IpAddr>, now: Instant) -> bool {
+        match (key, source) {
+            (Key::Account(account), Some(ip)) => self
+                .trusted
+                .peek(&(account.clone(), ip))
+                .is_some_and(|at| now.duration_since(*at) < TRUSTED_FOR),
+            _ => false,
+        }
     }
 }
 
@@ -187,6 +239,46 @@ mod tests {
         }
         let fresh_account = [source("203.0.113.9"), Key::account("bram@bureau.test")];
         assert!(throttle.begin(&fresh_account, now).is_err());
+    }
+
+    #[test]
+    fn an_address_that_logged_in_lately_is_not_locked_out_by_guesses_elsewhere() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        let desk = [source("192.0.2.10"), Key::account("1001")];
+        let ok = throttle.begin(&desk, now).unwrap();
+        throttle.succeeded_at(ok, now);
+        for i in 0..MAX_FAILURES {
+            let guess = [source(&format!("198.51.100.{i}")), Key::account("1001")];
+            let _failed = throttle.begin(&guess, now).unwrap();
+        }
+        // The account is refused to strangers, not to the desk phone's address.
+        let stranger = [source("203.0.113.1"), Key::account("1001")];
+        assert!(throttle.begin(&stranger, now).is_err());
+        assert!(throttle.begin(&desk, now).is_ok());
+        // Trust fades: a day later the same guessing locks the desk's address out too.
+        let later = now + TRUSTED_FOR;
+        for i in 0..MAX_FAILURES {
+            let guess = [source(&format!("198.51.100.{i}")), Key::account("1001")];
+            let _failed = throttle.begin(&guess, later).unwrap();
+        }
+        assert!(throttle.begin(&desk, later).is_err());
+    }
+
+    #[test]
+    fn an_address_refused_for_its_account_is_counted_and_then_refused_itself() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        for i in 0..MAX_FAILURES {
+            let guess = [source(&format!("198.51.100.{i}")), Key::account("1001")];
+            let _failed = throttle.begin(&guess, now).unwrap();
+        }
+        let flooder = source("192.0.2.66");
+        for _ in 0..MAX_FAILURES {
+            let keys = [flooder.clone(), Key::account("1001")];
+            assert!(throttle.begin(&keys, now).is_err());
+        }
+        assert!(throttle.is_blocked(&flooder, now));
     }
 
     #[test]

@@ -1,14 +1,9 @@
-//! SIP digest authentication (RFC 3261 §22, RFC 8760) checked against stored HA1 values.
-//!
-//! Nonces are stateless: `timestamp.hmac`, valid for [`NONCE_LIFETIME`]; a phone that
-//! presents an expired one is challenged again with `stale=true`.
+//! SIP digest credentials (RFC 3261 §22, RFC 7616, RFC 8760): the parameters of an
+//! `Authorization` / `Proxy-Authorization` header and the response they must carry for a
+//! stored HA1. Which nonces are ours lives in `nonce`; the whole check in `auth`.
 
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// How long a nonce may be used.
-pub const NONCE_LIFETIME: Duration = Duration::from_secs(300);
 
 /// The digest algorithms offered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,14 +13,14 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Md5 => "MD5",
             Self::Sha256 => "SHA-256",
         }
     }
 
-    fn hash(self, text: &str) -> String {
+    pub(crate) fn hash(self, text: &str) -> String {
         match self {
             Self::Md5 => hex::encode(Md5::digest(text.as_bytes())),
             Self::Sha256 => hex::encode(Sha256::digest(text.as_bytes())),
@@ -85,24 +80,42 @@ impl Credentials {
         }
     }
 
-    /// True when the response matches `ha1` (for this algorithm) and `method`.
+    /// The nonce count: up to 8 hex digits (RFC 7616 §3.4), None when absent or unreadable.
+    pub fn nonce_count(&self) -> Option<u32> {
+        let nc = self.nc.as_deref()?;
+        (!nc.is_empty() && nc.len() <= 8)
+            .then(|| u32::from_str_radix(nc, 16).ok())
+            .flatten()
+    }
+
+    /// True when the response was made with `qop=auth` (what every challenge of ours asks
+    /// for): a nonce count and a client nonce, so a replay can be told apart.
+    pub fn has_qop_auth(&self) -> bool {
+        self.qop
+            .as_deref()
+            .is_some_and(|q| q.eq_ignore_ascii_case("auth"))
+            && self.nonce_count().is_some()
+            && self.cnonce.as_deref().is_some_and(|c| !c.is_empty())
+    }
+
+    /// True when the response matches `ha1` (for this algorithm) and `method`, made with
+    /// `qop=auth`; a response without qop (RFC 2069 style) never verifies.
     pub fn verify(&self, ha1: &str, method: &str) -> bool {
-        let Some(algorithm) = self.algorithm() else {
+        let (Some(algorithm), Some(nc), Some(cnonce)) = (self.algorithm(), &self.nc, &self.cnonce)
+        else {
             return false;
         };
+        if !self.has_qop_auth() {
+            return false;
+        }
         let ha2 = algorithm.hash(&format!("{method}:{}", self.uri));
-        let expected = match (&self.qop, &self.nc, &self.cnonce) {
-            (Some(qop), Some(nc), Some(cnonce)) if qop.eq_ignore_ascii_case("auth") => {
-                algorithm.hash(&format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", self.nonce))
-            }
-            (None, _, _) => algorithm.hash(&format!("{ha1}:{}:{ha2}", self.nonce)),
-            _ => return false,
-        };
+        let expected = algorithm.hash(&format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", self.nonce));
         constant_time_eq(expected.as_bytes(), self.response.as_bytes())
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares secrets in time independent of where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -133,79 +146,6 @@ fn split_params(params: &str) -> Vec<(String, String)> {
     pairs
 }
 
-/// Makes and checks nonces with a per-process secret.
-#[derive(Clone)]
-pub struct Nonces {
-    secret: [u8; 32],
-}
-
-impl Nonces {
-    pub fn new() -> Self {
-        Self {
-            secret: rand::random(),
-        }
-    }
-
-    /// A fresh nonce.
-    pub fn issue(&self) -> String {
-        self.issue_at(now_secs())
-    }
-
-    fn issue_at(&self, secs: u64) -> String {
-        format!("{secs:x}.{}", self.mac(secs))
-    }
-
-    fn mac(&self, secs: u64) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(self.secret);
-        hasher.update(secs.to_be_bytes());
-        hex::encode(&hasher.finalize()[..12])
-    }
-
-    /// Ok when we issued it; Err(true) when it is ours but expired (stale), Err(false) when forged.
-    pub fn check(&self, nonce: &str) -> Result<(), bool> {
-        let (secs, mac) = nonce.split_once('.').ok_or(false)?;
-        let secs = u64::from_str_radix(secs, 16).map_err(|_| false)?;
-        if !constant_time_eq(self.mac(secs).as_bytes(), mac.as_bytes()) {
-            return Err(false);
-        }
-        if now_secs().saturating_sub(secs) > NONCE_LIFETIME.as_secs() {
-            return Err(true);
-        }
-        Ok(())
-    }
-
-    /// `WWW-Authenticate` values: MD5, and SHA-256 after it when `sha256` (RFC 8760). Not every
-    /// phone copes with a second challenge — libre 1.1 (baresip 1.0) gives up on any challenge
-    /// that is not MD5 — so SHA-256 is offered only when the bureau switches it on; a response
-    /// made with SHA-256 is verified either way.
-    pub fn challenges(&self, realm: &str, stale: bool, sha256: bool) -> Vec<String> {
-        let nonce = self.issue();
-        let stale = if stale { ", stale=true" } else { "" };
-        let algorithms: &[Algorithm] = if sha256 {
-            &[Algorithm::Md5, Algorithm::Sha256]
-        } else {
-            &[Algorithm::Md5]
-        };
-        algorithms
-            .iter()
-            .map(|a| format!("Digest realm=\"{realm}\", nonce=\"{nonce}\", algorithm={}, qop=\"auth\"{stale}", a.name()))
-            .collect()
-    }
-}
-
-impl Default for Nonces {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,27 +165,31 @@ mod tests {
     }
 
     #[test]
-    fn verifies_sha256_without_qop() {
+    fn a_response_without_qop_never_verifies() {
+        // RFC 2069 style: right password, but no nonce count to tell a replay by.
         let ha1 = Algorithm::Sha256.hash("1001:centrale:secret-pass");
         let ha2 = Algorithm::Sha256.hash("REGISTER:sip:127.0.0.1");
         let response = Algorithm::Sha256.hash(&format!("{ha1}:abc:{ha2}"));
         let header = format!(
             r#"Digest username="1001",realm="centrale",nonce="abc",uri="sip:127.0.0.1",response="{response}",algorithm=SHA-256"#
         );
-        assert!(
-            Credentials::parse(&header)
-                .unwrap()
-                .verify(&ha1, "REGISTER")
-        );
+        let creds = Credentials::parse(&header).unwrap();
+        assert!(!creds.has_qop_auth());
+        assert!(!creds.verify(&ha1, "REGISTER"));
     }
 
     #[test]
-    fn nonces_are_ours_and_expire() {
-        let nonces = Nonces::new();
-        assert_eq!(nonces.check(&nonces.issue()), Ok(()));
-        assert_eq!(nonces.check(&Nonces::new().issue()), Err(false));
-        assert_eq!(nonces.check("garbage"), Err(false));
-        assert_eq!(nonces.check(&nonces.issue_at(now_secs() - 1000)), Err(true));
+    fn the_nonce_count_is_up_to_eight_hex_digits() {
+        let with = |nc: &str| Credentials {
+            nc: Some(nc.into()),
+            ..Credentials::default()
+        };
+        assert_eq!(with("00000001").nonce_count(), Some(1));
+        assert_eq!(with("0000000a").nonce_count(), Some(10));
+        assert_eq!(with("ffffffff").nonce_count(), Some(u32::MAX));
+        for junk in ["", "100000000", "-1", "0x1", "zz"] {
+            assert_eq!(with(junk).nonce_count(), None, "{junk}");
+        }
     }
 
     #[test]
@@ -273,7 +217,6 @@ mod tests {
                     let _ = creds.verify("0123456789abcdef0123456789abcdef", "REGISTER");
                 }
                 let _ = Credentials::parse(&format!("Digest {header}"));
-                let _ = Nonces::new().check(&header);
             }
 
             #[test]
@@ -302,8 +245,7 @@ mod tests {
                 cnonce in "[a-zA-Z0-9]{1,16}",
             ) {
                 let algorithm = if sha { Algorithm::Sha256 } else { Algorithm::Md5 };
-                let nonces = Nonces::new();
-                let nonce = nonces.issue();
+                let nonce = "5f5e100.0123.4567";
                 let ha1 = algorithm.hash(&format!("{user}:{realm}:{password}"));
                 let ha2 = algorithm.hash(&format!("REGISTER:{uri}"));
                 let response = algorithm.hash(&format!("{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}"));
@@ -317,7 +259,8 @@ mod tests {
                 prop_assert_eq!(&creds.realm, &realm);
                 prop_assert_eq!(&creds.uri, &uri);
                 prop_assert_eq!(creds.algorithm(), Some(algorithm));
-                prop_assert_eq!(nonces.check(&creds.nonce), Ok(()));
+                prop_assert_eq!(&creds.nonce, nonce);
+                prop_assert_eq!(creds.nonce_count(), Some(1));
                 prop_assert!(creds.verify(&ha1, "REGISTER"));
                 prop_assert!(!creds.verify(&ha1, "INVITE"));
             }

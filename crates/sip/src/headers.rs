@@ -1,9 +1,10 @@
-//! Reading what a request says: header values, numbers in URIs, the sender's address.
+//! Reading what a request says (header values, numbers in URIs) and writing text of ours into
+//! one safely (display names, warnings). Never where a request came from: that is the
+//! transport's word (`peer`), a header is the sender's.
 
 use centrale_core::PhoneNumber;
 use centrale_core::calls::CallerId;
-use rsipstack::sip::{HeadersExt, Request, ToTypedHeader};
-use std::net::{IpAddr, SocketAddr};
+use rsipstack::sip::{Header, Request, headers::make_header};
 
 /// All values of the headers named `name` (case-insensitive), in order.
 pub fn values<'a>(request: &'a Request, name: &str) -> Vec<&'a str> {
@@ -18,21 +19,6 @@ pub fn values<'a>(request: &'a Request, name: &str) -> Vec<&'a str> {
 /// The first value of a header.
 pub fn value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     values(request, name).into_iter().next()
-}
-
-/// Where the request came from: the top Via's `received`/`rport` (set on arrival), else its sent-by.
-pub fn source(request: &Request) -> Option<SocketAddr> {
-    let via = request.via_header().ok()?.typed().ok()?;
-    let ip = match via.received() {
-        Some(Ok(ip)) => ip,
-        _ => via.sent_by().host.to_string().parse::<IpAddr>().ok()?,
-    };
-    let port = via
-        .rport()
-        .flatten()
-        .or_else(|| via.sent_by().port.map(|p| p.value()))
-        .unwrap_or(5060);
-    Some(SocketAddr::new(ip, port))
 }
 
 /// A name-addr or addr-spec split into display name and URI: `"Jan" <sip:+316@x>;tag=1`.
@@ -129,6 +115,37 @@ pub fn caller(request: &Request) -> CallerId {
     }
 }
 
+/// `text` as the inside of a quoted-string (RFC 3261 §25.1), for a display name or a warning:
+/// control characters (CR, LF, NUL, …) are dropped, so the text cannot end its header and
+/// start another; `"` and `\` are escaped, so it cannot end its quotes. Whitespace runs left
+/// by dropped line breaks become one space. `<` and `>` become `‹` and `›`: legal inside the
+/// quotes, but rsipstack's own parser (and many a phone's) ends a display name at the first `<`.
+pub fn quoted_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push('‹'),
+            '>' => out.push('›'),
+            c if c.is_control() || c.is_whitespace() => {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+/// A `Warning` of ours (code 399, RFC 3261 §20.43) with `text` quoted.
+pub fn warning(text: &str) -> Header {
+    make_header("Warning", format!("399 centrale \"{}\"", quoted_text(text)))
+}
+
 /// Splits a comma-separated header value, ignoring commas inside quotes or angle brackets.
 fn split_list(value: &str) -> Vec<&str> {
     let (mut parts, mut start, mut depth, mut quoted) = (Vec::new(), 0, 0i32, false);
@@ -170,7 +187,6 @@ mod tests {
     fn the_dialled_number_comes_from_the_request_uri_in_any_spelling() {
         let req = request(&["From: <sip:+31612345678@carrier>;tag=1"]);
         assert_eq!(dialled(&req).unwrap().as_str(), "+31852001001");
-        assert_eq!(source(&req).unwrap().to_string(), "192.0.2.99:5071");
     }
 
     #[test]
@@ -204,6 +220,56 @@ mod tests {
         assert_eq!(caller(&anonymous), CallerId::default());
         let junk = request(&["From: garbage;tag=1"]);
         assert_eq!(caller(&junk).number, None);
+    }
+
+    #[test]
+    fn names_we_send_cannot_inject_headers_or_end_their_quotes() {
+        let name = "Bakkerij \"De Korf\" \\ <Zn>\r\nX-Injected: yes\r\n\0Via: SIP/2.0/UDP evil\t";
+        let quoted = quoted_text(name);
+        assert_eq!(
+            quoted,
+            r#"Bakkerij \"De Korf\" \\ ‹Zn› X-Injected: yes Via: SIP/2.0/UDP evil"#
+        );
+        // What rsipstack makes of it in the INVITE to the operator's phone.
+        let from = rsipstack::sip::typed::From {
+            display_name: Some(quoted),
+            uri: rsipstack::sip::Uri::try_from("sip:+31612345678@127.0.0.1").unwrap(),
+            params: vec![],
+        };
+        let header = from.to_string();
+        let inner = header
+            .strip_prefix('"')
+            .and_then(|h| h.strip_suffix("\" <sip:+31612345678@127.0.0.1>"))
+            .unwrap_or_else(|| panic!("one quoted-string, then the URI: {header}"));
+        let mut escaped = false;
+        for c in inner.chars() {
+            assert!(!c.is_control(), "{header}");
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => panic!("an unescaped quote ends the name early: {header}"),
+                _ => {}
+            }
+        }
+        assert!(!escaped, "{header}");
+        let request = request(&[&format!("From: {header};tag=1")]);
+        assert_eq!(values(&request, "From").len(), 1);
+        assert!(values(&request, "X-Injected").is_empty());
+        assert_eq!(values(&request, "Via").len(), 1);
+        let from = value(&request, "From").unwrap();
+        assert_eq!(name_addr(from).1, "sip:+31612345678@127.0.0.1");
+        use rsipstack::sip::{HeadersExt as _, ToTypedHeader as _};
+        let typed = request.from_header().unwrap().typed().unwrap();
+        assert_eq!(typed.uri.to_string(), "sip:+31612345678@127.0.0.1");
+    }
+
+    #[test]
+    fn warnings_are_quoted_too() {
+        let warning = warning("bad \"SDP\"\r\nX-Injected: 1");
+        assert_eq!(
+            warning.value(),
+            r#"399 centrale "bad \"SDP\" X-Injected: 1""#
+        );
     }
 
     mod properties {
@@ -254,7 +320,6 @@ mod tests {
                     let _ = caller(&request);
                     let _ = original_called(&request);
                     let _ = dialled(&request);
-                    let _ = source(&request);
                 }
             }
 

@@ -8,10 +8,15 @@
 //! [`SipConfig`]. The path of a call reads top to bottom in `call/`: admission →
 //! lifecycle (queue, ring, converse) → records and events.
 //!
+//! The edge trusts only the wire: where a request came from is [`peer::Peer`], read from the
+//! socket (never a header); REGISTER and INVITE prove who sent them through one digest check
+//! (`auth`, with nonces bound to the sender's address and counted in `nonce`).
+//!
 //! [`Switchboard`]: centrale_core::ports::Switchboard
 //!
 //! May depend on: `centrale-core` (types and ports), never on the store or the web.
 
+mod auth;
 pub mod board;
 mod call;
 pub mod config;
@@ -20,6 +25,8 @@ mod headers;
 pub mod location;
 pub mod media;
 pub mod metrics;
+mod nonce;
+pub mod peer;
 mod registrar;
 pub mod telephony;
 
@@ -33,11 +40,11 @@ pub use telephony::{SipHandle, Telephony};
 #[doc(hidden)]
 pub mod fuzzing {
     pub use crate::digest::Credentials;
-    pub use crate::headers::{caller, dialled, name_addr, original_called, source, uri_user};
+    pub use crate::headers::{caller, dialled, name_addr, original_called, quoted_text, uri_user};
 
     /// Parses `bytes` as the transport does and, when it is a request, reads it as the
-    /// registrar and admission do: caller, original called number, dialled number, source,
-    /// and the digest credentials of `Authorization` / `Proxy-Authorization`.
+    /// registrar and admission do: caller, original called number, dialled number, and the
+    /// digest credentials of `Authorization` / `Proxy-Authorization` with their nonce.
     pub fn read_request(bytes: &[u8]) {
         let Ok(rsipstack::sip::SipMessage::Request(request)) =
             rsipstack::sip::SipMessage::try_from(bytes)
@@ -47,11 +54,13 @@ pub mod fuzzing {
         let _ = caller(&request);
         let _ = original_called(&request);
         let _ = dialled(&request);
-        let _ = source(&request);
+        let nonces = crate::nonce::Nonces::new();
         for name in ["Authorization", "Proxy-Authorization", "To", "Contact"] {
             for value in crate::headers::values(&request, name) {
                 if let Some(credentials) = Credentials::parse(value) {
                     let _ = credentials.verify("0123456789abcdef0123456789abcdef", "REGISTER");
+                    let _ = nonces.check(&credentials.nonce, std::net::Ipv4Addr::LOCALHOST.into());
+                    let _ = credentials.nonce_count();
                 }
                 let _ = uri_user(name_addr(value).1);
             }

@@ -1,8 +1,8 @@
 //! Where each operator's phone can be reached: one binding per operator, with an expiry.
 
+use crate::peer::Peer;
 use centrale_core::StaffId;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -11,10 +11,12 @@ use std::time::Instant;
 pub struct Binding {
     pub operator: StaffId,
     pub username: String,
-    /// The Contact URI the phone registered.
+    /// The Contact URI the phone registered: the Request-URI of calls to it, never where
+    /// they are sent.
     pub contact: String,
-    /// Where its REGISTER came from; INVITEs go here (works behind NAT).
-    pub source: SocketAddr,
+    /// The flow its REGISTER came on (socket address and transport); INVITEs go here, which
+    /// works behind NAT and cannot be pointed at another host.
+    pub source: Peer,
     pub expires: Instant,
 }
 
@@ -85,7 +87,10 @@ mod tests {
             operator,
             username: "1001".into(),
             contact: "sip:1001@127.0.0.1:5080".into(),
-            source: "127.0.0.1:5080".parse().unwrap(),
+            source: Peer {
+                addr: "127.0.0.1:5080".parse().unwrap(),
+                transport: rsipstack::sip::Transport::Udp,
+            },
             expires,
         }
     }

@@ -1,13 +1,13 @@
-//! REGISTER: operators' phones authenticate with digest and leave a binding.
+//! REGISTER: operators' phones authenticate with digest (`auth`) and leave a binding.
 //!
-//! No credentials → 401 with a challenge (MD5; SHA-256 too when configured); wrong credentials → 403;
-//! an address that failed too often lately → 403 without a look at the credentials.
+//! The binding is the flow the REGISTER came on (`peer`: the socket's address and transport),
+//! so calls reach the phone behind its NAT and never go to a host a Contact names.
 
-use crate::digest::{Algorithm, Credentials};
+use crate::auth::{self, Asker};
 use crate::headers::{self, name_addr, uri_user};
 use crate::location::Binding;
+use crate::peer::Peer;
 use crate::telephony::Telephony;
-use centrale_core::throttle::Key;
 use rsipstack::sip::{Header, StatusCode, headers::make_header};
 use rsipstack::transaction::transaction::Transaction;
 use std::time::{Duration, Instant};
@@ -18,7 +18,14 @@ const MAX_EXPIRES: u64 = 3600;
 
 /// Answers one REGISTER.
 pub async fn handle(telephony: &Telephony, tx: &mut Transaction) {
-    let (status, extra) = decide(telephony, &tx.original).await;
+    let (status, extra) = match Peer::of(tx) {
+        Some(peer) => decide(telephony, &tx.original, peer).await,
+        // Every transaction the transport hands over knows its peer; without one, say so.
+        None => (
+            StatusCode::ServerInternalError,
+            vec![headers::warning("no transport address")],
+        ),
+    };
     telephony.metrics.response(status.code());
     if let Err(e) = tx.reply_with(status, extra, None).await {
         tracing::debug!(error = %e, "REGISTER reply not sent");
@@ -28,57 +35,17 @@ pub async fn handle(telephony: &Telephony, tx: &mut Transaction) {
 async fn decide(
     telephony: &Telephony,
     request: &rsipstack::sip::Request,
+    peer: Peer,
 ) -> (StatusCode, Vec<Header>) {
-    let Some(source) = headers::source(request) else {
-        return (StatusCode::BadRequest, vec![]);
-    };
-    let Some(credentials) = headers::value(request, "Authorization").and_then(Credentials::parse)
-    else {
-        return challenge(telephony, false);
-    };
-    let keys = [
-        Key::Source(source.ip()),
-        Key::account(&credentials.username),
-    ];
-    let now = Instant::now();
-    let Ok(attempt) = telephony.throttle.begin(&keys, now) else {
-        return (
-            StatusCode::Forbidden,
-            vec![reason("too many failed attempts; try again later")],
-        );
-    };
-    if let Err(stale) = telephony.nonces.check(&credentials.nonce) {
-        if stale {
-            // An expired nonce is no guess: challenge again without counting it.
-            telephony.throttle.succeeded(attempt);
-            return challenge(telephony, true);
-        }
-        return (StatusCode::Forbidden, vec![reason("unknown nonce")]);
-    }
+    // Only the credentials of the address-of-record's own user count.
     let aor_user = headers::value(request, "To")
         .and_then(|to| uri_user(name_addr(to).1))
         .unwrap_or_default();
-    let account = telephony.store.sip_credentials(&credentials.username).await;
-    let verified = match (&account, credentials.algorithm()) {
-        (Ok((_, stored)), Some(algorithm))
-            if credentials.realm == stored.realm && credentials.username == aor_user =>
-        {
-            let ha1 = match algorithm {
-                Algorithm::Md5 => &stored.ha1_md5,
-                Algorithm::Sha256 => &stored.ha1_sha256,
-            };
-            credentials.verify(ha1, "REGISTER")
-        }
-        _ => false,
+    let staff = match auth::check(telephony, request, peer, Asker::Registrar, Some(aor_user)).await
+    {
+        Ok(staff) => staff,
+        Err(refusal) => return (refusal.status, refusal.headers),
     };
-    let Some((staff, _)) = account.ok().filter(|_| verified) else {
-        tracing::info!(user = %credentials.username, %source, "SIP registration refused");
-        return (
-            StatusCode::Forbidden,
-            vec![reason("wrong SIP username or password")],
-        );
-    };
-    telephony.throttle.succeeded(attempt);
 
     let contact_header = headers::value(request, "Contact").unwrap_or_default();
     let contact = name_addr(contact_header).1.to_owned();
@@ -88,15 +55,15 @@ async fn decide(
     } else {
         let binding = Binding {
             operator: staff.id,
-            username: credentials.username.clone(),
+            username: aor_user.to_owned(),
             contact: contact.clone(),
-            source,
-            expires: now + Duration::from_secs(expires),
+            source: peer,
+            expires: Instant::now() + Duration::from_secs(expires),
         };
         telephony.location.bind(binding).then_some(true)
     };
     if let Some(registered) = changed {
-        tracing::info!(user = %credentials.username, %source, registered, "SIP registration changed");
+        tracing::info!(user = aor_user, %peer, registered, "SIP registration changed");
         telephony.board.set_registered(staff.id, registered);
     }
     let mut extra = vec![make_header("Expires", expires.to_string())];
@@ -107,24 +74,6 @@ async fn decide(
         ));
     }
     (StatusCode::OK, extra)
-}
-
-fn challenge(telephony: &Telephony, stale: bool) -> (StatusCode, Vec<Header>) {
-    let headers = telephony
-        .nonces
-        .challenges(
-            &telephony.config.realm,
-            stale,
-            telephony.config.digest_sha256,
-        )
-        .into_iter()
-        .map(|c| make_header("WWW-Authenticate", c))
-        .collect();
-    (StatusCode::Unauthorized, headers)
-}
-
-fn reason(text: &str) -> Header {
-    make_header("Warning", format!("399 centrale \"{text}\""))
 }
 
 /// The lifetime asked for: the Contact's `expires` parameter, else the Expires header,

@@ -3,10 +3,11 @@
 
 use crate::board::Board;
 use crate::config::SipConfig;
-use crate::digest::Nonces;
 use crate::location::Location;
 use crate::media::{MediaConfig, MediaEngine};
 use crate::metrics::SipMetrics;
+use crate::nonce::Nonces;
+use crate::peer::{Peer, StampVia};
 use crate::{call, headers, registrar};
 use centrale_core::ports::{EventSink, Store};
 use centrale_core::throttle::Throttle;
@@ -108,6 +109,8 @@ impl Telephony {
         let endpoint = EndpointBuilder::new()
             .with_user_agent("Centrale")
             .with_transport_layer(transport)
+            // Responses follow the Via: it must name the socket, not what the sender wrote.
+            .with_transport_inspector(Box::new(StampVia))
             .with_cancel_token(cancel.clone())
             .build();
         let incoming = endpoint.incoming_transactions().map_err(listen_error)?;
@@ -163,9 +166,9 @@ async fn dispatch(
 async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
     if let Err(problem) = framing(&tx.original) {
         // RFC 3261 §18.3: a request that ends before its body does is answered 400.
-        tracing::debug!(problem, source = ?headers::source(&tx.original), "malformed request");
+        tracing::debug!(problem, peer = ?Peer::of(&tx), "malformed request");
         if tx.original.method != Method::Ack {
-            let warning = make_header("Warning", format!("399 centrale \"{problem}\""));
+            let warning = headers::warning(problem);
             reply_with(&telephony, &mut tx, StatusCode::BadRequest, vec![warning]).await;
         }
         return;
@@ -252,7 +255,7 @@ pub(crate) async fn reply_with(
 ) {
     telephony.metrics.response(status.code());
     if let Err(e) = tx.reply_with(status, extra, None).await {
-        tracing::debug!(error = %e, source = ?headers::source(&tx.original), "reply not sent");
+        tracing::debug!(error = %e, peer = ?Peer::of(tx), "reply not sent");
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod audio;
 mod calls;
+mod edge;
 mod flood;
 mod malformed;
 mod refusals;

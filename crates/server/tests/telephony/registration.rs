@@ -158,6 +158,20 @@ async fn a_wrong_password_or_someone_elses_credentials_are_refused_with_403() {
 async fn five_failures_from_one_address_block_it_even_with_the_right_password() {
     let env = TestApp::demo().await;
     let anna = env.operator(1).await;
+    // Anna's desk phone registered from 127.0.0.8 before the guessing began.
+    let desk = RawSip::bind("127.0.0.8", env.sip).await;
+    let uri = format!("sip:{}", env.sip);
+    let reply = desk
+        .request(&register(&desk, &anna.user, 3600, None))
+        .await
+        .expect("401");
+    let auth = challenge(&reply, "MD5").authorization(&anna.user, &anna.password, &uri);
+    let ok = desk
+        .request(&register(&desk, &anna.user, 3600, Some(&auth)))
+        .await
+        .expect("a response");
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    env.wait_registered(&anna, true).await;
     let bad = "127.0.0.7";
     for attempt in 1..=5 {
         env.register("operator_register_refused.xml", &anna.user, "guess", bad)
@@ -200,9 +214,26 @@ async fn five_failures_from_one_address_block_it_even_with_the_right_password() 
         "{}",
         refused.text
     );
-    assert_eq!(env.operator_state(&anna).await["registered"], false);
+    // The guesses were counted against Anna's account too: an address it never logged in
+    // from is refused, right password or not ...
+    let stranger = RawSip::bind("127.0.0.9", env.sip).await;
+    let reply = stranger
+        .request(&register(&stranger, &anna.user, 3600, None))
+        .await
+        .expect("401");
+    let right = challenge(&reply, "MD5").authorization(&anna.user, &anna.password, &uri);
+    let refused = stranger
+        .request(&register(&stranger, &anna.user, 3600, Some(&right)))
+        .await
+        .expect("a response");
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert!(
+        refused.text.contains("too many failed attempts"),
+        "{}",
+        refused.text
+    );
 
-    // Other addresses are not affected: the same credentials register from 127.0.0.8.
+    // ... but her desk phone's address, which logged in lately, still registers.
     let accepted = elsewhere
         .request(&register(&elsewhere, &anna.user, 3600, Some(&auth)))
         .await

@@ -1,5 +1,5 @@
 //! Whole SIP messages as they arrive on the wire, read by the header helpers
-//! (`caller`, `original_called`, `dialled`, `source`) and the digest parser.
+//! (`caller`, `original_called`, `dialled`), the digest parser and the nonce check.
 #![no_main]
 
 use centrale_sip::fuzzing::{name_addr, read_request, uri_user};

@@ -1,17 +1,18 @@
 //! Whether an INVITE may become a call, and for which client.
 //!
-//! In order: the sender is a trunk peer or an authenticated operator (else 407, then 403);
+//! In order: the sender — the socket it sent from, never a header — is a trunk peer or an
+//! operator proving who she is by digest (`auth`: 407, then 403);
 //! the dialled number is a forwarding number assigned to a client (else 404); the client
 //! is active (else 480); the offer has a codec we speak (else 488; unreadable SDP 400).
 
-use crate::digest::{Algorithm, Credentials};
+use crate::auth::{self, Asker, Refusal};
 use crate::headers;
 use crate::media::{MediaError, MediaSession};
+use crate::peer::Peer;
 use crate::telephony::Telephony;
 use centrale_core::calls::CallerId;
-use centrale_core::throttle::Key;
 use centrale_core::{Client, ClientStatus, ForwardingNumber};
-use rsipstack::sip::{Header, Request, StatusCode, headers::make_header};
+use rsipstack::sip::{Header, Request, StatusCode};
 
 /// A call that may go ahead.
 pub struct Admitted {
@@ -34,17 +35,27 @@ impl Refused {
     fn with(status: StatusCode, warning: &str) -> Self {
         Self {
             status,
-            headers: vec![make_header(
-                "Warning",
-                format!("399 centrale \"{warning}\""),
-            )],
+            headers: vec![headers::warning(warning)],
         }
     }
 }
 
-/// Checks an INVITE.
-pub async fn admit(telephony: &Telephony, request: &Request) -> Result<Admitted, Refused> {
-    authorize(telephony, request).await?;
+impl From<Refusal> for Refused {
+    fn from(refusal: Refusal) -> Self {
+        Self {
+            status: refusal.status,
+            headers: refusal.headers,
+        }
+    }
+}
+
+/// Checks an INVITE that arrived from `peer`.
+pub async fn admit(
+    telephony: &Telephony,
+    request: &Request,
+    peer: Peer,
+) -> Result<Admitted, Refused> {
+    authorize(telephony, request, peer).await?;
     let dialled = headers::dialled(request)
         .ok_or_else(|| Refused::with(StatusCode::NotFound, "no such number"))?;
     let number = telephony
@@ -99,68 +110,16 @@ pub async fn admit(telephony: &Telephony, request: &Request) -> Result<Admitted,
 }
 
 /// Trunk peers may call; anyone else must prove to be one of our operators.
-async fn authorize(telephony: &Telephony, request: &Request) -> Result<(), Refused> {
-    let source = headers::source(request)
-        .ok_or_else(|| Refused::with(StatusCode::BadRequest, "no usable Via"))?;
+async fn authorize(telephony: &Telephony, request: &Request, peer: Peer) -> Result<(), Refused> {
+    let ip = peer.ip();
     if telephony
         .config
         .trunks
         .iter()
-        .any(|block| block.contains(source.ip()))
+        .any(|block| block.contains(ip))
     {
         return Ok(());
     }
-    let Some(credentials) =
-        headers::value(request, "Proxy-Authorization").and_then(Credentials::parse)
-    else {
-        let headers = telephony
-            .nonces
-            .challenges(
-                &telephony.config.realm,
-                false,
-                telephony.config.digest_sha256,
-            )
-            .into_iter()
-            .map(|c| make_header("Proxy-Authenticate", c))
-            .collect();
-        return Err(Refused {
-            status: StatusCode::ProxyAuthenticationRequired,
-            headers,
-        });
-    };
-    let keys = [
-        Key::Source(source.ip()),
-        Key::account(&credentials.username),
-    ];
-    let attempt = telephony
-        .throttle
-        .begin(&keys, std::time::Instant::now())
-        .map_err(|_| Refused::with(StatusCode::Forbidden, "too many failed attempts"))?;
-    let verified = match (
-        telephony.nonces.check(&credentials.nonce),
-        credentials.algorithm(),
-    ) {
-        (Ok(()), Some(algorithm)) => {
-            match telephony.store.sip_credentials(&credentials.username).await {
-                Ok((_, stored)) if stored.realm == credentials.realm => credentials.verify(
-                    match algorithm {
-                        Algorithm::Md5 => &stored.ha1_md5,
-                        Algorithm::Sha256 => &stored.ha1_sha256,
-                    },
-                    "INVITE",
-                ),
-                _ => false,
-            }
-        }
-        _ => false,
-    };
-    if verified {
-        telephony.throttle.succeeded(attempt);
-        Ok(())
-    } else {
-        Err(Refused::with(
-            StatusCode::Forbidden,
-            "not a trunk peer and not authenticated",
-        ))
-    }
+    auth::check(telephony, request, peer, Asker::Proxy, None).await?;
+    Ok(())
 }

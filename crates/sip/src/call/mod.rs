@@ -8,6 +8,7 @@ mod lifecycle;
 mod ring;
 mod screen_pop;
 
+use crate::peer::Peer;
 use crate::telephony::Telephony;
 use rsipstack::sip::Uri;
 use rsipstack::transaction::transaction::Transaction;
@@ -17,7 +18,17 @@ use std::sync::Arc;
 pub async fn inbound(telephony: Arc<Telephony>, mut tx: Transaction) {
     // The call's arrival is when its INVITE reached us, before any lookup.
     let arrived = chrono::Utc::now();
-    let admitted = match admission::admit(&telephony, &tx.original).await {
+    let Some(peer) = Peer::of(&tx) else {
+        // Every transaction the transport hands over knows its peer; without one, refuse.
+        crate::telephony::reply(
+            &telephony,
+            &mut tx,
+            rsipstack::sip::StatusCode::ServerInternalError,
+        )
+        .await;
+        return;
+    };
+    let admitted = match admission::admit(&telephony, &tx.original, peer).await {
         Ok(admitted) => admitted,
         Err(refused) => {
             telephony.metrics.response(refused.status.code());

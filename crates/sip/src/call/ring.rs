@@ -1,6 +1,8 @@
 //! Ringing one operator: an INVITE to their registered phone, bounded by the ring timeout,
-//! cancelled when the caller gives up.
+//! cancelled when the caller gives up. It goes over the flow the phone registered from; the
+//! Contact it registered is only the Request-URI.
 
+use crate::headers;
 use crate::telephony::Telephony;
 use centrale_core::StaffId;
 use centrale_core::calls::OfferResult;
@@ -8,7 +10,6 @@ use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{StatusCode, StatusCodeKind, Uri, headers::make_header};
-use rsipstack::transport::SipAddr;
 use std::time::Duration;
 
 use super::lifecycle::CallContext;
@@ -39,13 +40,17 @@ pub async fn ring(
     let caller_user = call.caller_number.unwrap_or("anonymous");
     let caller = Uri::try_from(format!("sip:{caller_user}@{}", telephony.local).as_str())
         .unwrap_or_default();
+    // The phone's display shows whose line rings. The name is ours to make safe: rsipstack
+    // puts it between quotes as it is.
+    let display = headers::quoted_text(call.client_name);
     let (states, mut leg_states) = telephony.dialogs.new_dialog_state_channel();
     let option = InviteOption {
-        // The phone's display shows whose line rings.
-        caller_display_name: Some(call.client_name.to_owned()),
+        caller_display_name: (!display.is_empty()).then_some(display),
         caller,
         callee,
-        destination: Some(SipAddr::from(binding.source)),
+        // Address and transport of the REGISTER's flow: a Contact naming another host (or
+        // transport) must not decide where Centrale sends INVITEs.
+        destination: Some(binding.source.sip_addr()),
         contact: super::our_contact(telephony),
         content_type: Some("application/sdp".into()),
         offer: Some(call.media.offer_to_operator()),
