@@ -25,6 +25,7 @@ pub mod number_pool;
 pub mod password;
 pub mod phone;
 pub mod ports;
+pub mod privacy;
 pub mod sip_credentials;
 pub mod staff;
 pub mod throttle;

@@ -9,6 +9,7 @@ use crate::digest::{DigestItem, DigestSchedule, DigestSettings};
 use crate::events::Event;
 use crate::instructions::InstructionVersion;
 use crate::notes::{CallNote, FailedDelivery, NoteDraft, NoteSummary, OutboxItem, Recipient};
+use crate::privacy::{Erased, Purged, Retention};
 use crate::sip_credentials::SipCredentials;
 use crate::{
     Actor, Client, ClientDraft, ClientId, Contact, ContactDraft, ContactId, Employee,
@@ -377,6 +378,46 @@ pub trait Switchboard: Send + Sync {
 }
 
 /// Everything storage offers; what the web and the binary hold.
+/// Retention, export and erasure of a client's personal data (`core::privacy`).
+#[async_trait]
+pub trait PrivacyStore: Send + Sync {
+    /// A client's own retention, when it has one (else the bureau's applies).
+    async fn client_retention(&self, client: ClientId) -> Result<Option<Retention>>;
+    /// Sets (or, with `None`, clears) a client's own retention.
+    async fn set_client_retention(
+        &self,
+        client: ClientId,
+        retention: Option<Retention>,
+    ) -> Result<()>;
+    /// Every client with its own retention, if any: what the daily purge walks.
+    async fn retentions(&self) -> Result<Vec<(ClientId, Option<Retention>)>>;
+    /// Claims the purge of bureau-local `day`: true for exactly one caller (a claim left
+    /// unfinished for `lease` by a crashed worker can be taken again).
+    async fn claim_purge(
+        &self,
+        day: NaiveDate,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+    ) -> Result<bool>;
+    /// Marks the purge of `day` done.
+    async fn purge_done(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<()>;
+    /// Deletes the client's calls (with their offers), notes (with their deliveries) and
+    /// digests from before `before`.
+    async fn purge_client(&self, client: ClientId, before: DateTime<Utc>) -> Result<Purged>;
+    /// Removes `number` and what identifies its caller from every note, known caller and call
+    /// record of `client`, and records that it was done (by whom, when; not the number).
+    async fn erase_caller(
+        &self,
+        client: ClientId,
+        number: &PhoneNumber,
+        actor: &Actor,
+    ) -> Result<Erased>;
+    /// Every call record of the client, newest first (for its export).
+    async fn all_calls(&self, client: ClientId) -> Result<Vec<CallRecord>>;
+    /// Every note of the client, newest first (for its export).
+    async fn all_notes(&self, client: ClientId) -> Result<Vec<CallNote>>;
+}
+
 #[async_trait]
 pub trait Store:
     ClientStore
@@ -391,6 +432,7 @@ pub trait Store:
     + NoteStore
     + OutboxStore
     + DigestStore
+    + PrivacyStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

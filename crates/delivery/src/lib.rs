@@ -10,6 +10,7 @@
 
 pub mod compose;
 pub mod email;
+pub mod retention;
 pub mod sms;
 pub mod worker;
 

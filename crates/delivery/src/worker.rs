@@ -4,8 +4,10 @@
 //!
 //! With a [`DigestStore`] ([`Worker::with_digests`]) each tick also runs the daily digest
 //! ([`Worker::run_digests`]): it decides the digests due (once per client and day, the
-//! store's key deciding between workers) and sends the queued ones the same way.
+//! store's key deciding between workers) and sends the queued ones the same way. With a
+//! [`Purge`] ([`Worker::with_purge`]) it also runs the daily retention purge.
 
+use crate::retention::{Purge, PurgeStep};
 use crate::sms::SmsChannel;
 use crate::{EmailChannel, EmailMessage, Outcome, compose};
 use centrale_core::digest::{self, DigestItem};
@@ -87,6 +89,7 @@ pub struct DigestStep {
 pub struct Worker {
     store: Arc<dyn OutboxStore>,
     digests: Option<Arc<dyn DigestStore>>,
+    purge: Option<Purge>,
     email: Arc<dyn EmailChannel>,
     sms: Arc<dyn SmsChannel>,
     config: WorkerConfig,
@@ -106,6 +109,7 @@ impl Worker {
         Self {
             store,
             digests: None,
+            purge: None,
             email,
             sms,
             config,
@@ -116,6 +120,20 @@ impl Worker {
     pub fn with_digests(mut self, digests: Arc<dyn DigestStore>) -> Self {
         self.digests = Some(digests);
         self
+    }
+
+    /// Also runs the daily retention purge each tick.
+    pub fn with_purge(mut self, purge: Purge) -> Self {
+        self.purge = Some(purge);
+        self
+    }
+
+    /// The retention purge of `now`'s day, unless done already; without a purge, nothing.
+    pub async fn run_purge(&self, now: DateTime<Utc>) -> centrale_core::Result<PurgeStep> {
+        match &self.purge {
+            Some(purge) => purge.run(now).await,
+            None => Ok(PurgeStep::default()),
+        }
     }
 
     /// The daily digest at `now`: decides every digest due (see [`digest::digest_due`]),
@@ -304,6 +322,9 @@ impl Worker {
             loop {
                 if let Err(e) = self.run_digests(Utc::now()).await {
                     tracing::warn!(error = %e, "delivery worker cannot run the daily digest");
+                }
+                if let Err(e) = self.run_purge(Utc::now()).await {
+                    tracing::warn!(error = %e, "delivery worker cannot run the retention purge");
                 }
                 let busy = match self.run_once(Utc::now()).await {
                     Ok(step) => step.claimed >= self.config.batch as usize,

@@ -3,9 +3,10 @@
 //! delivery receipts are written back to the outbox (`delivered` / `failed`).
 
 use crate::Settings;
-use centrale_core::ports::{DigestStore, OutboxStore, Store};
+use centrale_core::ports::{DigestStore, OutboxStore, PrivacyStore, Store};
 use centrale_delivery::EmailChannel;
 use centrale_delivery::email::{MaildirEmail, SmtpConfig, SmtpEmail};
+use centrale_delivery::retention::Purge;
 use centrale_delivery::sms::{self, Receipt, SmsChannel, SmsConfig};
 use centrale_delivery::worker::{Worker, WorkerConfig};
 use chrono::Utc;
@@ -118,6 +119,7 @@ pub fn worker(
     stop: &CancellationToken,
 ) -> anyhow::Result<Arc<Worker>> {
     let digests: Arc<dyn DigestStore> = store.clone();
+    let privacy: Arc<dyn PrivacyStore> = store.clone();
     let outbox: Arc<dyn OutboxStore> = store;
     let email = email_channel(settings)?;
     let (receipts, received) = mpsc::unbounded_channel();
@@ -128,7 +130,15 @@ pub fn worker(
         lease: Duration::from_secs(settings.delivery_lease_secs),
         ..WorkerConfig::default()
     };
+    let fallback = |used: bool, name: &str| used.then(|| settings.data_dir().join(name));
+    let purge = Purge::new(privacy, settings.retention()?, chrono_tz::Europe::Amsterdam)
+        .with_fallbacks(
+            fallback(settings.smtp_url.trim().is_empty(), "maildir"),
+            fallback(settings.sms_url.trim().is_empty(), "sms.log"),
+        );
     Ok(Arc::new(
-        Worker::new(outbox, email, sms, config).with_digests(digests),
+        Worker::new(outbox, email, sms, config)
+            .with_digests(digests)
+            .with_purge(purge),
     ))
 }

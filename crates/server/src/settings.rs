@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -34,6 +34,7 @@ const KEYS: [&str; 22] = [
     "delivery_interval_ms",
     "delivery_lease_secs",
     "delivery_worker",
+    "retention_months",
 ];
 
 /// Everything Centrale can be told.
@@ -87,6 +88,8 @@ pub struct Settings {
     pub delivery_lease_secs: u64,
     /// Run the delivery worker in this process (tests drive it step by step instead).
     pub delivery_worker: bool,
+    /// Months calls, notes, deliveries and digests are kept (a client may have its own).
+    pub retention_months: u32,
 }
 
 impl Default for Settings {
@@ -114,6 +117,7 @@ impl Default for Settings {
             delivery_interval_ms: 1000,
             delivery_lease_secs: 60,
             delivery_worker: true,
+            retention_months: centrale_core::privacy::DEFAULT_MONTHS,
         }
     }
 }
@@ -201,6 +205,9 @@ impl Settings {
         if let Err(problem) = self.metrics_networks() {
             problems.push(problem);
         }
+        if let Err(problem) = self.retention() {
+            problems.push(problem.to_string());
+        }
         if problems.is_empty() {
             Ok(self)
         } else {
@@ -228,6 +235,12 @@ impl Settings {
             .iter()
             .map(|t| Cidr::parse(t).map_err(|e| format!("metrics_networks: {e}")))
             .collect()
+    }
+
+    /// The bureau's retention, checked.
+    pub fn retention(&self) -> anyhow::Result<centrale_core::privacy::Retention> {
+        centrale_core::privacy::Retention::new(self.retention_months)
+            .map_err(|e| anyhow::anyhow!("retention_months: {e}"))
     }
 
     /// True when the database is the embedded SQLite file under the data directory.

@@ -24,6 +24,7 @@ mod notes;
 mod numbers;
 mod outbox;
 mod portal_users;
+mod privacy;
 mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -129,7 +129,10 @@ impl Builder {
                 .expect("demo seeded");
             (demo::LOGINS[0].email, demo::LOGINS[0].password)
         } else {
-            add_staff(store.as_ref(), ADMIN_EMAIL, Role::Admin).await;
+            // A database given again (a restart) has its admin already.
+            if store.staff_login(ADMIN_EMAIL).await.is_err() {
+                add_staff(store.as_ref(), ADMIN_EMAIL, Role::Admin).await;
+            }
             (ADMIN_EMAIL, PASSWORD)
         };
         let base = format!("http://{}", app.http_addr());

@@ -11,6 +11,7 @@ mod instructions;
 mod notes;
 mod numbers;
 mod openapi;
+mod privacy;
 mod security;
 mod staff;
 mod tenancy;

@@ -11,6 +11,7 @@ mod instructions;
 mod live;
 mod notes;
 mod numbers;
+mod privacy;
 mod staff;
 mod wallboard;
 
@@ -26,7 +27,7 @@ use utoipa_axum::router::OpenApiRouter;
     components(schemas(crate::error::ErrorBody)),
     tags(
         (name = "auth"), (name = "clients"), (name = "numbers"), (name = "employees"),
-        (name = "instructions"), (name = "contacts"), (name = "staff"), (name = "calls"), (name = "notes"), (name = "live"),
+        (name = "instructions"), (name = "contacts"), (name = "staff"), (name = "calls"), (name = "notes"), (name = "live"), (name = "privacy"),
     )
 )]
 struct ApiDoc;
@@ -57,6 +58,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(notes::routes())
         .merge(deliveries::routes())
         .merge(digest::routes())
+        .merge(privacy::routes())
         .merge(live::routes())
         .merge(wallboard::routes())
 }
