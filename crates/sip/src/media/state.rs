@@ -4,11 +4,12 @@
 //! The negotiation sits behind a std `Mutex`, locked briefly and never across an `.await`;
 //! counters and times are atomics.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use prometheus_client::metrics::counter::Counter;
 use tokio_util::sync::CancellationToken;
 
 use super::MediaStats;
@@ -32,13 +33,25 @@ pub(crate) enum Side {
     Operator,
 }
 
+/// How many packets a leg may receive before latching closes: a peer behind a NAT sends from
+/// its real source from the first packet on, so a later change of source is a stranger, not
+/// the peer. A packet from the SDP address closes it at once.
+const LATCH_WINDOW: u32 = 16;
+
 /// What we know about one leg's peer.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Leg {
     /// Address from the peer's SDP.
     pub(crate) sdp_addr: Option<SocketAddr>,
-    /// Source of the first packet received since the SDP (symmetric RTP).
+    /// Source of the first packet from the signalling peer's IP that did not come from the SDP
+    /// address (symmetric RTP, for a peer behind a NAT).
     pub(crate) latched: Option<SocketAddr>,
+    /// The IP the leg's SIP came from: the only one whose packets may latch.
+    pub(crate) peer_ip: Option<IpAddr>,
+    /// Packets accepted since the SDP, to close the latching window.
+    pub(crate) accepted: u32,
+    /// The peer negotiated comfort noise (`CN`): it may stay silent for long, legitimately.
+    pub(crate) comfort_noise: bool,
     /// The peer's payload type for the session codec.
     pub(crate) audio_pt: Option<u8>,
     /// The peer's telephone-event payload type.
@@ -57,6 +70,30 @@ impl Leg {
     pub(crate) fn set_sdp_addr(&mut self, addr: SocketAddr) {
         self.sdp_addr = Some(addr);
         self.latched = None;
+        self.accepted = 0;
+    }
+
+    /// Whether a packet from `from` belongs to this leg: it comes from the SDP address or the
+    /// latched source, or it is among the first packets, none yet from the SDP address, and
+    /// from the signalling peer's IP (then its source is latched). Anything else is a
+    /// stranger's and must not be relayed.
+    pub(crate) fn admit(&mut self, from: SocketAddr) -> bool {
+        let known = self.sdp_addr == Some(from) || self.latched == Some(from);
+        let latch = !known
+            && self.latched.is_none()
+            && self.accepted < LATCH_WINDOW
+            && self.peer_ip == Some(from.ip());
+        if latch {
+            tracing::debug!(%from, "RTP source latched");
+            self.latched = Some(from);
+        }
+        if self.sdp_addr == Some(from) {
+            // The peer sends from where its SDP says: nothing to latch, the window closes.
+            self.accepted = LATCH_WINDOW;
+        } else if latch || known {
+            self.accepted = self.accepted.saturating_add(1);
+        }
+        known || latch
     }
 
     /// The payload type on this leg for a payload type received on the `from` leg.
@@ -184,17 +221,20 @@ pub(crate) struct Shared {
     negotiation: Mutex<Negotiation>,
     pub(crate) counters: Counters,
     pub(crate) activity: Activity,
+    /// Packets from strangers, counted across all sessions (`centrale_rtp_dropped_total`).
+    pub(crate) dropped: Counter,
     /// Cancelled by close or drop; ends the relay task, which owns the sockets.
     pub(crate) cancel: CancellationToken,
 }
 
 impl Shared {
-    /// Fresh state for a new session.
-    pub(crate) fn new() -> Self {
+    /// Fresh state for a new session, counting dropped packets on `dropped`.
+    pub(crate) fn new(dropped: Counter) -> Self {
         Self {
             negotiation: Mutex::new(Negotiation::default()),
             counters: Counters::default(),
             activity: Activity::new(),
+            dropped,
             cancel: CancellationToken::new(),
         }
     }
