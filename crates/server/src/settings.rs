@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 25] = [
     "database_url",
     "http_listen",
     "sip_listen",
