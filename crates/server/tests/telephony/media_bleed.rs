@@ -119,14 +119,15 @@ async fn a_strangers_rtp_reaches_neither_side_of_a_bridged_call() {
             .filter(|(_, p)| p[..] == CALLER_PAYLOAD[..])
             .count()
     };
+    // Past the first packets of both legs: latching is over before the strangers begin.
     for _ in 0..100 {
-        if echoes(&heard) > 5 {
+        if echoes(&heard) > 25 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let before = echoes(&heard);
-    assert!(before > 5, "the caller does not hear the operator's echo");
+    assert!(before > 25, "the caller does not hear the operator's echo");
 
     // Strangers spray every even port of the range: one on another host, one on the peers'
     // own IP but another port.

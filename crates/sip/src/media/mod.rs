@@ -25,10 +25,11 @@
 //!
 //! Remote addresses come from SDP (`c=` at session or media level, `m=` port) and must lie in
 //! the configured media networks (else 488: we would send RTP where we were told). A leg
-//! accepts packets only from its SDP address or, for a peer behind a NAT, from a source it
-//! latched to: from the IP the leg's SIP came from, within the leg's first packets (symmetric
-//! RTP). Packets from anyone else are dropped and counted, never relayed, and never count as
-//! the leg being alive. RTCP is neither bound nor sent.
+//! accepts packets only from its SDP address or from a source it latched to: from the IP the
+//! leg's SIP came from, within the leg's first packets (for a peer behind a NAT). The first
+//! source heard is also where that leg's RTP goes (symmetric RTP). Packets from anyone else
+//! are dropped and counted, never relayed, and never count as the leg being alive. RTCP is
+//! neither bound nor sent.
 //!
 //! May depend on: tokio, the SDP and RTP wire crates, the G.711 codec crate, `centrale-core`'s
 //! [`Cidr`], prometheus-client's counter.

@@ -34,18 +34,21 @@ pub(crate) enum Side {
 }
 
 /// How many packets a leg may receive before latching closes: a peer behind a NAT sends from
-/// its real source from the first packet on, so a later change of source is a stranger, not
-/// the peer. A packet from the SDP address closes it at once.
+/// its real source from the first packets on, so a source that turns up later is a stranger.
 const LATCH_WINDOW: u32 = 16;
+
+/// How many sources a leg may latch to: a peer may send from another port than it receives
+/// on (asymmetric RTP, e.g. a media server beside its signalling), but not from many.
+const MAX_LATCHED: usize = 2;
 
 /// What we know about one leg's peer.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Leg {
     /// Address from the peer's SDP.
     pub(crate) sdp_addr: Option<SocketAddr>,
-    /// Source of the first packet from the signalling peer's IP that did not come from the SDP
-    /// address (symmetric RTP, for a peer behind a NAT).
-    pub(crate) latched: Option<SocketAddr>,
+    /// Sources accepted since the SDP, in the order first heard; the first is where the peer
+    /// receives too (symmetric RTP, for a peer behind a NAT).
+    pub(crate) latched: Vec<SocketAddr>,
     /// The IP the leg's SIP came from: the only one whose packets may latch.
     pub(crate) peer_ip: Option<IpAddr>,
     /// Packets accepted since the SDP, to close the latching window.
@@ -62,6 +65,8 @@ impl Leg {
     /// Where to send this leg's RTP, if anywhere yet.
     pub(crate) fn target(&self) -> Option<SocketAddr> {
         self.latched
+            .first()
+            .copied()
             .or(self.sdp_addr)
             .filter(|addr| addr.port() != 0 && !addr.ip().is_unspecified())
     }
@@ -69,31 +74,28 @@ impl Leg {
     /// Takes a new SDP address; latching starts over since the peer may have moved.
     pub(crate) fn set_sdp_addr(&mut self, addr: SocketAddr) {
         self.sdp_addr = Some(addr);
-        self.latched = None;
+        self.latched.clear();
         self.accepted = 0;
     }
 
-    /// Whether a packet from `from` belongs to this leg: it comes from the SDP address or the
-    /// latched source, or it is among the first packets, none yet from the SDP address, and
-    /// from the signalling peer's IP (then its source is latched). Anything else is a
-    /// stranger's and must not be relayed.
+    /// Whether a packet from `from` belongs to this leg: it comes from the SDP address or a
+    /// latched source, or it is among the leg's first packets and from the signalling peer's
+    /// IP (then its source is latched). Anything else is a stranger's and must not be relayed.
     pub(crate) fn admit(&mut self, from: SocketAddr) -> bool {
-        let known = self.sdp_addr == Some(from) || self.latched == Some(from);
+        let known = self.sdp_addr == Some(from) || self.latched.contains(&from);
         let latch = !known
-            && self.latched.is_none()
             && self.accepted < LATCH_WINDOW
+            && self.latched.len() < MAX_LATCHED
             && self.peer_ip == Some(from.ip());
-        if latch {
+        if !known && !latch {
+            return false;
+        }
+        if latch || self.latched.is_empty() {
             tracing::debug!(%from, "RTP source latched");
-            self.latched = Some(from);
+            self.latched.push(from);
         }
-        if self.sdp_addr == Some(from) {
-            // The peer sends from where its SDP says: nothing to latch, the window closes.
-            self.accepted = LATCH_WINDOW;
-        } else if latch || known {
-            self.accepted = self.accepted.saturating_add(1);
-        }
-        known || latch
+        self.accepted = self.accepted.saturating_add(1);
+        true
     }
 
     /// The payload type on this leg for a payload type received on the `from` leg.
