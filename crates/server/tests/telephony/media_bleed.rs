@@ -22,6 +22,9 @@ const CALLER_PAYLOAD: [u8; 160] = [0x11; 160];
 const STRANGER_PAYLOAD: [u8; 160] = [0x99; 160];
 const STRANGER_SSRC: u32 = 0x5757_5757;
 
+/// What the caller heard: each packet's SSRC and payload.
+type Heard = Mutex<Vec<(u32, Vec<u8>)>>;
+
 /// One RTP packet of PCMA.
 fn rtp(seq: u16, ssrc: u32, payload: &[u8]) -> Vec<u8> {
     RtpPacketBuilder::new()
@@ -83,7 +86,7 @@ async fn a_strangers_rtp_reaches_neither_side_of_a_bridged_call() {
     call.ack(&sip, &ok).await;
 
     // The caller talks all along and keeps every payload and SSRC it hears.
-    let heard: Arc<Mutex<Vec<(u32, Vec<u8>)>>> = Arc::default();
+    let heard: Arc<Heard> = Arc::default();
     let talking = Arc::new(AtomicBool::new(true));
     let to = std::net::SocketAddr::from(([127, 0, 0, 1], our_port));
     let talker = tokio::spawn({
@@ -112,7 +115,7 @@ async fn a_strangers_rtp_reaches_neither_side_of_a_bridged_call() {
             }
         }
     });
-    let echoes = |heard: &Mutex<Vec<(u32, Vec<u8>)>>| {
+    let echoes = |heard: &Heard| {
         let heard = heard.lock().unwrap();
         heard
             .iter()
