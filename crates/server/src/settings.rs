@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 23] = [
+const KEYS: [&str; 26] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -26,6 +26,9 @@ const KEYS: [&str; 23] = [
     "ring_timeout_secs",
     "wrap_up_secs",
     "rtp_silence_secs",
+    "max_calls_per_trunk",
+    "max_queue_length",
+    "media_networks",
     "secure_cookies",
     "metrics_networks",
     "metrics_token",
@@ -66,6 +69,12 @@ pub struct Settings {
     pub wrap_up_secs: u64,
     /// Seconds without RTP after which a call is taken to be dead.
     pub rtp_silence_secs: u64,
+    /// Calls in progress from one trunk source address; beyond it an INVITE gets 503.
+    pub max_calls_per_trunk: usize,
+    /// Calls waiting for an operator (queued or ringing); beyond it an INVITE gets 503.
+    pub max_queue_length: usize,
+    /// Where Centrale may send RTP (CIDRs); an SDP naming another address is refused (488).
+    pub media_networks: Vec<String>,
     /// Offer SHA-256 digest to phones besides MD5 (some phones give up on a second challenge).
     pub sip_digest_sha256: bool,
     /// Mark session cookies Secure and send HSTS: the pages are served over HTTPS (directly or
@@ -108,6 +117,9 @@ impl Default for Settings {
             ring_timeout_secs: 15,
             wrap_up_secs: 10,
             rtp_silence_secs: 30,
+            max_calls_per_trunk: 200,
+            max_queue_length: 100,
+            media_networks: vec!["0.0.0.0/0".into(), "::/0".into()],
             secure_cookies: None,
             metrics_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
             metrics_token: String::new(),
@@ -272,6 +284,11 @@ impl Settings {
             .iter()
             .map(|t| Cidr::parse(t).map_err(|e| format!("sip_trunks: {e}")))
             .collect::<Result<_, _>>()?;
+        let media_networks = self
+            .media_networks
+            .iter()
+            .map(|t| Cidr::parse(t).map_err(|e| format!("media_networks: {e}")))
+            .collect::<Result<_, _>>()?;
         if self.rtp_port_min >= self.rtp_port_max || self.rtp_port_min < 1024 {
             return Err("rtp_port_min must be at least 1024 and below rtp_port_max".into());
         }
@@ -298,6 +315,17 @@ impl Settings {
                 "rtp_silence_secs",
                 self.rtp_silence_secs,
             )?),
+            max_calls_per_trunk: usize::try_from(positive(
+                "max_calls_per_trunk",
+                self.max_calls_per_trunk as u64,
+            )?)
+            .unwrap_or(usize::MAX),
+            max_queue_length: usize::try_from(positive(
+                "max_queue_length",
+                self.max_queue_length as u64,
+            )?)
+            .unwrap_or(usize::MAX),
+            media_networks,
         })
     }
 }

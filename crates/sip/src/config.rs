@@ -23,6 +23,13 @@ pub struct SipConfig {
     pub ring_timeout: Duration,
     /// Wrap-up time after a call before the operator is available again.
     pub wrap_up: Duration,
-    /// RTP silence after which a bridged call is taken to be dead.
+    /// RTP silence after which a call is taken to be dead (bridged: from both legs; queued:
+    /// from a caller without comfort noise).
     pub silence_timeout: Duration,
+    /// Calls in progress from one trunk source address before INVITEs get 503.
+    pub max_calls_per_trunk: usize,
+    /// Calls waiting for an operator (queued or ringing) before INVITEs get 503.
+    pub max_queue_length: usize,
+    /// Where we may send RTP; an SDP naming another address is refused (488).
+    pub media_networks: Vec<Cidr>,
 }

@@ -33,6 +33,7 @@ pub struct SipMetrics {
     active_calls: Gauge,
     waiting_seconds: Histogram,
     rtp_packets: Counter,
+    rtp_dropped: Counter,
 }
 
 impl SipMetrics {
@@ -47,6 +48,7 @@ impl SipMetrics {
             active_calls: Gauge::default(),
             waiting_seconds: Histogram::new(waits),
             rtp_packets: Counter::default(),
+            rtp_dropped: Counter::default(),
         };
         registry.register(
             "sip_requests",
@@ -79,7 +81,17 @@ impl SipMetrics {
             "RTP packets relayed or sent",
             metrics.rtp_packets.clone(),
         );
+        registry.register(
+            "rtp_dropped",
+            "RTP packets dropped: from a source that is not the leg's peer",
+            metrics.rtp_dropped.clone(),
+        );
         Arc::new(metrics)
+    }
+
+    /// The counter the media relay counts dropped packets on (it shares its value).
+    pub fn rtp_dropped(&self) -> Counter {
+        self.rtp_dropped.clone()
     }
 
     /// Counts a request by its method: the methods SIP defines by name, anything else as

@@ -45,6 +45,8 @@ pub struct Telephony {
     pub(crate) throttle: Throttle,
     pub(crate) nonces: Nonces,
     pub(crate) media: MediaEngine,
+    /// Places of calls per trunk source and in the queue.
+    pub(crate) caps: Arc<crate::call::Caps>,
     pub(crate) dialogs: Arc<DialogLayer>,
     /// Our own address as peers should reach it.
     pub(crate) local: SocketAddr,
@@ -115,13 +117,17 @@ impl Telephony {
             .build();
         let incoming = endpoint.incoming_transactions().map_err(listen_error)?;
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
-        let media = MediaEngine::new(MediaConfig {
-            bind_ip: config.listen.ip(),
-            advertise_ip: config.advertise,
-            port_min: config.rtp_ports.0,
-            port_max: config.rtp_ports.1,
-            silence_timeout: config.silence_timeout,
-        });
+        let media = MediaEngine::new(
+            MediaConfig {
+                bind_ip: config.listen.ip(),
+                advertise_ip: config.advertise,
+                port_min: config.rtp_ports.0,
+                port_max: config.rtp_ports.1,
+                silence_timeout: config.silence_timeout,
+                networks: config.media_networks.clone(),
+            },
+            metrics.rtp_dropped(),
+        );
         let board = Board::new(events.clone(), config.wrap_up);
         let telephony = Arc::new(Telephony {
             config,
@@ -131,6 +137,7 @@ impl Telephony {
             board,
             location: Location::default(),
             throttle: Throttle::default(),
+            caps: Arc::default(),
             nonces: Nonces::new(),
             media,
             dialogs,

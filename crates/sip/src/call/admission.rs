@@ -3,8 +3,11 @@
 //! In order: the sender — the socket it sent from, never a header — is a trunk peer or an
 //! operator proving who she is by digest (`auth`: 407, then 403);
 //! the dialled number is a forwarding number assigned to a client (else 404); the client
-//! is active (else 480); the offer has a codec we speak (else 488; unreadable SDP 400).
+//! is active (else 480); the caps on calls per trunk source and on waiting calls leave room
+//! (else 503 with Retry-After); the offer has a codec we speak and an address in the media
+//! networks (else 488; unreadable SDP 400).
 
+use super::caps::{Full, QueuePlace, TrunkPlace};
 use crate::auth::{self, Asker, Refusal};
 use crate::headers;
 use crate::media::{MediaError, MediaSession};
@@ -12,7 +15,13 @@ use crate::peer::Peer;
 use crate::telephony::Telephony;
 use centrale_core::calls::CallerId;
 use centrale_core::{Client, ClientStatus, ForwardingNumber};
+use rsipstack::sip::headers::make_header;
 use rsipstack::sip::{Header, Request, StatusCode};
+use std::net::IpAddr;
+
+/// Seconds a caller refused for a full queue or trunk is asked to wait: long enough for the
+/// silence timeout to clear calls that are gone, short enough for a carrier's retry.
+const RETRY_AFTER_SECS: u32 = 30;
 
 /// A call that may go ahead.
 pub struct Admitted {
@@ -23,6 +32,10 @@ pub struct Admitted {
     pub media: MediaSession,
     /// Our SDP answer when the caller made an offer; None for a late offer.
     pub answer: Option<Vec<u8>>,
+    /// The call's place among its trunk's calls, held until it ends.
+    _trunk_place: Option<TrunkPlace>,
+    /// The call's place in the queue, given back when it is answered.
+    pub queue_place: Option<QueuePlace>,
 }
 
 /// Why not: the response to send.
@@ -55,7 +68,7 @@ pub async fn admit(
     request: &Request,
     peer: Peer,
 ) -> Result<Admitted, Refused> {
-    authorize(telephony, request, peer).await?;
+    let trunk = authorize(telephony, request, peer).await?;
     let dialled = headers::dialled(request)
         .ok_or_else(|| Refused::with(StatusCode::NotFound, "no such number"))?;
     let number = telephony
@@ -78,10 +91,29 @@ pub async fn admit(
             "service suspended",
         ));
     }
+    let config = &telephony.config;
+    let (trunk_place, queue_place) = telephony
+        .caps
+        .take(trunk, config.max_calls_per_trunk, config.max_queue_length)
+        .map_err(|full| {
+            tracing::warn!(?full, "call refused: cap reached");
+            let warning = match full {
+                Full::Trunk => "too many calls from this trunk",
+                Full::Queue => "queue full",
+            };
+            Refused {
+                status: StatusCode::ServiceUnavailable,
+                headers: vec![
+                    headers::warning(warning),
+                    make_header("Retry-After", RETRY_AFTER_SECS.to_string()),
+                ],
+            }
+        })?;
     let media = telephony.media.open().await.map_err(|e| {
         tracing::warn!(error = %e, "no media ports");
         Refused::with(StatusCode::ServiceUnavailable, "no media ports free")
     })?;
+    media.set_caller_peer(peer.ip());
     let answer = if request.body.is_empty() {
         None
     } else {
@@ -93,6 +125,9 @@ pub async fn admit(
                         StatusCode::NotAcceptableHere,
                         "no common codec: PCMA or PCMU",
                     ),
+                    MediaError::AddressNotAllowed(_) => {
+                        Refused::with(StatusCode::NotAcceptableHere, "media address not allowed")
+                    }
                     other => {
                         Refused::with(StatusCode::BadRequest, &format!("unreadable SDP: {other}"))
                     }
@@ -106,11 +141,18 @@ pub async fn admit(
         original: headers::original_called(request),
         media,
         answer,
+        _trunk_place: trunk_place,
+        queue_place: Some(queue_place),
     })
 }
 
-/// Trunk peers may call; anyone else must prove to be one of our operators.
-async fn authorize(telephony: &Telephony, request: &Request, peer: Peer) -> Result<(), Refused> {
+/// Trunk peers may call; anyone else must prove to be one of our operators. Returns the
+/// trunk source address, if the call comes from one.
+async fn authorize(
+    telephony: &Telephony,
+    request: &Request,
+    peer: Peer,
+) -> Result<Option<IpAddr>, Refused> {
     let ip = peer.ip();
     if telephony
         .config
@@ -118,8 +160,8 @@ async fn authorize(telephony: &Telephony, request: &Request, peer: Peer) -> Resu
         .iter()
         .any(|block| block.contains(ip))
     {
-        return Ok(());
+        return Ok(Some(ip));
     }
     auth::check(telephony, request, peer, Asker::Proxy, None).await?;
-    Ok(())
+    Ok(None)
 }

@@ -12,6 +12,7 @@ use centrale_core::{CallId, StaffId};
 use chrono::{DateTime, Utc};
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::StatusCode;
 use rsipstack::sip::headers::make_header;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +24,8 @@ pub struct CallContext<'a> {
     pub client_name: &'a str,
     pub caller_number: Option<&'a str>,
     pub media: &'a MediaSession,
+    /// Whether the caller's silence ends the call before it is bridged (see [`watches_rtp`]).
+    pub watch_rtp: bool,
 }
 
 /// How long a phone that refused a call (busy, error) is left alone before that call rings
@@ -32,13 +35,28 @@ const RETRY_REFUSED_AFTER: Duration = Duration::from_secs(5);
 /// How the waiting ended.
 enum Waited {
     Answered(StaffId, InviteDialog, DialogStateReceiver),
-    Abandoned { ringing: bool },
+    Abandoned {
+        ringing: bool,
+    },
+    /// The caller sent no RTP for the silence timeout: a ghost (gone without a CANCEL or BYE,
+    /// or never there), not a caller.
+    Silent,
+}
+
+/// Whether a waiting call must prove it is alive by its RTP. Carriers send RTP all the time,
+/// comfort noise included, once they have our answer; a caller that sends none for the silence
+/// timeout is gone. Not so where it cannot or need not: a late offer has no address of ours to
+/// send to before the 200, and a leg with comfort noise (`CN`) may suppress silence. Those
+/// calls would prove liveness by session-timer refreshes (RFC 4028), a later issue; until then
+/// the caps on trunk calls and queue length bound them.
+fn watches_rtp(call: &Admitted) -> bool {
+    call.answer.is_some() && !call.media.caller_suppresses_silence()
 }
 
 /// Runs the call to its end.
 pub async fn run(
     telephony: Arc<Telephony>,
-    call: Admitted,
+    mut call: Admitted,
     arrived: DateTime<Utc>,
     caller: InviteDialog,
     mut caller_states: DialogStateReceiver,
@@ -88,6 +106,7 @@ pub async fn run(
         client_name: &call.client.draft.name,
         caller_number: caller_number.as_deref(),
         media: &call.media,
+        watch_rtp: watches_rtp(&call),
     };
     let mut refused: HashMap<StaffId, tokio::time::Instant> = HashMap::new();
     let waited = loop {
@@ -97,6 +116,7 @@ pub async fn run(
                     break Waited::Abandoned { ringing: false };
                 }
             }
+            () = call.media.silent(), if context.watch_rtp => break Waited::Silent,
             command = command_receiver.recv() => {
                 let Some(CallCommand::Offer(operator)) = command else { break Waited::Abandoned { ringing: false } };
                 // A phone that just refused this call (busy, unreachable) is not rung again at
@@ -131,6 +151,10 @@ pub async fn run(
                         record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), OfferResult::Cancelled).await);
                         break Waited::Abandoned { ringing: true };
                     }
+                    Rung::CallerSilent => {
+                        record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), OfferResult::Cancelled).await);
+                        break Waited::Silent;
+                    }
                 }
             }
         }
@@ -146,7 +170,15 @@ pub async fn run(
             };
             (outcome, Party::Caller, None, None)
         }
+        Waited::Silent => {
+            tracing::info!(%id, "no RTP from the waiting caller: ending the call");
+            telephony.board.abandoned(id);
+            hang_up_waiting(&caller);
+            (CallOutcome::Failed, Party::System, None, None)
+        }
         Waited::Answered(operator, leg, leg_states) => {
+            // Talking, the call no longer counts against the queue's cap.
+            call.queue_place = None;
             let (answered_at, party) = converse(
                 &telephony,
                 &call,
@@ -282,6 +314,13 @@ async fn caller_left(states: &mut DialogStateReceiver) {
         if matches!(state, DialogState::Terminated(..)) {
             return;
         }
+    }
+}
+
+/// Ends a caller leg that was never answered: 480 to its INVITE (it only had a 18x).
+fn hang_up_waiting(caller: &InviteDialog) {
+    if let Err(e) = caller.reject(Some(StatusCode::TemporarilyUnavailable), None) {
+        tracing::debug!(error = %e, "final response to a silent caller not sent");
     }
 }
 

@@ -4,9 +4,12 @@
 //! Each call is one task that owns its caller leg, its media and at most one operator leg.
 
 mod admission;
+mod caps;
 mod lifecycle;
 mod ring;
 mod screen_pop;
+
+pub(crate) use caps::Caps;
 
 use crate::peer::Peer;
 use crate::telephony::Telephony;

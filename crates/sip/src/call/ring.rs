@@ -22,6 +22,8 @@ pub enum Rung {
     Missed(OfferResult),
     /// The caller hung up while it rang.
     CallerGone,
+    /// The caller sent no RTP for the silence timeout while it rang: it is gone.
+    CallerSilent,
 }
 
 /// Rings `operator` for the call until answer, refusal, timeout or the caller leaving.
@@ -43,6 +45,8 @@ pub async fn ring(
     // The phone's display shows whose line rings. The name is ours to make safe: rsipstack
     // puts it between quotes as it is.
     let display = headers::quoted_text(call.client_name);
+    // Only the phone we ring may latch the operator leg's RTP source.
+    call.media.set_operator_peer(binding.source.ip());
     let (states, mut leg_states) = telephony.dialogs.new_dialog_state_channel();
     let option = InviteOption {
         caller_display_name: (!display.is_empty()).then_some(display),
@@ -96,6 +100,10 @@ pub async fn ring(
                     cancel(&leg, &mut invite).await;
                     return Rung::CallerGone;
                 }
+            }
+            () = call.media.silent(), if call.watch_rtp => {
+                cancel(&leg, &mut invite).await;
+                return Rung::CallerSilent;
             }
             // Early states of the leg are not needed; a closed channel disables this branch
             // instead of spinning the loop.

@@ -1,9 +1,11 @@
-//! The media engine: hands out even RTP ports from the configured range and opens sessions.
+//! The media engine: hands out even RTP ports, chosen at random from the configured range,
+//! and opens sessions.
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use prometheus_client::metrics::counter::Counter;
 use tokio::net::UdpSocket;
 
 use super::session::MediaSession;
@@ -18,19 +20,16 @@ pub struct MediaEngine {
 #[derive(Debug)]
 struct Inner {
     config: MediaConfig,
-    /// Index (among the even ports) where the next search starts, so a port just freed is
-    /// not reused at once and late packets of an old call do not reach a new one.
-    cursor: Mutex<usize>,
+    /// Packets dropped as strangers', by every session.
+    dropped: Counter,
 }
 
 impl MediaEngine {
-    /// An engine binding RTP sockets as `config` says.
-    pub fn new(config: MediaConfig) -> Self {
+    /// An engine binding RTP sockets as `config` says; packets its sessions drop (from
+    /// strangers) are counted on `dropped`.
+    pub fn new(config: MediaConfig, dropped: Counter) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                config,
-                cursor: Mutex::new(0),
-            }),
+            inner: Arc::new(Inner { config, dropped }),
         }
     }
 
@@ -45,12 +44,7 @@ impl MediaEngine {
         let caller = self.bind_even_port().await?;
         let operator = self.bind_even_port().await?;
         let config = &self.inner.config;
-        MediaSession::start(
-            caller,
-            operator,
-            config.advertise_ip,
-            config.silence_timeout,
-        )
+        MediaSession::start([caller, operator], config, self.inner.dropped.clone())
     }
 
     /// The even ports of the range, as (first, count).
@@ -67,14 +61,15 @@ impl MediaEngine {
         (first, count)
     }
 
-    /// Binds the next free even port, searching the whole range once.
+    /// Binds a free even port, searching the whole range once from a random place: a stranger
+    /// cannot guess a call's ports from another call's, and a port just freed is seldom reused
+    /// at once (late packets of an old call do not reach a new one).
     async fn bind_even_port(&self) -> Result<UdpSocket> {
         let (first, count) = self.even_ports();
-        let start = *self
-            .inner
-            .cursor
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if count == 0 {
+            return Err(MediaError::NoPorts);
+        }
+        let start = rand::random_range(0..count);
         for step in 0..count {
             let index = (start + step) % count;
             let Some(port) = u16::try_from(first as usize + 2 * index).ok() else {
@@ -82,14 +77,7 @@ impl MediaEngine {
             };
             let addr = SocketAddr::new(self.inner.config.bind_ip, port);
             match UdpSocket::bind(addr).await {
-                Ok(socket) => {
-                    *self
-                        .inner
-                        .cursor
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner()) = (index + 1) % count;
-                    return Ok(socket);
-                }
+                Ok(socket) => return Ok(socket),
                 Err(error) if error.kind() == ErrorKind::AddrInUse => continue,
                 Err(error) => return Err(MediaError::Io(error)),
             }

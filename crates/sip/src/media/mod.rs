@@ -23,11 +23,16 @@
 //! kept in answers and mapped while relaying). RFC 4733 telephone-events pass through, their
 //! payload type mapped between the legs; when we make the offer it uses 101.
 //!
-//! Remote addresses come from SDP (`c=` at session or media level, `m=` port) and are then
-//! latched to the source of the first packet received on that leg (symmetric RTP, for NAT).
-//! RTCP is neither bound nor sent.
+//! Remote addresses come from SDP (`c=` at session or media level, `m=` port) and must lie in
+//! the configured media networks (else 488: we would send RTP where we were told). A leg
+//! accepts packets only from its SDP address or from a source it latched to: from the IP the
+//! leg's SIP came from, within the leg's first packets (for a peer behind a NAT). The first
+//! source heard is also where that leg's RTP goes (symmetric RTP). Packets from anyone else
+//! are dropped and counted, never relayed, and never count as the leg being alive. RTCP is
+//! neither bound nor sent.
 //!
-//! May depend on: tokio, the SDP and RTP wire crates, the G.711 codec crate.
+//! May depend on: tokio, the SDP and RTP wire crates, the G.711 codec crate, `centrale-core`'s
+//! [`Cidr`], prometheus-client's counter.
 
 mod codec;
 mod engine;
@@ -43,6 +48,8 @@ mod tests;
 
 use std::net::IpAddr;
 use std::time::Duration;
+
+use centrale_core::Cidr;
 
 pub use codec::Codec;
 pub use engine::MediaEngine;
@@ -61,6 +68,8 @@ pub struct MediaConfig {
     pub port_max: u16,
     /// How long without incoming RTP before [`MediaSession::silent`] resolves.
     pub silence_timeout: Duration,
+    /// Where we may send RTP: an SDP naming an address outside these is refused.
+    pub networks: Vec<Cidr>,
 }
 
 /// What can go wrong while negotiating or opening media.
@@ -72,6 +81,9 @@ pub enum MediaError {
     /// The SDP could not be parsed or lacks an address or port (SIP 400 or 488).
     #[error("bad SDP: {0}")]
     BadSdp(String),
+    /// The SDP names an address outside the media networks (SIP 488).
+    #[error("media address {0} is outside the allowed media networks")]
+    AddressNotAllowed(IpAddr),
     /// Every even port of the configured range is in use (SIP 503).
     #[error("no free RTP port in the configured range")]
     NoPorts,

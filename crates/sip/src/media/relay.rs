@@ -144,16 +144,16 @@ impl Relay {
         if (72..=76).contains(&pt) {
             return;
         }
-        self.shared.counters.received(side);
-        self.shared.activity.touch(side);
-
         let (out_pt, target) = {
             let mut negotiation = self.shared.negotiation();
-            let leg = negotiation.leg_mut(side);
-            if leg.latched.is_none() {
-                tracing::debug!(?side, %from, "RTP source latched");
-                leg.latched = Some(from);
+            if !negotiation.leg_mut(side).admit(from) {
+                // Checked before counting: a stranger's packets must not keep a dead call alive.
+                tracing::trace!(?side, %from, "RTP from a stranger dropped");
+                self.shared.dropped.inc();
+                return;
             }
+            self.shared.counters.received(side);
+            self.shared.activity.touch(side);
             if *self.mode.borrow() != Mode::Bridge {
                 return;
             }

@@ -18,6 +18,10 @@ use super::{MediaError, Result};
 /// Encoding name of RFC 4733 events in `a=rtpmap`.
 const TELEPHONE_EVENT: &str = "telephone-event";
 
+/// Encoding name and static payload type of comfort noise (RFC 3389).
+const COMFORT_NOISE: &str = "CN";
+const COMFORT_NOISE_PT: u8 = 13;
+
 /// What a peer's SDP says about its audio stream.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RemoteAudio {
@@ -29,6 +33,8 @@ pub(crate) struct RemoteAudio {
     pub(crate) dtmf_pt: Option<u8>,
     /// The peer's media direction.
     pub(crate) direction: Direction,
+    /// The peer listed comfort noise (`CN`, RFC 3389): it suppresses silence.
+    pub(crate) comfort_noise: bool,
 }
 
 impl RemoteAudio {
@@ -79,8 +85,11 @@ pub(crate) fn parse_audio(body: &[u8]) -> Result<RemoteAudio> {
     let rtpmap_of = |pt: u8| media.rtpmap.iter().find(|r| r.payload == pt);
     let mut codecs = Vec::new();
     let mut dtmf_pt = None;
+    let mut comfort_noise = false;
     for &pt in &media.media.fmts {
         match rtpmap_of(pt) {
+            Some(map) if map.encoding.eq_ignore_ascii_case(COMFORT_NOISE) => comfort_noise = true,
+            None if pt == COMFORT_NOISE_PT => comfort_noise = true,
             Some(map) if map.encoding.eq_ignore_ascii_case(TELEPHONE_EVENT) => {
                 if map.clock_rate == CLOCK_RATE && dtmf_pt.is_none() {
                     dtmf_pt = Some(pt);
@@ -100,6 +109,7 @@ pub(crate) fn parse_audio(body: &[u8]) -> Result<RemoteAudio> {
         codecs,
         dtmf_pt,
         direction: media.direction,
+        comfort_noise,
     })
 }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use centrale_core::Cidr;
 use ezk_sdp_types::Direction;
+use prometheus_client::metrics::counter::Counter;
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
@@ -13,7 +15,7 @@ use super::codec::{Codec, DEFAULT_DTMF_PT};
 use super::relay::Relay;
 use super::sdp::{LocalAudio, RemoteAudio, parse_audio, write_audio};
 use super::state::{Leg, Mode, Shared, Side};
-use super::{MediaError, MediaStats, Result};
+use super::{MediaConfig, MediaError, MediaStats, Result};
 
 /// The media of one call: a caller-side and an operator-side RTP socket and the task between.
 ///
@@ -27,6 +29,8 @@ pub struct MediaSession {
     caller_port: u16,
     operator_port: u16,
     silence_timeout: Duration,
+    /// Where peers' SDP may point us.
+    networks: Vec<Cidr>,
     /// `o=` session id, shared by both legs (they are different SDP sessions to the peers).
     sdp_session_id: u64,
     /// Last `o=` version sent per leg; incremented for each SDP body.
@@ -35,25 +39,25 @@ pub struct MediaSession {
 }
 
 impl MediaSession {
-    /// Starts the relay task over two bound sockets.
+    /// Starts the relay task over two bound sockets (caller side, operator side).
     pub(crate) fn start(
-        caller: UdpSocket,
-        operator: UdpSocket,
-        advertise_ip: IpAddr,
-        silence_timeout: Duration,
+        [caller, operator]: [UdpSocket; 2],
+        config: &MediaConfig,
+        dropped: Counter,
     ) -> Result<Self> {
         let caller_port = caller.local_addr()?.port();
         let operator_port = operator.local_addr()?.port();
-        let shared = Arc::new(Shared::new());
+        let shared = Arc::new(Shared::new(dropped));
         let (mode, mode_rx) = watch::channel(Mode::Idle);
         tokio::spawn(Relay::new(shared.clone(), mode_rx, caller, operator).run());
         Ok(Self {
             shared,
             mode,
-            advertise_ip,
+            advertise_ip: config.advertise_ip,
             caller_port,
             operator_port,
-            silence_timeout,
+            silence_timeout: config.silence_timeout,
+            networks: config.networks.clone(),
             sdp_session_id: rand::random::<u32>().into(),
             caller_version: AtomicU64::new(0),
             operator_version: AtomicU64::new(0),
@@ -70,6 +74,22 @@ impl MediaSession {
         self.operator_port
     }
 
+    /// The IP the caller's SIP came from: the only source the caller leg may latch to.
+    pub fn set_caller_peer(&self, ip: IpAddr) {
+        self.shared.negotiation().caller.peer_ip = Some(ip);
+    }
+
+    /// The IP the operator phone's SIP goes to: the only source the operator leg may latch to.
+    pub fn set_operator_peer(&self, ip: IpAddr) {
+        self.shared.negotiation().operator.peer_ip = Some(ip);
+    }
+
+    /// Whether the caller negotiated comfort noise (`CN`): it may then send no RTP for long
+    /// stretches, so its silence says nothing about whether it is still there.
+    pub fn caller_suppresses_silence(&self) -> bool {
+        self.shared.negotiation().caller.comfort_noise
+    }
+
     /// The codec of the call, once a peer has chosen it.
     pub fn codec(&self) -> Option<Codec> {
         self.shared.negotiation().codec
@@ -79,7 +99,7 @@ impl MediaSession {
     /// (or the call's codec if already chosen) and keeps telephone-event if offered; returns our
     /// answer with the caller-side port.
     pub fn answer_caller_offer(&self, offer: &[u8]) -> Result<Vec<u8>> {
-        let remote = parse_audio(offer)?;
+        let remote = self.parse_remote(offer)?;
         let (codec, pt) = {
             let mut negotiation = self.shared.negotiation();
             let (codec, pt) = choose(&remote, negotiation.codec)?;
@@ -195,9 +215,21 @@ impl MediaSession {
         })
     }
 
+    /// Reads a peer's SDP, refusing an address outside the media networks: we would send
+    /// RTP wherever it says. The unspecified address (hold) is let through: nothing goes there.
+    fn parse_remote(&self, body: &[u8]) -> Result<RemoteAudio> {
+        let remote = parse_audio(body)?;
+        let ip = remote.addr.ip();
+        if ip.is_unspecified() || self.networks.iter().any(|net| net.contains(ip)) {
+            Ok(remote)
+        } else {
+            Err(MediaError::AddressNotAllowed(ip))
+        }
+    }
+
     /// Applies a peer's answer to our offer on `side`.
     fn take_answer(&self, side: Side, answer: &[u8]) -> Result<()> {
-        let remote = parse_audio(answer)?;
+        let remote = self.parse_remote(answer)?;
         let mut negotiation = self.shared.negotiation();
         let (codec, pt) = choose(&remote, negotiation.codec)?;
         negotiation.codec = Some(codec);
@@ -227,6 +259,7 @@ fn take_remote(leg: &mut Leg, remote: &RemoteAudio, audio_pt: u8) {
     leg.set_sdp_addr(remote.addr);
     leg.audio_pt = Some(audio_pt);
     leg.dtmf_pt = remote.dtmf_pt;
+    leg.comfort_noise = remote.comfort_noise;
 }
 
 /// The next `o=` version of a leg.

@@ -4,11 +4,12 @@
 //! The negotiation sits behind a std `Mutex`, locked briefly and never across an `.await`;
 //! counters and times are atomics.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use prometheus_client::metrics::counter::Counter;
 use tokio_util::sync::CancellationToken;
 
 use super::MediaStats;
@@ -32,13 +33,28 @@ pub(crate) enum Side {
     Operator,
 }
 
+/// How many packets a leg may receive before latching closes: a peer behind a NAT sends from
+/// its real source from the first packets on, so a source that turns up later is a stranger.
+const LATCH_WINDOW: u32 = 16;
+
+/// How many sources a leg may latch to: a peer may send from another port than it receives
+/// on (asymmetric RTP, e.g. a media server beside its signalling), but not from many.
+const MAX_LATCHED: usize = 2;
+
 /// What we know about one leg's peer.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Leg {
     /// Address from the peer's SDP.
     pub(crate) sdp_addr: Option<SocketAddr>,
-    /// Source of the first packet received since the SDP (symmetric RTP).
-    pub(crate) latched: Option<SocketAddr>,
+    /// Sources accepted since the SDP, in the order first heard; the first is where the peer
+    /// receives too (symmetric RTP, for a peer behind a NAT).
+    pub(crate) latched: Vec<SocketAddr>,
+    /// The IP the leg's SIP came from: the only one whose packets may latch.
+    pub(crate) peer_ip: Option<IpAddr>,
+    /// Packets accepted since the SDP, to close the latching window.
+    pub(crate) accepted: u32,
+    /// The peer negotiated comfort noise (`CN`): it may stay silent for long, legitimately.
+    pub(crate) comfort_noise: bool,
     /// The peer's payload type for the session codec.
     pub(crate) audio_pt: Option<u8>,
     /// The peer's telephone-event payload type.
@@ -49,6 +65,8 @@ impl Leg {
     /// Where to send this leg's RTP, if anywhere yet.
     pub(crate) fn target(&self) -> Option<SocketAddr> {
         self.latched
+            .first()
+            .copied()
             .or(self.sdp_addr)
             .filter(|addr| addr.port() != 0 && !addr.ip().is_unspecified())
     }
@@ -56,7 +74,28 @@ impl Leg {
     /// Takes a new SDP address; latching starts over since the peer may have moved.
     pub(crate) fn set_sdp_addr(&mut self, addr: SocketAddr) {
         self.sdp_addr = Some(addr);
-        self.latched = None;
+        self.latched.clear();
+        self.accepted = 0;
+    }
+
+    /// Whether a packet from `from` belongs to this leg: it comes from the SDP address or a
+    /// latched source, or it is among the leg's first packets and from the signalling peer's
+    /// IP (then its source is latched). Anything else is a stranger's and must not be relayed.
+    pub(crate) fn admit(&mut self, from: SocketAddr) -> bool {
+        let known = self.sdp_addr == Some(from) || self.latched.contains(&from);
+        let latch = !known
+            && self.accepted < LATCH_WINDOW
+            && self.latched.len() < MAX_LATCHED
+            && self.peer_ip == Some(from.ip());
+        if !known && !latch {
+            return false;
+        }
+        if latch || self.latched.is_empty() {
+            tracing::debug!(%from, "RTP source latched");
+            self.latched.push(from);
+        }
+        self.accepted = self.accepted.saturating_add(1);
+        true
     }
 
     /// The payload type on this leg for a payload type received on the `from` leg.
@@ -184,17 +223,20 @@ pub(crate) struct Shared {
     negotiation: Mutex<Negotiation>,
     pub(crate) counters: Counters,
     pub(crate) activity: Activity,
+    /// Packets from strangers, counted across all sessions (`centrale_rtp_dropped_total`).
+    pub(crate) dropped: Counter,
     /// Cancelled by close or drop; ends the relay task, which owns the sockets.
     pub(crate) cancel: CancellationToken,
 }
 
 impl Shared {
-    /// Fresh state for a new session.
-    pub(crate) fn new() -> Self {
+    /// Fresh state for a new session, counting dropped packets on `dropped`.
+    pub(crate) fn new(dropped: Counter) -> Self {
         Self {
             negotiation: Mutex::new(Negotiation::default()),
             counters: Counters::default(),
             activity: Activity::new(),
+            dropped,
             cancel: CancellationToken::new(),
         }
     }

@@ -4,6 +4,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use centrale_core::Cidr;
+use prometheus_client::metrics::counter::Counter;
 use rtp_types::{RtpPacket, RtpPacketBuilder};
 use tokio::net::UdpSocket;
 use tokio::time::timeout;
@@ -14,13 +16,17 @@ const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// Each test gets its own 100 ports so tests running in parallel do not take each other's.
 fn engine(base: u16, silence: Duration) -> MediaEngine {
-    MediaEngine::new(MediaConfig {
-        bind_ip: LOOPBACK,
-        advertise_ip: LOOPBACK,
-        port_min: base,
-        port_max: base + 99,
-        silence_timeout: silence,
-    })
+    MediaEngine::new(
+        MediaConfig {
+            bind_ip: LOOPBACK,
+            advertise_ip: LOOPBACK,
+            port_min: base,
+            port_max: base + 99,
+            silence_timeout: silence,
+            networks: vec![Cidr::parse("127.0.0.0/8").expect("cidr")],
+        },
+        Counter::default(),
+    )
 }
 
 const LONG: Duration = Duration::from_secs(60);
@@ -287,10 +293,86 @@ async fn latches_to_the_callers_source_address() {
     session
         .answer_caller_offer(&sdp(9, "8", ""))
         .expect("answer");
+    session.set_caller_peer(LOOPBACK);
     send_rtp(&caller, session.caller_port(), 8, 1, 1, &[0xD5; 160]).await;
     session.start_announcement();
     let packet = recv_rtp(&caller).await;
     assert_eq!(packet.pt, 8);
+}
+
+#[tokio::test]
+async fn a_stranger_is_not_relayed_and_does_not_keep_the_call_alive() {
+    let dropped = Counter::default();
+    let session = MediaEngine::new(
+        MediaConfig {
+            bind_ip: LOOPBACK,
+            advertise_ip: LOOPBACK,
+            port_min: 21900,
+            port_max: 21999,
+            silence_timeout: Duration::from_millis(500),
+            networks: vec![Cidr::parse("127.0.0.0/8").expect("cidr")],
+        },
+        dropped.clone(),
+    )
+    .open()
+    .await
+    .expect("open");
+    let (caller, operator, stranger) = (peer().await, peer().await, peer().await);
+    session
+        .answer_caller_offer(&sdp(port_of(&caller), "8", ""))
+        .expect("answer");
+    session.offer_to_operator();
+    session
+        .operator_answer(&sdp(port_of(&operator), "8", ""))
+        .expect("operator answer");
+    // The stranger shares the peers' IP, but neither SDP names its port and it comes after
+    // the caller's first packets: it is dropped on both legs.
+    session.set_caller_peer(LOOPBACK);
+    session.bridge();
+    for seq in 0..20 {
+        send_rtp(&caller, session.caller_port(), 8, seq, 1, &[0x11; 160]).await;
+        assert_eq!(recv_rtp(&operator).await.payload, vec![0x11; 160]);
+    }
+    let spray = async {
+        for seq in 0..40u16 {
+            send_rtp(&stranger, session.caller_port(), 8, seq, 7, &[0x99; 160]).await;
+            send_rtp(&stranger, session.operator_port(), 8, seq, 7, &[0x99; 160]).await;
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    };
+    // The spray lasts longer than the silence timeout: the call is found silent all the same.
+    let silent = timeout(Duration::from_millis(900), session.silent());
+    let (silent, ()) = tokio::join!(silent, spray);
+    assert!(silent.is_ok(), "a stranger's packets kept the call alive");
+    assert!(dropped.get() >= 40, "dropped {}", dropped.get());
+    let mut buf = [0u8; 2048];
+    for socket in [&caller, &operator] {
+        while let Ok(Ok((len, _))) =
+            timeout(Duration::from_millis(50), socket.recv_from(&mut buf)).await
+        {
+            let packet = RtpPacket::parse(&buf[..len]).expect("RTP");
+            assert_ne!(
+                packet.payload(),
+                &[0x99; 160][..],
+                "the stranger was relayed"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_sdp_outside_the_media_networks_is_refused_and_cn_is_seen() {
+    let session = engine(22000, LONG).open().await.expect("open");
+    let outside = text(&sdp(4000, "8", "")).replace("c=IN IP4 127.0.0.1", "c=IN IP4 192.0.2.7");
+    assert!(matches!(
+        session.answer_caller_offer(outside.as_bytes()),
+        Err(MediaError::AddressNotAllowed(_))
+    ));
+    assert!(!session.caller_suppresses_silence());
+    session
+        .answer_caller_offer(&sdp(4000, "8 13", ""))
+        .expect("inside");
+    assert!(session.caller_suppresses_silence());
 }
 
 #[tokio::test]
@@ -323,13 +405,17 @@ async fn ports_run_out_and_come_back_when_a_session_is_dropped() {
                 .all(|p| std::net::UdpSocket::bind((LOOPBACK, *p)).is_ok())
         })
         .expect("two free even ports");
-    let engine = MediaEngine::new(MediaConfig {
-        bind_ip: LOOPBACK,
-        advertise_ip: LOOPBACK,
-        port_min: base - 1,
-        port_max: base + 2,
-        silence_timeout: LONG,
-    });
+    let engine = MediaEngine::new(
+        MediaConfig {
+            bind_ip: LOOPBACK,
+            advertise_ip: LOOPBACK,
+            port_min: base - 1,
+            port_max: base + 2,
+            silence_timeout: LONG,
+            networks: Vec::new(),
+        },
+        Counter::default(),
+    );
     let session = engine.open().await.expect("open");
     let ports = [session.caller_port(), session.operator_port()];
     assert!(
