@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -25,6 +25,7 @@ const KEYS: [&str; 22] = [
     "rtp_port_max",
     "ring_timeout_secs",
     "wrap_up_secs",
+    "note_edit_minutes",
     "rtp_silence_secs",
     "secure_cookies",
     "metrics_networks",
@@ -63,6 +64,8 @@ pub struct Settings {
     pub ring_timeout_secs: u64,
     /// Seconds of wrap-up after a call.
     pub wrap_up_secs: u64,
+    /// Minutes after her wrap-up the operator who took a call may still edit its note.
+    pub note_edit_minutes: u64,
     /// Seconds without RTP after which a call is taken to be dead.
     pub rtp_silence_secs: u64,
     /// Offer SHA-256 digest to phones besides MD5 (some phones give up on a second challenge).
@@ -104,6 +107,7 @@ impl Default for Settings {
             rtp_port_max: 20999,
             ring_timeout_secs: 15,
             wrap_up_secs: 10,
+            note_edit_minutes: 30,
             rtp_silence_secs: 30,
             secure_cookies: None,
             metrics_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
@@ -181,6 +185,9 @@ impl Settings {
         }
         if self.token_ttl_hours == 0 || self.token_ttl_hours > 24 * 90 {
             problems.push("token_ttl_hours must be between 1 and 2160".to_owned());
+        }
+        if self.note_edit_minutes > 7 * 24 * 60 {
+            problems.push("note_edit_minutes must be at most 10080 (a week)".to_owned());
         }
         if !self.smtp_url.trim().is_empty()
             && let Err(problem) = centrale_delivery::email::SmtpConfig::parse(&self.smtp_url)
