@@ -142,7 +142,9 @@ async fn the_audit_log_answers_by_client_and_period() {
     let bakery = client(&db, "Bakkerij").await;
     let butcher = client(&db, "Slagerij").await;
     let anna = StaffId::new();
-    let start = Utc::now() - Duration::hours(3);
+    // Stored to the millisecond.
+    let start = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap()
+        - Duration::hours(3);
     let entry = |client, hours: i64, action| AuditEntry {
         id: AuditId::new(),
         at: start + Duration::hours(hours),
