@@ -11,6 +11,8 @@ mod instructions;
 mod notes;
 mod numbers;
 mod openapi;
+mod privacy;
 mod security;
+mod sessions;
 mod staff;
 mod tenancy;

@@ -11,3 +11,4 @@ mod malformed;
 mod refusals;
 mod registration;
 mod routing;
+mod sessions;
