@@ -82,6 +82,10 @@ id_type!(
     /// One delivery (e-mail or SMS) of a call note.
     DeliveryId
 );
+id_type!(
+    /// One entry of the audit log.
+    AuditId
+);
 
 #[cfg(test)]
 mod tests {

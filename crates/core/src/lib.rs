@@ -8,6 +8,7 @@
 //! May depend on: nothing of Centrale, and no runtime, SQL or HTTP crate.
 
 pub mod acd;
+pub mod audit;
 pub mod calls;
 pub mod cidr;
 pub mod client;
@@ -38,8 +39,8 @@ pub use email::EmailAddress;
 pub use employee::{Employee, EmployeeDraft, SmsPreference};
 pub use error::{Error, Result};
 pub use ids::{
-    CallId, ClientId, ContactId, DeliveryId, EmployeeId, InstructionSetId, NoteId, NumberId,
-    PortalUserId, StaffId,
+    AuditId, CallId, ClientId, ContactId, DeliveryId, EmployeeId, InstructionSetId, NoteId,
+    NumberId, PortalUserId, StaffId,
 };
 pub use instructions::{InstructionContent, InstructionSet, InstructionSetDraft, Period};
 pub use number_pool::{ForwardingNumber, NumberDraft};

@@ -4,11 +4,14 @@
 //! query, so an id of client B is simply not found through client A.
 
 use crate::acd::OperatorState;
+use crate::audit::{AuditEntry, AuditQuery};
 use crate::calls::{CallOutcome, CallRecord, CallStats, NewCall, OfferResult, Party};
 use crate::digest::{DigestItem, DigestSchedule, DigestSettings};
 use crate::events::Event;
 use crate::instructions::InstructionVersion;
-use crate::notes::{CallNote, FailedDelivery, NoteDraft, NoteSummary, OutboxItem, Recipient};
+use crate::notes::{
+    CallNote, FailedDelivery, NoteDraft, NoteSummary, NoteVersion, OutboxItem, Recipient,
+};
 use crate::privacy::{Erased, Purged, Retention};
 use crate::sip_credentials::SipCredentials;
 use crate::{
@@ -167,6 +170,9 @@ pub trait TokenStore: Send + Sync {
     /// The staff member of a live token: not expired at `now`, not revoked.
     async fn staff_by_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Staff>;
     async fn revoke_token(&self, token_hash: &str) -> Result<()>;
+    /// Revokes every live token of a staff member (their password, role or SIP secret
+    /// changed); returns how many.
+    async fn revoke_staff_tokens(&self, staff: StaffId) -> Result<u64>;
 }
 
 /// Calls as they happen, and their history. Every method takes the call's client.
@@ -235,7 +241,8 @@ pub trait CallStore: Send + Sync {
 pub trait NoteStore: Send + Sync {
     /// Creates the note of a call, or replaces it when the call has one (the operator edits
     /// it during wrap-up); the still-queued deliveries are replaced by `recipients`, minus
-    /// those already delivered. A call of another client is `NotFound("call")`.
+    /// those already delivered. An edit keeps the text it replaces as a [`NoteVersion`] by
+    /// `actor`. A call of another client is `NotFound("call")`.
     async fn save_call_note(
         &self,
         client: ClientId,
@@ -258,15 +265,33 @@ pub trait NoteStore: Send + Sync {
     async fn note(&self, client: ClientId, id: NoteId) -> Result<CallNote>;
     /// The note of a call (`NotFound("note")` while it has none).
     async fn call_note(&self, client: ClientId, call: CallId) -> Result<CallNote>;
-    /// A client's latest notes, newest first.
-    async fn list_notes(&self, client: ClientId, limit: u32) -> Result<Vec<CallNote>>;
-    /// Notes whose caller name, company or phone contains `query` (any case), newest first.
+    /// A client's latest notes, newest first; with `before`, those older than that note
+    /// (the next page).
+    async fn list_notes(
+        &self,
+        client: ClientId,
+        limit: u32,
+        before: Option<NoteId>,
+    ) -> Result<Vec<CallNote>>;
+    /// Notes whose caller name, company or phone contains `query` (any case), newest first,
+    /// paged as [`NoteStore::list_notes`].
     async fn search_notes(
         &self,
         client: ClientId,
         query: &str,
         limit: u32,
+        before: Option<NoteId>,
     ) -> Result<Vec<CallNote>>;
+    /// The texts a note had before each edit, oldest first.
+    async fn note_versions(&self, client: ClientId, note: NoteId) -> Result<Vec<NoteVersion>>;
+}
+
+/// The audit log of reads of personal data (notes) by staff; bureau-wide, for supervisors.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn record_audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Entries matching `query`, newest first.
+    async fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
 }
 
 /// The outbox as the delivery worker sees it: bureau-wide, not per client (the worker
@@ -375,6 +400,9 @@ pub trait Switchboard: Send + Sync {
     fn operator_status(&self, operator: StaffId) -> (OperatorState, bool);
     /// The calls waiting now with when each arrived, oldest first.
     fn queue(&self) -> Vec<(CallId, DateTime<Utc>)>;
+    /// Forgets the operator's registration at once (her account changed or went), so no
+    /// call rings a phone that logged in with old credentials.
+    fn drop_registration(&self, operator: StaffId);
 }
 
 /// Everything storage offers; what the web and the binary hold.
@@ -433,6 +461,7 @@ pub trait Store:
     + OutboxStore
     + DigestStore
     + PrivacyStore
+    + AuditStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

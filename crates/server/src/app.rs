@@ -76,11 +76,12 @@ impl App {
             metrics_networks: settings.metrics_networks().map_err(anyhow::Error::msg)?,
             metrics_token: settings.metrics_token.clone(),
             wrap_up: Duration::from_secs(settings.wrap_up_secs),
+            note_edit_window: Duration::from_secs(settings.note_edit_minutes * 60),
         };
         let state = AppState {
             store: store.clone(),
             events,
-            switchboard: sip.board(),
+            switchboard: sip.switchboard(),
             metrics: Arc::new(metrics),
             settings: Arc::new(web_settings),
             logins: Arc::default(),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 26] = [
+const KEYS: [&str; 27] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -25,6 +25,7 @@ const KEYS: [&str; 26] = [
     "rtp_port_max",
     "ring_timeout_secs",
     "wrap_up_secs",
+    "note_edit_minutes",
     "rtp_silence_secs",
     "max_calls_per_trunk",
     "max_queue_length",
@@ -67,6 +68,8 @@ pub struct Settings {
     pub ring_timeout_secs: u64,
     /// Seconds of wrap-up after a call.
     pub wrap_up_secs: u64,
+    /// Minutes after her wrap-up the operator who took a call may still edit its note.
+    pub note_edit_minutes: u64,
     /// Seconds without RTP after which a call is taken to be dead.
     pub rtp_silence_secs: u64,
     /// Calls in progress from one trunk source address; beyond it an INVITE gets 503.
@@ -116,6 +119,7 @@ impl Default for Settings {
             rtp_port_max: 20999,
             ring_timeout_secs: 15,
             wrap_up_secs: 10,
+            note_edit_minutes: 30,
             rtp_silence_secs: 30,
             max_calls_per_trunk: 200,
             max_queue_length: 100,
@@ -197,6 +201,9 @@ impl Settings {
         }
         if self.token_ttl_hours == 0 || self.token_ttl_hours > 24 * 90 {
             problems.push("token_ttl_hours must be between 1 and 2160".to_owned());
+        }
+        if self.note_edit_minutes > 7 * 24 * 60 {
+            problems.push("note_edit_minutes must be at most 10080 (a week)".to_owned());
         }
         if !self.smtp_url.trim().is_empty()
             && let Err(problem) = centrale_delivery::email::SmtpConfig::parse(&self.smtp_url)

@@ -226,4 +226,10 @@ impl Switchboard for Board {
             .filter_map(|call| inner.waiting.get(&call).map(|w| (call, w.arrived)))
             .collect()
     }
+
+    /// The board holds no registrations; [`crate::Telephony`] drops them (it also marks
+    /// the operator unregistered here).
+    fn drop_registration(&self, operator: StaffId) {
+        self.set_registered(operator, false);
+    }
 }

@@ -4,7 +4,8 @@
 //! anchors the media ([`media`]) and knows at every moment which client a call is for.
 //!
 //! Key types: [`Telephony`] (started with [`Telephony::start`], returns a [`SipHandle`]),
-//! [`Board`] (the queue and operators' states, also the web's [`Switchboard`]),
+//! [`Board`] (the queue and operators' states; with the location service in [`Telephony`],
+//! the web's [`Switchboard`]),
 //! [`SipConfig`]. The path of a call reads top to bottom in `call/`: admission →
 //! lifecycle (queue, ring, converse) → records and events.
 //!

@@ -9,8 +9,11 @@ use crate::metrics::SipMetrics;
 use crate::nonce::Nonces;
 use crate::peer::{Peer, StampVia};
 use crate::{call, headers, registrar};
-use centrale_core::ports::{EventSink, Store};
+use centrale_core::acd::OperatorState;
+use centrale_core::ports::{EventSink, Store, Switchboard};
 use centrale_core::throttle::Throttle;
+use centrale_core::{CallId, StaffId};
+use chrono::{DateTime, Utc};
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog::Dialog;
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -64,9 +67,9 @@ impl SipHandle {
         self.telephony.local
     }
 
-    /// The switchboard, for the web's operator-state API.
-    pub fn board(&self) -> Arc<Board> {
-        self.telephony.board.clone()
+    /// The switchboard, for the web's operator-state API and account changes.
+    pub fn switchboard(&self) -> Arc<dyn Switchboard> {
+        self.telephony.clone()
     }
 
     /// Stops listening and ends the endpoint's tasks.
@@ -263,6 +266,32 @@ pub(crate) async fn reply_with(
     telephony.metrics.response(status.code());
     if let Err(e) = tx.reply_with(status, extra, None).await {
         tracing::debug!(error = %e, peer = ?Peer::of(tx), "reply not sent");
+    }
+}
+
+/// The board answers for the queue and states; dropping a registration also needs the
+/// location service, which the board does not hold.
+impl Switchboard for Telephony {
+    fn set_operator_state(
+        &self,
+        operator: StaffId,
+        state: OperatorState,
+    ) -> centrale_core::Result<()> {
+        self.board.set_operator_state(operator, state)
+    }
+
+    fn operator_status(&self, operator: StaffId) -> (OperatorState, bool) {
+        self.board.operator_status(operator)
+    }
+
+    fn queue(&self) -> Vec<(CallId, DateTime<Utc>)> {
+        self.board.queue()
+    }
+
+    fn drop_registration(&self, operator: StaffId) {
+        if self.location.unbind(operator) {
+            self.board.set_registered(operator, false);
+        }
     }
 }
 

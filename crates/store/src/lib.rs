@@ -13,6 +13,7 @@
 //!
 //! May depend on: `centrale-core`, sqlx, serde. Nothing of Centrale depends on it but the binary.
 
+mod audit;
 mod calls;
 mod clients;
 mod contacts;
@@ -20,6 +21,7 @@ mod convert;
 mod digests;
 mod employees;
 mod instructions;
+mod note_versions;
 mod notes;
 mod numbers;
 mod outbox;

@@ -12,7 +12,7 @@ use crate::convert::{
     is_foreign_key_violation, millis, now, parsed, storage, to_json, unique,
 };
 use async_trait::async_trait;
-use centrale_core::notes::{CallNote, Delivery, DeliveryStatus, NoteDraft, Recipient};
+use centrale_core::notes::{CallNote, Delivery, DeliveryStatus, NoteDraft, NoteVersion, Recipient};
 use centrale_core::ports::NoteStore;
 use centrale_core::{Actor, CallId, ClientId, DeliveryId, Error, NoteId, PhoneNumber, Result};
 use chrono::{DateTime, Utc};
@@ -313,18 +313,34 @@ fn written(note: Option<CallNote>) -> Result<CallNote> {
 
 impl Db {
     /// Notes of `client` matching `filter` (SQL over `call_notes`, parameters from `$3`),
-    /// newest first, with their deliveries.
+    /// newest first, older than the note `before` when given, with their deliveries.
     async fn select_notes(
         &self,
         client: ClientId,
         filter: &str,
         params: &[String],
         limit: u32,
+        before: Option<NoteId>,
     ) -> Result<Vec<CallNote>> {
+        let mut params = params.to_vec();
+        let cursor = match before {
+            Some(note) => {
+                params.push(note.to_string());
+                let at = format!(
+                    "(SELECT c.created_at FROM call_notes c WHERE c.client_id = $1 AND c.id = ${})",
+                    params.len() + 2
+                );
+                format!(
+                    "AND (created_at < {at} OR (created_at = {at} AND id < ${}))",
+                    params.len() + 2
+                )
+            }
+            None => String::new(),
+        };
         // One statement, so the notes and their deliveries are read from the same state.
         let sql = format!(
             "SELECT {COLUMNS} FROM (
-               SELECT * FROM call_notes WHERE client_id = $1 {filter}
+               SELECT * FROM call_notes WHERE client_id = $1 {filter} {cursor}
                ORDER BY created_at DESC, id DESC LIMIT $2
              ) n {JOIN}
              ORDER BY n.created_at DESC, n.id DESC, {DELIVERY_ORDER}"
@@ -332,7 +348,7 @@ impl Db {
         let mut query = sqlx::query(&sql)
             .bind(client.to_string())
             .bind(i64::from(limit));
-        for param in params {
+        for param in &params {
             query = query.bind(param.as_str());
         }
         let rows = query.fetch_all(&self.pool).await.map_err(storage)?;
@@ -376,6 +392,7 @@ impl NoteStore for Db {
                 // A retry of the save that made it, or nothing changed.
                 return Ok(existing);
             }
+            crate::note_versions::keep(&mut tx, &existing, actor, at).await?;
             update_note(&mut tx, client, existing.id, draft, at).await?;
             replace_deliveries(&mut tx, &existing, recipients, at).await?;
         } else {
@@ -457,8 +474,13 @@ impl NoteStore for Db {
             .ok_or(Error::NotFound("note"))
     }
 
-    async fn list_notes(&self, client: ClientId, limit: u32) -> Result<Vec<CallNote>> {
-        self.select_notes(client, "", &[], limit).await
+    async fn list_notes(
+        &self,
+        client: ClientId,
+        limit: u32,
+        before: Option<NoteId>,
+    ) -> Result<Vec<CallNote>> {
+        self.select_notes(client, "", &[], limit, before).await
     }
 
     async fn search_notes(
@@ -466,10 +488,11 @@ impl NoteStore for Db {
         client: ClientId,
         query: &str,
         limit: u32,
+        before: Option<NoteId>,
     ) -> Result<Vec<CallNote>> {
         let query = query.trim();
         if query.is_empty() {
-            return self.list_notes(client, limit).await;
+            return self.list_notes(client, limit, before).await;
         }
         // A number typed the way people write it ("06 1234 5678") is also looked for as
         // stored (E.164).
@@ -482,8 +505,13 @@ impl NoteStore for Db {
             "AND (search_text LIKE $3 ESCAPE '\\' OR search_text LIKE $4 ESCAPE '\\')",
             &[as_typed, as_number],
             limit,
+            before,
         )
         .await
+    }
+
+    async fn note_versions(&self, client: ClientId, note: NoteId) -> Result<Vec<NoteVersion>> {
+        crate::note_versions::select(&self.pool, client, note).await
     }
 }
 

@@ -173,6 +173,16 @@ impl PrivacyStore for Db {
     ) -> Result<Erased> {
         let (client, number) = (client.to_string(), number.as_str());
         let mut tx = self.pool.begin().await.map_err(storage)?;
+        // The texts an edit replaced name the caller too.
+        sqlx::query(
+            "DELETE FROM note_versions WHERE client_id = $1 AND note_id IN
+               (SELECT id FROM call_notes WHERE client_id = $1 AND caller_phone = $2)",
+        )
+        .bind(client.as_str())
+        .bind(number)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
         let notes = sqlx::query(
             "UPDATE call_notes SET caller_name = '', caller_company = '',
                        caller_phone = NULL, message = $3, callback_wish = NULL, search_text = ''
@@ -230,6 +240,6 @@ impl PrivacyStore for Db {
     }
 
     async fn all_notes(&self, client: ClientId) -> Result<Vec<CallNote>> {
-        self.list_notes(client, u32::MAX).await
+        self.list_notes(client, u32::MAX, None).await
     }
 }

@@ -63,4 +63,17 @@ impl TokenStore for Db {
         }
         Ok(())
     }
+
+    async fn revoke_staff_tokens(&self, staff: StaffId) -> Result<u64> {
+        // Only live ones: a token revoked earlier keeps its own moment.
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(staff.to_string())
+        .bind(millis(now()))
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(done.rows_affected())
+    }
 }

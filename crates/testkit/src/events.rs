@@ -3,11 +3,13 @@
 use crate::Api;
 use serde_json::Value;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Events received so far.
 pub struct Events {
     collected: Arc<std::sync::Mutex<Vec<Value>>>,
+    closed: Arc<AtomicBool>,
 }
 
 impl Events {
@@ -30,6 +32,19 @@ impl Events {
                 .map(|e| e["type"].clone())
                 .collect::<Vec<_>>()
         );
+    }
+
+    /// Whether the server ended the stream within `within` (bounded, so a test fails
+    /// instead of hanging).
+    pub async fn ends_within(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while tokio::time::Instant::now() < deadline {
+            if self.closed.load(Ordering::SeqCst) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.closed.load(Ordering::SeqCst)
     }
 
     pub fn all(&self) -> Vec<Value> {
@@ -59,6 +74,8 @@ impl Api {
         assert_eq!(response.status(), 200);
         let collected = Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = collected.clone();
+        let closed = Arc::new(AtomicBool::new(false));
+        let ended = closed.clone();
         tokio::spawn(async move {
             let mut response = response;
             let mut buffer = String::new();
@@ -73,9 +90,10 @@ impl Api {
                     }
                 }
             }
+            ended.store(true, Ordering::SeqCst);
         });
         // Let the subscription take hold before anything happens.
         tokio::time::sleep(Duration::from_millis(100)).await;
-        Events { collected }
+        Events { collected, closed }
     }
 }

@@ -41,6 +41,8 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Wrap-up after a call, for the console's countdown.
     pub wrap_up: Duration,
+    /// How long after her wrap-up the operator who took a call may still edit its note.
+    pub note_edit_window: Duration,
     /// Who may read `/metrics` without a token.
     pub metrics_networks: Vec<centrale_core::Cidr>,
     /// A bearer token that opens `/metrics` from anywhere (empty: none).

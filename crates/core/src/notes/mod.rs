@@ -224,6 +224,18 @@ pub struct CallNote {
     pub deliveries: Vec<Delivery>,
 }
 
+/// A note's text before one edit: who changed it, when, and what it said until then.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct NoteVersion {
+    /// 1 for the first edit, then 2, …
+    pub seq: i64,
+    #[schema(value_type = String)]
+    pub edited_by: Actor,
+    pub edited_at: DateTime<Utc>,
+    /// The note as it was before this edit.
+    pub previous: NoteDraft,
+}
+
 /// Whom a note goes to, each once, given the instructions in force when the call arrived
 /// (for a note without a call: when it is saved).
 ///

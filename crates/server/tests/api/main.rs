@@ -12,6 +12,8 @@ mod notes;
 mod numbers;
 mod openapi;
 mod privacy;
+mod privilege;
 mod security;
+mod sessions;
 mod staff;
 mod tenancy;

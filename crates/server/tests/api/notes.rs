@@ -60,6 +60,24 @@ async fn record_call_at(
     call.id.to_string()
 }
 
+/// The operator with `token` answered `call` just now (only she may write its note).
+async fn answered_by(app: &TestApp, client: &str, call: &str, token: &str) {
+    let me = app
+        .api
+        .call(Method::GET, "/api/v1/staff/me", Some(token), None)
+        .await;
+    let operator = me["id"].as_str().unwrap().parse().unwrap();
+    app.store
+        .record_answer(
+            client.parse().unwrap(),
+            call.parse().unwrap(),
+            operator,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+}
+
 /// A client with a general address and two employees: Piet wants urgent notes by SMS as
 /// well, Anna never.
 async fn bakery(app: &TestApp) -> (String, String, String) {
@@ -121,6 +139,7 @@ async fn an_operator_saves_a_calls_note_once_and_edits_it() {
     let (client, piet, anna) = bakery(&app).await;
     let call = record_call(&app, &client).await;
     let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
+    answered_by(&app, &client, &call, &operator).await;
     let note = json!({
         "caller_name": "Marie de Vries", "caller_company": "Molen BV",
         "caller_phone": "06 11112222", "message": "Wil teruggebeld worden",
@@ -378,7 +397,8 @@ async fn another_clients_calls_and_notes_are_not_found() {
     let (a, _, _) = bakery(&app).await;
     let (b, _, _) = bakery(&app).await;
     let theirs = record_call(&app, &b).await;
-    let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
+    // A supervisor: any call's note is hers to write, so what is refused is tenancy alone.
+    let operator = app.staff("anna@bureau.test", Role::Supervisor).await.token;
     let note = json!({"caller_name": "Marie", "message": "Voor B"});
     let at_b = send(
         &app,
@@ -476,7 +496,8 @@ async fn a_temporary_all_by_sms_in_force_when_the_call_arrived_redirects_its_not
                "content": {"delivery_overrides": [{"kind": "all_by_sms", "to": "06 55555555"}]}}),
         )
         .await;
-    let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
+    // A supervisor writes these notes: calls long over are not an operator's to write.
+    let operator = app.staff("anna@bureau.test", Role::Supervisor).await.token;
     let note = json!({"caller_name": "Marie", "message": "Bel terug", "for_employees": [piet]});
     let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
 

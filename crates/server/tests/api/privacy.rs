@@ -293,6 +293,19 @@ async fn an_erased_caller_is_gone_from_notes_contacts_and_call_records() {
         .await;
     assert_eq!(other["caller_phone"], "+31611112222");
 
+    // Written down for supervisors, without the number.
+    let audit = app
+        .api
+        .get(&format!("/api/v1/audit?client_id={client}"))
+        .await;
+    let entry = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "caller_erased")
+        .expect("the erasure in the audit log");
+    assert!(!entry.to_string().contains("11112222"), "{entry}");
+
     let bad = app
         .api
         .post(

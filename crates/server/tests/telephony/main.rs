@@ -14,3 +14,4 @@ mod raw_call;
 mod refusals;
 mod registration;
 mod routing;
+mod sessions;

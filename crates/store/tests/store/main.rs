@@ -7,6 +7,7 @@ mod directory;
 mod instructions;
 mod notes;
 mod outbox;
+mod privacy;
 mod staff;
 
 use centrale_core::instructions::{DeliveryOverride, EmergencyStep};

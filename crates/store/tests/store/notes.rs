@@ -173,7 +173,7 @@ async fn a_calls_note_is_saved_once_and_edited_in_place() {
         .await
         .unwrap();
     assert_eq!(latest.deliveries, updated.deliveries);
-    assert_eq!(db.list_notes(bakery, 10).await.unwrap(), vec![latest]);
+    assert_eq!(db.list_notes(bakery, 10, None).await.unwrap(), vec![latest]);
 }
 
 #[tokio::test]
@@ -206,7 +206,10 @@ async fn a_retried_request_makes_one_note() {
         .await
         .unwrap();
     assert_ne!(at_b.id, made.id);
-    assert_eq!(db.list_notes(a, 10).await.unwrap(), vec![made.clone()]);
+    assert_eq!(
+        db.list_notes(a, 10, None).await.unwrap(),
+        vec![made.clone()]
+    );
 
     // Many copies of one request at the same time still make one note.
     let tasks: Vec<_> = (0..6)
@@ -225,7 +228,7 @@ async fn a_retried_request_makes_one_note() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");
-    assert_eq!(db.list_notes(a, 10).await.unwrap().len(), 2);
+    assert_eq!(db.list_notes(a, 10, None).await.unwrap().len(), 2);
     let concurrent = db.note(a, ids[0]).await.unwrap();
     assert_eq!(concurrent.deliveries.len(), 1);
 
@@ -264,7 +267,7 @@ async fn concurrent_saves_of_a_call_make_one_note() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");
-    let notes = db.list_notes(a, 10).await.unwrap();
+    let notes = db.list_notes(a, 10, None).await.unwrap();
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0].deliveries.len(), 1);
 }
@@ -303,8 +306,13 @@ async fn notes_belong_to_their_client() {
         db.call_note(a, theirs).await,
         Err(Error::NotFound("note"))
     ));
-    assert!(db.list_notes(a, 10).await.unwrap().is_empty());
-    assert!(db.search_notes(a, "marie", 10).await.unwrap().is_empty());
+    assert!(db.list_notes(a, 10, None).await.unwrap().is_empty());
+    assert!(
+        db.search_notes(a, "marie", 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(matches!(
         db.create_note(ClientId::new(), "k", &note, &actor("anna"), &to)
             .await,
@@ -366,7 +374,7 @@ async fn search_by_caller_company_or_phone() {
     let ids = |notes: Vec<CallNote>| notes.into_iter().map(|n| n.id).collect::<Vec<_>>();
     let search = |q: &'static str| {
         let db = db.clone();
-        async move { ids(db.search_notes(a, q, 10).await.unwrap()) }
+        async move { ids(db.search_notes(a, q, 10, None).await.unwrap()) }
     };
     assert_eq!(search("MARIE").await, vec![marie.id]);
     assert_eq!(search("émile öz").await, vec![emile.id]);
@@ -384,11 +392,11 @@ async fn search_by_caller_company_or_phone() {
     // No query: the latest notes.
     assert_eq!(search("  ").await, vec![anonymous.id, marie.id, emile.id]);
     assert_eq!(
-        ids(db.list_notes(a, 2).await.unwrap()),
+        ids(db.list_notes(a, 2, None).await.unwrap()),
         vec![anonymous.id, marie.id]
     );
     assert_eq!(
-        ids(db.search_notes(a, "e", 1).await.unwrap()),
+        ids(db.search_notes(a, "e", 1, None).await.unwrap()),
         vec![marie.id]
     );
 }

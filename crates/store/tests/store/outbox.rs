@@ -117,7 +117,7 @@ async fn marks_and_receipts() {
     assert!(!db.delivery_receipt("smsc-1", true, now).await.unwrap());
     assert!(!db.delivery_receipt("unknown", false, now).await.unwrap());
 
-    let notes = db.list_notes(bakery, 10).await.unwrap();
+    let notes = db.list_notes(bakery, 10, None).await.unwrap();
     let all: Vec<_> = notes.iter().flat_map(|n| n.deliveries.iter()).collect();
     let by_id = |id| all.iter().find(|d| d.id == id).unwrap();
     assert_eq!(by_id(a).status, DeliveryStatus::Delivered);

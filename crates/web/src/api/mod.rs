@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`, one file per resource; every route is in the OpenAPI document.
 
+mod audit;
 mod auth;
 mod calls;
 mod clients;
@@ -27,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
     components(schemas(crate::error::ErrorBody)),
     tags(
         (name = "auth"), (name = "clients"), (name = "numbers"), (name = "employees"),
-        (name = "instructions"), (name = "contacts"), (name = "staff"), (name = "calls"), (name = "notes"), (name = "live"), (name = "privacy"),
+        (name = "instructions"), (name = "contacts"), (name = "staff"), (name = "calls"), (name = "notes"), (name = "live"), (name = "privacy"), (name = "audit"),
     )
 )]
 struct ApiDoc;
@@ -56,6 +57,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(staff::routes())
         .merge(calls::routes())
         .merge(notes::routes())
+        .merge(audit::routes())
         .merge(deliveries::routes())
         .merge(digest::routes())
         .merge(privacy::routes())

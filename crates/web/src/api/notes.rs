@@ -5,17 +5,26 @@
 //! `Idempotency-Key` header, so a retried request never makes a second note. Whom a note
 //! goes to is computed here with [`notes::recipients`], under the instructions in force when
 //! the call arrived (for a note without a call: when it is saved), and queued with the note.
-//! An edit recomputes them under the same instructions (the call's arrival does not move).
+//! An edit recomputes them under the same instructions (the call's arrival does not move);
+//! only recipients the note had no delivery for get a new one.
+//!
+//! Least privilege: lists are pages of at most [`MAX_LIMIT`]; every read of notes is written
+//! to the audit log; a call's note is written by the operator who took the call (until
+//! `note_edit_window` after her wrap-up) or a supervisor, and every edit keeps the text it
+//! replaces. Idempotency keys are scoped per staff member, so no one can take another's key.
 
-use crate::auth::AnyStaff;
+use super::audit;
+use crate::auth::{AnyStaff, Supervisor};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{ApiError, ApiResult, AppState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use centrale_core::audit::AuditAction;
+use centrale_core::calls::CallRecord;
 use centrale_core::instructions::in_force;
-use centrale_core::notes::{self, CallNote, NoteDraft, Recipient};
-use centrale_core::{Actor, CallId, ClientId, NoteId, Staff};
+use centrale_core::notes::{self, CallNote, NoteDraft, NoteVersion, Recipient};
+use centrale_core::{Actor, CallId, ClientId, NoteId, Role, Staff};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -25,6 +34,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 /// Longest idempotency key accepted.
 const MAX_KEY_LEN: usize = 255;
+/// Notes in a page by default, and at most: reading is for the work, not a bulk export.
+const DEFAULT_LIMIT: u32 = 50;
+pub(crate) const MAX_LIMIT: u32 = 200;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,6 +44,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(save_note_of_call))
         .routes(routes!(list_notes, create_note))
         .routes(routes!(get_note))
+        .routes(routes!(note_versions))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -39,8 +52,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 struct Search {
     /// Only notes whose caller name, company or phone contains this (any case).
     q: Option<String>,
-    /// At most this many (default 50, at most 500).
+    /// At most this many (default 50, at most 200).
     limit: Option<u32>,
+    /// The next page: notes older than this one (the last note of the page before).
+    before: Option<NoteId>,
 }
 
 /// The request's idempotency key, if it sent one that is usable.
@@ -57,6 +72,38 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
         .with_field(IDEMPOTENCY_KEY));
     }
     Ok(Some(key.to_owned()))
+}
+
+/// The key as stored: the member's own, so nobody can take a key (such as a call's
+/// `call:{id}`) that another member's save needs.
+fn scoped_key(staff: &Staff, key: &str) -> String {
+    format!("staff:{}:{key}", staff.id)
+}
+
+/// Supervisors may write any call's note; the operator who took the call may while it
+/// lasts, during her wrap-up and `note_edit_window` after; nobody else.
+fn check_may_write(
+    state: &AppState,
+    staff: &Staff,
+    record: &CallRecord,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if staff.draft.role >= Role::Supervisor {
+        return Ok(());
+    }
+    if record.operator_id != Some(staff.id) {
+        return Err(ApiError::forbidden(
+            "only the operator who took this call, or a supervisor, may write its note",
+        ));
+    }
+    let window = state.settings.wrap_up + state.settings.note_edit_window;
+    let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
+    match record.ended_at {
+        Some(ended) if now > ended + window => Err(ApiError::forbidden(
+            "the time to edit this note has passed; ask a supervisor",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The store speaks of `idempotency_key`; the user sent a header.
@@ -99,17 +146,16 @@ async fn save_on_call(
     draft: NoteDraft,
 ) -> ApiResult<Json<CallNote>> {
     // The call is the natural key: without a header, the call's note is saved or edited.
-    let key = idempotency_key(headers)?.unwrap_or_else(|| format!("call:{call_id}"));
+    let key = match idempotency_key(headers)? {
+        Some(key) => scoped_key(staff, &key),
+        None => format!("call:{call_id}"),
+    };
     if state.store.call_client(call_id).await? != client_id {
         return Err(centrale_core::Error::NotFound("call").into());
     }
-    let arrived_at = state
-        .store
-        .call_record(client_id, call_id)
-        .await?
-        .call
-        .arrived_at;
-    let (draft, recipients) = prepare(state, client_id, draft, arrived_at).await?;
+    let record = state.store.call_record(client_id, call_id).await?;
+    check_may_write(state, staff, &record, Utc::now())?;
+    let (draft, recipients) = prepare(state, client_id, draft, record.call.arrived_at).await?;
     let note = state
         .store
         .save_call_note(
@@ -131,21 +177,32 @@ async fn save_on_call(
     responses((status = 200, body = CallNote), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_call_note(
     State(state): State<AppState>,
-    _: AnyStaff,
+    AnyStaff(staff): AnyStaff,
     ApiPath((client_id, call_id)): ApiPath<(ClientId, CallId)>,
 ) -> ApiResult<Json<CallNote>> {
-    Ok(Json(state.store.call_note(client_id, call_id).await?))
+    let note = state.store.call_note(client_id, call_id).await?;
+    audit::record(
+        &state,
+        &staff,
+        client_id,
+        AuditAction::CallNoteRead,
+        call_id.to_string(),
+    )
+    .await?;
+    Ok(Json(note))
 }
 
-/// Saves the note of a call: creates it, or replaces it when the call has one (during
-/// wrap-up). Its deliveries are queued with it; queued ones follow an edit.
+/// Saves the note of a call: creates it, or replaces it when the call has one. Allowed to
+/// the operator who took the call (until `note_edit_minutes` after her wrap-up) and to
+/// supervisors. Its deliveries are queued with it; an edit keeps the text it replaces and
+/// queues deliveries only to new recipients.
 #[utoipa::path(put, path = "/api/v1/clients/{client_id}/calls/{call_id}/note", tag = "notes",
     security(("bearer" = [])),
     params(("client_id" = String, Path), ("call_id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "optional; the call is the note's key")),
     request_body = NoteDraft,
-    responses((status = 200, body = CallNote), (status = 404, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = CallNote), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn save_call_note(
     State(state): State<AppState>,
     AnyStaff(staff): AnyStaff,
@@ -163,8 +220,8 @@ async fn save_call_note(
     params(("call_id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "optional; the call is the note's key")),
     request_body = NoteDraft,
-    responses((status = 200, body = CallNote), (status = 404, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = CallNote), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn save_note_of_call(
     State(state): State<AppState>,
     AnyStaff(staff): AnyStaff,
@@ -176,27 +233,41 @@ async fn save_note_of_call(
     save_on_call(&state, &staff, client_id, call_id, &headers, draft).await
 }
 
-/// A client's notes, newest first; with `q`, only those whose caller matches.
+/// A page of a client's notes, newest first; with `q`, only those whose caller matches;
+/// with `before`, the page after that note. Every read is written to the audit log.
 #[utoipa::path(get, path = "/api/v1/clients/{client_id}/notes", tag = "notes",
     security(("bearer" = [])), params(("client_id" = String, Path), Search),
     responses((status = 200, body = [CallNote]), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_notes(
     State(state): State<AppState>,
-    _: AnyStaff,
+    AnyStaff(staff): AnyStaff,
     ApiPath(client_id): ApiPath<ClientId>,
     ApiQuery(search): ApiQuery<Search>,
 ) -> ApiResult<Json<Vec<CallNote>>> {
     state.store.client(client_id).await?;
-    let limit = search.limit.unwrap_or(50).min(500);
-    let notes = match search.q.as_deref().map(str::trim) {
-        Some(q) if !q.is_empty() => state.store.search_notes(client_id, q, limit).await?,
-        _ => state.store.list_notes(client_id, limit).await?,
+    let limit = search.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let before = search.before;
+    let (notes, action, detail) = match search.q.as_deref().map(str::trim) {
+        Some(q) if !q.is_empty() => (
+            state
+                .store
+                .search_notes(client_id, q, limit, before)
+                .await?,
+            AuditAction::NotesSearch,
+            q.to_owned(),
+        ),
+        _ => (
+            state.store.list_notes(client_id, limit, before).await?,
+            AuditAction::NotesList,
+            String::new(),
+        ),
     };
+    audit::record(&state, &staff, client_id, action, detail).await?;
     Ok(Json(notes))
 }
 
 /// Writes a note about a call taken outside Centrale. Send an `Idempotency-Key`: the same
-/// key again returns the note made the first time.
+/// key again (from the same staff member) returns the note made the first time.
 #[utoipa::path(post, path = "/api/v1/clients/{client_id}/notes", tag = "notes",
     security(("bearer" = [])),
     params(("client_id" = String, Path),
@@ -219,6 +290,7 @@ async fn create_note(
         .with_field(IDEMPOTENCY_KEY)
     })?;
     let (draft, recipients) = prepare(&state, client_id, draft, Utc::now()).await?;
+    let key = scoped_key(&staff, &key);
     let note = state
         .store
         .create_note(client_id, &key, &draft, &Actor::staff(&staff), &recipients)
@@ -233,8 +305,43 @@ async fn create_note(
     responses((status = 200, body = CallNote), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_note(
     State(state): State<AppState>,
-    _: AnyStaff,
+    AnyStaff(staff): AnyStaff,
     ApiPath((client_id, note_id)): ApiPath<(ClientId, NoteId)>,
 ) -> ApiResult<Json<CallNote>> {
-    Ok(Json(state.store.note(client_id, note_id).await?))
+    let note = state.store.note(client_id, note_id).await?;
+    audit::record(
+        &state,
+        &staff,
+        client_id,
+        AuditAction::NoteRead,
+        note_id.to_string(),
+    )
+    .await?;
+    Ok(Json(note))
+}
+
+/// The texts a note had before each edit (who, when, what it said), oldest first.
+/// Supervisors only.
+#[utoipa::path(get, path = "/api/v1/clients/{client_id}/notes/{note_id}/versions", tag = "notes",
+    security(("bearer" = [])), params(("client_id" = String, Path), ("note_id" = String, Path)),
+    responses((status = 200, body = [NoteVersion]), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+async fn note_versions(
+    State(state): State<AppState>,
+    Supervisor(staff): Supervisor,
+    ApiPath((client_id, note_id)): ApiPath<(ClientId, NoteId)>,
+) -> ApiResult<Json<Vec<NoteVersion>>> {
+    // The note must be this client's: an empty list would not tell "none" from "not yours".
+    state.store.note(client_id, note_id).await?;
+    let versions = state.store.note_versions(client_id, note_id).await?;
+    let detail = note_id.to_string();
+    audit::record(
+        &state,
+        &staff,
+        client_id,
+        AuditAction::NoteVersionsRead,
+        detail,
+    )
+    .await?;
+    Ok(Json(versions))
 }

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use centrale_core::audit::AuditAction;
 use centrale_core::privacy::{Erased, Retention};
 use centrale_core::{Actor, ClientId, PhoneNumber};
 use serde::{Deserialize, Serialize};
@@ -75,8 +76,9 @@ struct EraseCaller {
 }
 
 /// Erases a caller on request: every note, known-caller entry and call record of that number
-/// within the client loses the number, the caller's name and company and the texts. Recorded
-/// (who, when, how much) without the number.
+/// within the client loses the number, the caller's name and company and the texts (earlier
+/// versions of those notes go too). Recorded in the audit log (who, when, how much) without
+/// the number.
 #[utoipa::path(post, path = "/api/v1/clients/{client_id}/callers/erase", tag = "privacy",
     security(("bearer" = [])), params(("client_id" = String, Path)), request_body = EraseCaller,
     responses((status = 200, body = Erased), (status = 404, body = crate::error::ErrorBody),
@@ -94,7 +96,11 @@ async fn erase_caller(
         .store
         .erase_caller(client_id, &number, &Actor::staff(&staff))
         .await?;
-    tracing::info!(%client_id, by = %staff.draft.email, ?erased, "caller erased on request");
+    let detail = format!(
+        "notes {}, known callers {}, calls {}",
+        erased.notes, erased.contacts, erased.calls
+    );
+    super::audit::record(&state, &staff, client_id, AuditAction::CallerErased, detail).await?;
     Ok(Json(erased))
 }
 
@@ -139,7 +145,15 @@ async fn export(
         ("notes.csv", csv_of(&notes, NOTE_COLUMNS)?),
     ];
     let zip = zip_of(&files).map_err(|e| internal(format!("cannot build the export: {e}")))?;
-    tracing::info!(%client_id, by = %staff.draft.email, bytes = zip.len(), "client data exported");
+    let detail = format!("{} calls, {} notes", calls.len(), notes.len());
+    super::audit::record(
+        &state,
+        &staff,
+        client_id,
+        AuditAction::ClientExported,
+        detail,
+    )
+    .await?;
     let disposition = format!("attachment; filename=\"centrale-export-{client_id}.zip\"");
     Ok((
         StatusCode::OK,

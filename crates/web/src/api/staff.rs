@@ -131,6 +131,8 @@ async fn get_staff(
 }
 
 /// Replaces a staff member's data; a password or SIP password, when given, replaces the old one.
+/// A new password, SIP password or role revokes the member's tokens and drops their
+/// phone's registration.
 #[utoipa::path(put, path = "/api/v1/staff/{staff_id}", tag = "staff", security(("bearer" = [])),
     params(("staff_id" = String, Path)), request_body = StaffInput,
     responses((status = 200, body = Staff), (status = 404, body = crate::error::ErrorBody)))]
@@ -147,6 +149,12 @@ async fn update_staff(
             current.draft.sip_username.as_deref(),
         )
         .await?;
+    // A new secret or role ends what the old one opened: their logins and their phone's
+    // registration (a phone that logged in with the old SIP password must log in again).
+    let ends_sessions = secrets.password.is_some()
+        || secrets.sip.is_some()
+        || draft.role != current.draft.role
+        || draft.sip_username != current.draft.sip_username;
     let updated = state
         .store
         .update_staff(
@@ -156,10 +164,15 @@ async fn update_staff(
             secrets.sip.as_ref(),
         )
         .await?;
+    if ends_sessions {
+        state.store.revoke_staff_tokens(staff_id).await?;
+        state.switchboard.drop_registration(staff_id);
+    }
     Ok(Json(updated))
 }
 
-/// Removes a staff member and revokes their tokens. Admins cannot remove themselves.
+/// Removes a staff member, revokes their tokens and drops their phone's registration.
+/// Admins cannot remove themselves.
 #[utoipa::path(delete, path = "/api/v1/staff/{staff_id}", tag = "staff", security(("bearer" = [])),
     params(("staff_id" = String, Path)),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody),
@@ -176,5 +189,7 @@ async fn delete_staff(
         ));
     }
     state.store.delete_staff(staff_id).await?;
+    // Her phone stays registered until it expires otherwise, and could still be rung.
+    state.switchboard.drop_registration(staff_id);
     Ok(StatusCode::NO_CONTENT)
 }
