@@ -12,6 +12,30 @@ use tokio::process::{Child, Command};
 pub struct Chrome {
     pub client: Client,
     _driver: Child,
+    /// The browser's own profile folder, which names its processes.
+    profile: PathBuf,
+}
+
+impl Drop for Chrome {
+    /// The driver dies with its handle, but the browser it started would outlive it (orphaned,
+    /// for good): its processes are found by their profile folder and killed.
+    fn drop(&mut self) {
+        let mark = format!("--user-data-dir={}", self.profile.display());
+        let Ok(processes) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for process in processes.flatten() {
+            let Ok(pid) = process.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let cmdline = std::fs::read(process.path().join("cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains(&mark) {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
+    }
 }
 
 impl Chrome {
@@ -59,6 +83,7 @@ impl Chrome {
                 return Self {
                     client,
                     _driver: driver,
+                    profile,
                 };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
