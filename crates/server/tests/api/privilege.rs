@@ -214,6 +214,31 @@ async fn a_calls_note_is_written_by_the_operator_who_took_it_in_time_or_a_superv
         sue.put(&path, note("Door Sue")).await.status,
         StatusCode::OK
     );
+
+    // While the call still rings at her phone she may save from the screen pop; Bram may not.
+    let ringing = NewCall {
+        id: CallId::new(),
+        client_id,
+        caller: CallerId {
+            number: None,
+            name: None,
+        },
+        dialled: PhoneNumber::parse("020 1234567").unwrap(),
+        original: None,
+        arrived_at: Utc::now(),
+    };
+    app.store.record_arrival(&ringing).await.unwrap();
+    app.store
+        .record_offer(client_id, ringing.id, anna_id, Utc::now())
+        .await
+        .unwrap();
+    let path = format!("/api/v1/calls/{}/note", ringing.id);
+    assert_eq!(
+        bram.put(&path, note("Niet van Bram")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let early = anna.put(&path, note("Alvast genoteerd")).await;
+    assert_eq!(early.status, StatusCode::OK, "{}", early.body);
 }
 
 #[tokio::test]

@@ -81,7 +81,8 @@ fn scoped_key(staff: &Staff, key: &str) -> String {
 }
 
 /// Supervisors may write any call's note; the operator who took the call may while it
-/// lasts, during her wrap-up and `note_edit_window` after; nobody else.
+/// lasts, during her wrap-up and `note_edit_window` after — and while it still rings at her
+/// phone (she starts typing from the screen pop); nobody else.
 fn check_may_write(
     state: &AppState,
     staff: &Staff,
@@ -91,7 +92,12 @@ fn check_may_write(
     if staff.draft.role >= Role::Supervisor {
         return Ok(());
     }
-    if record.operator_id != Some(staff.id) {
+    let ringing_for_her = record.operator_id.is_none()
+        && record
+            .offers
+            .last()
+            .is_some_and(|offer| offer.operator_id == staff.id && offer.result.is_none());
+    if record.operator_id != Some(staff.id) && !ringing_for_her {
         return Err(ApiError::forbidden(
             "only the operator who took this call, or a supervisor, may write its note",
         ));
