@@ -65,6 +65,27 @@ struct Window {
     since: Instant,
 }
 
+impl Window {
+    fn fresh(now: Instant) -> Self {
+        Self {
+            failures: 0,
+            since: now,
+        }
+    }
+
+    fn refuses(&self, now: Instant) -> bool {
+        self.failures >= MAX_FAILURES && now.duration_since(self.since) < WINDOW
+    }
+}
+
+/// The address an attempt comes from, if it names one.
+fn source_of(keys: &[Key]) -> Option<IpAddr> {
+    keys.iter().find_map(|key| match key {
+        Key::Source(ip) => Some(*ip),
+        Key::Account(_) => None,
+    })
+}
+
 /// Failure counts per key, in fixed windows that start at a key's first failure.
 #[derive(Debug)]
 pub struct Throttle {
@@ -100,28 +121,21 @@ impl Throttle {
     /// when any key (other than an account its address logged in to lately) failed too often.
     pub fn begin(&self, keys: &[Key], now: Instant) -> Result<Attempt, Blocked> {
         let mut state = self.lock();
-        let source = keys.iter().find_map(|key| match key {
-            Key::Source(ip) => Some(*ip),
-            Key::Account(_) => None,
-        });
+        let source = source_of(keys);
         let refused = keys
             .iter()
             .filter(|key| !state.exempt(key, source, now))
             .filter_map(|key| state.windows.peek(key))
-            .filter(|w| w.failures >= MAX_FAILURES && now.duration_since(w.since) < WINDOW)
+            .filter(|w| w.refuses(now))
             .map(|w| WINDOW.saturating_sub(now.duration_since(w.since)))
             .max();
         // A refused attempt counts too: an address that keeps trying stays refused.
         for key in keys {
-            let window = state.windows.get_or_insert_mut(key.clone(), || Window {
-                failures: 0,
-                since: now,
-            });
+            let window = state
+                .windows
+                .get_or_insert_mut(key.clone(), || Window::fresh(now));
             if now.duration_since(window.since) >= WINDOW {
-                *window = Window {
-                    failures: 0,
-                    since: now,
-                };
+                *window = Window::fresh(now);
             }
             window.failures = window.failures.saturating_add(1);
         }
@@ -147,13 +161,11 @@ impl Throttle {
                 window.failures = window.failures.saturating_sub(1);
             }
         }
-        let source = attempt.keys.iter().find_map(|key| match key {
-            Key::Source(ip) => Some(*ip),
-            Key::Account(_) => None,
-        });
-        for key in &attempt.keys {
-            if let (Key::Account(account), Some(ip)) = (key, source) {
-                state.trusted.put((account.clone(), ip), now);
+        if let Some(ip) = source_of(&attempt.keys) {
+            for key in &attempt.keys {
+                if let Key::Account(account) = key {
+                    state.trusted.put((account.clone(), ip), now);
+                }
             }
         }
     }
@@ -163,7 +175,7 @@ impl Throttle {
         self.lock()
             .windows
             .peek(key)
-            .is_some_and(|w| w.failures >= MAX_FAILURES && now.duration_since(w.since) < WINDOW)
+            .is_some_and(|w| w.refuses(now))
     }
 
     /// Keys remembered now.

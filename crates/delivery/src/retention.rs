@@ -127,12 +127,9 @@ fn purge_sms_log(path: &std::path::Path, before: DateTime<Utc>) -> u64 {
             .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
             .is_some_and(|at| at < before)
     };
-    let kept: String = text
-        .lines()
-        .filter(|line| !old(line))
-        .map(|line| format!("{line}\n"))
-        .collect();
-    let dropped = text.lines().filter(|line| old(line)).count() as u64;
+    let (gone, kept): (Vec<&str>, Vec<&str>) = text.lines().partition(|line| old(line));
+    let dropped = gone.len() as u64;
+    let kept: String = kept.iter().map(|line| format!("{line}\n")).collect();
     // Written beside and renamed over, so a crash leaves the old log or the new, never half.
     let fresh = path.with_extension("log.purging");
     if dropped > 0 && std::fs::write(&fresh, kept).is_ok() && std::fs::rename(&fresh, path).is_ok()

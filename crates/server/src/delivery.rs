@@ -131,11 +131,15 @@ pub fn worker(
         ..WorkerConfig::default()
     };
     let fallback = |used: bool, name: &str| used.then(|| settings.data_dir().join(name));
-    let purge = Purge::new(privacy, settings.retention()?, chrono_tz::Europe::Amsterdam)
-        .with_fallbacks(
-            fallback(settings.smtp_url.trim().is_empty(), "maildir"),
-            fallback(settings.sms_url.trim().is_empty(), "sms.log"),
-        );
+    let purge = Purge::new(
+        privacy,
+        settings.retention().map_err(anyhow::Error::msg)?,
+        chrono_tz::Europe::Amsterdam,
+    )
+    .with_fallbacks(
+        fallback(settings.smtp_url.trim().is_empty(), "maildir"),
+        fallback(settings.sms_url.trim().is_empty(), "sms.log"),
+    );
     Ok(Arc::new(
         Worker::new(outbox, email, sms, config)
             .with_digests(digests)

@@ -225,7 +225,7 @@ impl Settings {
             problems.push(problem);
         }
         if let Err(problem) = self.retention() {
-            problems.push(problem.to_string());
+            problems.push(problem);
         }
         if problems.is_empty() {
             Ok(self)
@@ -257,9 +257,9 @@ impl Settings {
     }
 
     /// The bureau's retention, checked.
-    pub fn retention(&self) -> anyhow::Result<centrale_core::privacy::Retention> {
+    pub fn retention(&self) -> Result<centrale_core::privacy::Retention, String> {
         centrale_core::privacy::Retention::new(self.retention_months)
-            .map_err(|e| anyhow::anyhow!("retention_months: {e}"))
+            .map_err(|e| format!("retention_months: {e}"))
     }
 
     /// True when the database is the embedded SQLite file under the data directory.

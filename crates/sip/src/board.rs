@@ -3,7 +3,7 @@
 
 use centrale_core::acd::{Acd, OperatorState};
 use centrale_core::events::{Event, OperatorStateChanged};
-use centrale_core::ports::{EventSink, Switchboard};
+use centrale_core::ports::EventSink;
 use centrale_core::{CallId, Error, StaffId};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -186,8 +186,12 @@ impl Board {
     }
 }
 
-impl Switchboard for Board {
-    fn set_operator_state(
+/// What the web's [`Switchboard`] asks of the board ([`crate::Telephony`] implements the port:
+/// it also holds the registrations).
+///
+/// [`Switchboard`]: centrale_core::ports::Switchboard
+impl Board {
+    pub(crate) fn set_operator_state(
         &self,
         operator: StaffId,
         state: OperatorState,
@@ -213,23 +217,17 @@ impl Switchboard for Board {
         Ok(())
     }
 
-    fn operator_status(&self, operator: StaffId) -> (OperatorState, bool) {
+    pub(crate) fn operator_status(&self, operator: StaffId) -> (OperatorState, bool) {
         let inner = self.lock();
         (inner.acd.state(operator), inner.acd.is_registered(operator))
     }
 
-    fn queue(&self) -> Vec<(CallId, DateTime<Utc>)> {
+    pub(crate) fn queue(&self) -> Vec<(CallId, DateTime<Utc>)> {
         let inner = self.lock();
         inner
             .acd
             .waiting()
             .filter_map(|call| inner.waiting.get(&call).map(|w| (call, w.arrived)))
             .collect()
-    }
-
-    /// The board holds no registrations; [`crate::Telephony`] drops them (it also marks
-    /// the operator unregistered here).
-    fn drop_registration(&self, operator: StaffId) {
-        self.set_registered(operator, false);
     }
 }

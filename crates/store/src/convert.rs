@@ -2,7 +2,7 @@
 //! JSON text, snake_case enum names, 0/1 flags; and from sqlx errors to the domain's.
 
 use centrale_core::Error;
-use chrono::{DateTime, NaiveDateTime, Timelike as _, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike as _, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
@@ -54,6 +54,11 @@ pub(crate) fn millis(at: DateTime<Utc>) -> i64 {
 pub(crate) fn instant(millis: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(millis)
         .ok_or_else(|| storage(format!("instant {millis} ms is out of range")))
+}
+
+/// A calendar day as stored: `YYYY-MM-DD`.
+pub(crate) fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
 }
 
 /// A wall-clock time as stored (whole seconds).

@@ -8,8 +8,8 @@
 
 use crate::Db;
 use crate::convert::{
-    checked, enum_from_text, flag, from_json, get, get_flag, instant, is_foreign_key_violation,
-    millis, now, parsed, storage,
+    checked, day_text, enum_from_text, flag, from_json, get, get_flag, instant,
+    is_foreign_key_violation, millis, now, parsed, storage,
 };
 use crate::notes::{COLUMNS, JOIN, notes_from_rows};
 use async_trait::async_trait;
@@ -23,10 +23,6 @@ const QUEUED: &str = "queued";
 const SENT: &str = "sent";
 const FAILED: &str = "failed";
 const EMPTY: &str = "empty";
-
-fn day_text(day: NaiveDate) -> String {
-    day.format("%Y-%m-%d").to_string()
-}
 
 fn day_from(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")

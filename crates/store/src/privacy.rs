@@ -3,7 +3,7 @@
 //! each purge or erasure of a client in one transaction.
 
 use crate::Db;
-use crate::convert::{get, millis, storage};
+use crate::convert::{day_text, get, millis, storage};
 use async_trait::async_trait;
 use centrale_core::calls::CallRecord;
 use centrale_core::notes::CallNote;
@@ -14,10 +14,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 const RUNNING: &str = "running";
 const DONE: &str = "done";
-
-fn day_text(day: NaiveDate) -> String {
-    day.format("%Y-%m-%d").to_string()
-}
 
 fn retention_from(months: i64) -> Result<Retention> {
     let months = u32::try_from(months).map_err(storage)?;

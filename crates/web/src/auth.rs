@@ -93,16 +93,40 @@ async fn authenticate(parts: &Parts, state: &AppState, needed: Role) -> Result<S
     Ok(staff)
 }
 
+/// How a request presents its token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presented<'a> {
+    /// `Authorization: Bearer`.
+    Bearer(&'a str),
+    /// The console's session cookie.
+    Cookie(&'a str),
+}
+
+impl<'a> Presented<'a> {
+    /// The bearer token, else the session cookie.
+    pub fn of(headers: &'a HeaderMap) -> Option<Self> {
+        bearer_token(headers)
+            .map(Self::Bearer)
+            .or_else(|| cookie(headers, SESSION_COOKIE).map(Self::Cookie))
+    }
+
+    pub fn token(self) -> &'a str {
+        match self {
+            Self::Bearer(token) | Self::Cookie(token) => token,
+        }
+    }
+}
+
 /// The bearer token, else the session cookie — which on a write must come with its CSRF token.
 fn request_token(parts: &Parts) -> Result<&str, ApiError> {
-    if let Some(token) = bearer_token(&parts.headers) {
-        return Ok(token);
-    }
-    let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(|| {
+    let presented = Presented::of(&parts.headers).ok_or_else(|| {
         ApiError::unauthorized(
             "log in first: send Authorization: Bearer <token> (POST /api/v1/auth/token)",
         )
     })?;
+    let Presented::Cookie(token) = presented else {
+        return Ok(presented.token());
+    };
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let csrf = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     if !safe && csrf != Some(csrf_token(token).as_str()) {

@@ -34,10 +34,8 @@ pub async fn inbound(telephony: Arc<Telephony>, mut tx: Transaction) {
     let admitted = match admission::admit(&telephony, &tx.original, peer).await {
         Ok(admitted) => admitted,
         Err(refused) => {
-            telephony.metrics.response(refused.status.code());
-            if let Err(e) = tx.reply_with(refused.status, refused.headers, None).await {
-                tracing::debug!(error = %e, "refusal not sent");
-            }
+            crate::telephony::reply_with(&telephony, &mut tx, refused.status, refused.headers)
+                .await;
             return;
         }
     };

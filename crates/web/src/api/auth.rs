@@ -1,6 +1,6 @@
 //! `POST /api/v1/auth/token` (log in) and `DELETE /api/v1/auth/token` (log out).
 
-use crate::auth::{AnyStaff, SESSION_COOKIE, bearer_token, cookie, session_cookie, token_hash};
+use crate::auth::{AnyStaff, Presented, session_cookie, token_hash};
 use crate::extract::ApiJson;
 use crate::login::{Refusal, log_in};
 use crate::{ApiError, ApiResult, AppState};
@@ -71,13 +71,12 @@ async fn revoke_token(
     _staff: AnyStaff,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (token, from_cookie) = match bearer_token(&headers) {
-        Some(token) => (token, false),
-        None => (cookie(&headers, SESSION_COOKIE).unwrap_or_default(), true),
-    };
+    // The extractor accepted a presented token.
+    let presented = Presented::of(&headers);
+    let token = presented.map(Presented::token).unwrap_or_default();
     state.store.revoke_token(&token_hash(token)).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if from_cookie {
+    if matches!(presented, Some(Presented::Cookie(_))) {
         let cleared = session_cookie(&state.settings, "", 0);
         if let Ok(value) = HeaderValue::from_str(&cleared) {
             response.headers_mut().insert(header::SET_COOKIE, value);

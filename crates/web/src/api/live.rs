@@ -1,7 +1,7 @@
 //! Live telephony for staff: the event stream (which re-checks its token while open), the
 //! queue, and an operator's own state.
 
-use crate::auth::{AnyStaff, SESSION_COOKIE, bearer_token, cookie, token_hash};
+use crate::auth::{AnyStaff, Presented, token_hash};
 use crate::events::visible_to;
 use crate::extract::ApiJson;
 use crate::{ApiResult, AppState};
@@ -92,8 +92,8 @@ async fn events(
     headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     // The extractor accepted this token: the bearer token, else the session cookie.
-    let token = bearer_token(&headers)
-        .or_else(|| cookie(&headers, SESSION_COOKIE))
+    let token = Presented::of(&headers)
+        .map(Presented::token)
         .unwrap_or_default();
     let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
     recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
