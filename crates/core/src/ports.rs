@@ -446,6 +446,26 @@ pub trait PrivacyStore: Send + Sync {
     async fn all_notes(&self, client: ClientId) -> Result<Vec<CallNote>>;
 }
 
+/// Which clients an operator's work lets her read: one whose call was offered to her, or one
+/// she found by search, within a recent window.
+#[async_trait]
+pub trait ClientAccessStore: Send + Sync {
+    /// Records that `staff` found these clients by search at `at` (renewing earlier finds).
+    async fn grant_client_access(
+        &self,
+        staff: StaffId,
+        clients: &[ClientId],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Whether since `since` a call of `client` was offered to `staff`, or she found it.
+    async fn has_client_access(
+        &self,
+        staff: StaffId,
+        client: ClientId,
+        since: DateTime<Utc>,
+    ) -> Result<bool>;
+}
+
 #[async_trait]
 pub trait Store:
     ClientStore
@@ -462,6 +482,7 @@ pub trait Store:
     + DigestStore
     + PrivacyStore
     + AuditStore
+    + ClientAccessStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

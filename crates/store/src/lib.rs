@@ -15,6 +15,7 @@
 
 mod audit;
 mod calls;
+mod client_access;
 mod clients;
 mod contacts;
 mod convert;

@@ -7,7 +7,8 @@
 //! token ([`csrf_token`]) in the `X-CSRF-Token` header.
 //!
 //! Handlers state the role they need by the extractor they take: [`AnyStaff`], [`Supervisor`]
-//! or [`Admin`]. Code without the extractor never holds the [`Staff`] it would act as.
+//! or [`Admin`]; on one client's data, [`crate::access::ClientReader`]. Code without the
+//! extractor never holds the [`Staff`] it would act as.
 
 use crate::{ApiError, AppState, WebSettings};
 use axum::extract::FromRequestParts;

@@ -8,6 +8,7 @@
 //!
 //! May depend on: `centrale-core` (types and ports), never on the store.
 
+mod access;
 pub mod api;
 pub mod auth;
 mod console;

@@ -185,10 +185,15 @@ async fn an_operator_cannot_create_clients_or_staff() {
             .len(),
         2
     );
-    // But the operator reads what the screen needs.
+    // But the operator finds a client to handle a call by hand.
     assert_eq!(
         app.api
-            .call(Method::GET, "/api/v1/clients", Some(&operator), None)
+            .call(
+                Method::GET,
+                "/api/v1/clients?q=bakkerij",
+                Some(&operator),
+                None
+            )
             .await
             .status,
         StatusCode::OK

@@ -68,6 +68,15 @@ async fn answered_by(app: &TestApp, client: &str, call: &str, token: &str) {
         .await;
     let operator = me["id"].as_str().unwrap().parse().unwrap();
     app.store
+        .record_offer(
+            client.parse().unwrap(),
+            call.parse().unwrap(),
+            operator,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    app.store
         .record_answer(
             client.parse().unwrap(),
             call.parse().unwrap(),
@@ -228,6 +237,17 @@ async fn a_note_outside_a_call_is_made_once_per_key() {
     let app = spawn().await;
     let (client, _, _) = bakery(&app).await;
     let operator = app.staff("anna@bureau.test", Role::Operator).await.token;
+    // A call taken outside Centrale: she finds the client first.
+    let found = app
+        .api
+        .call(
+            Method::GET,
+            "/api/v1/clients?q=bakkerij",
+            Some(&operator),
+            None,
+        )
+        .await;
+    assert_eq!(found.as_array().unwrap().len(), 1, "{}", found.body);
     let path = format!("/api/v1/clients/{client}/notes");
     let note = json!({"caller_name": "Kees", "message": "Belde op de mobiel van de baas"});
 

@@ -1,5 +1,6 @@
-//! Least privilege for operators: notes in pages of at most 200, every read of notes in the
-//! audit log, a call's note written only by whoever may, idempotency keys per member.
+//! Least privilege for operators: a client's data only when its call was offered to her or she
+//! found it by search, notes in pages of at most 200, every read of notes in the audit log, a
+//! call's note written only by whoever may, idempotency keys per member.
 
 use centrale_core::calls::{CallOutcome, CallerId, NewCall, Party};
 use centrale_core::notes::NoteDraft;
@@ -37,6 +38,10 @@ async fn taken_call(
         arrived_at: ended - Duration::minutes(2),
     };
     app.store.record_arrival(&call).await.unwrap();
+    app.store
+        .record_offer(client, call.id, operator, call.arrived_at)
+        .await
+        .unwrap();
     let answered = ended - Duration::minutes(1);
     app.store
         .record_answer(client, call.id, operator, answered)
@@ -49,6 +54,19 @@ async fn taken_call(
     call.id
 }
 
+/// `operator` searches for `name` and finds that one client.
+async fn finds(operator: &Api, name: &str) {
+    let found = operator.get(&format!("/api/v1/clients?q={name}")).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [name]);
+}
+
 fn ids(reply: &centrale_testkit::Reply) -> Vec<String> {
     reply
         .as_array()
@@ -56,6 +74,116 @@ fn ids(reply: &centrale_testkit::Reply) -> Vec<String> {
         .iter()
         .map(|n| n["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+#[tokio::test]
+async fn an_operator_reads_only_clients_offered_to_her_or_found_by_search() {
+    let app = TestApp::spawn().await;
+    let bakery = app.api.create_client("Bakkerij").await;
+    let butcher = app.api.create_client("Slagerij").await;
+    let florist = app.api.create_client("Bloemist").await;
+    for i in 1..=12 {
+        app.api.create_client(&format!("Kapper {i}")).await;
+    }
+    let anna = app.staff("anna@bureau.test", Role::Operator).await;
+    let sue = app.staff("sue@bureau.test", Role::Supervisor).await;
+    let anna_id = id_of(&anna).await;
+    let status = |api: &Api, path: String| {
+        let api = api.clone();
+        async move { api.get(&path).await.status }
+    };
+    let readable = |client: &str| {
+        let client = client.to_owned();
+        let anna = anna.clone();
+        async move {
+            let mut seen = Vec::new();
+            for part in [
+                "",
+                "/notes",
+                "/employees",
+                "/contacts",
+                "/instructions",
+                "/calls",
+                "/numbers",
+            ] {
+                let path = format!("/api/v1/clients/{client}{part}");
+                seen.push(anna.get(&path).await.status == StatusCode::OK);
+            }
+            assert!(
+                seen.iter().all(|s| *s == seen[0]),
+                "all or nothing: {seen:?}"
+            );
+            seen[0]
+        }
+    };
+
+    // No bulk listing: she searches, and finds one client, not a list of all.
+    let listed = anna.get("/api/v1/clients").await;
+    assert_eq!(listed.status, StatusCode::FORBIDDEN, "{}", listed.body);
+    assert_eq!(listed["field"], "q");
+    assert_eq!(
+        status(&anna, "/api/v1/clients?q=a".into()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status(&anna, "/api/v1/numbers".into()).await,
+        StatusCode::FORBIDDEN
+    );
+    let kappers = anna.get("/api/v1/clients?q=kapper").await;
+    assert_eq!(
+        kappers.as_array().unwrap().len(),
+        10,
+        "an operator's search gives at most 10"
+    );
+    assert_eq!(
+        sue.get("/api/v1/clients").await.as_array().unwrap().len(),
+        15
+    );
+    assert_eq!(
+        sue.get("/api/v1/clients?q=kapper")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+
+    assert!(!readable(&bakery).await, "not offered, not searched");
+    finds(&anna, "Bakkerij").await;
+    assert!(readable(&bakery).await, "found by search");
+    assert!(!readable(&butcher).await, "another client stays closed");
+
+    // A call offered to her opens its client; one offered half a day ago no longer does.
+    let offer = |client: &str, ago: Duration| {
+        let client: ClientId = client.parse().unwrap();
+        let store = app.store.clone();
+        async move {
+            let call = NewCall {
+                id: CallId::new(),
+                client_id: client,
+                caller: CallerId {
+                    number: None,
+                    name: None,
+                },
+                dialled: PhoneNumber::parse("020 1234567").unwrap(),
+                original: None,
+                arrived_at: Utc::now() - ago,
+            };
+            store.record_arrival(&call).await.unwrap();
+            store
+                .record_offer(client, call.id, anna_id, call.arrived_at)
+                .await
+                .unwrap();
+        }
+    };
+    offer(&butcher, Duration::seconds(1)).await;
+    assert!(readable(&butcher).await, "offered to her");
+    offer(&florist, Duration::hours(13)).await;
+    assert!(!readable(&florist).await, "offered too long ago");
+    assert_eq!(
+        status(&sue, format!("/api/v1/clients/{florist}/notes")).await,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -75,6 +203,7 @@ async fn notes_come_in_pages_of_at_most_200() {
             .unwrap();
     }
     let anna = app.staff("anna@bureau.test", Role::Operator).await;
+    finds(&anna, "Bakkerij").await;
     let path = format!("/api/v1/clients/{client}/notes");
 
     assert_eq!(ids(&anna.get(&path).await).len(), 50, "the default page");
@@ -100,6 +229,7 @@ async fn every_read_of_notes_is_in_the_audit_log_for_supervisors() {
     let anna = app.staff("anna@bureau.test", Role::Operator).await;
     let sue = app.staff("sue@bureau.test", Role::Supervisor).await;
     let anna_id = id_of(&anna).await.to_string();
+    finds(&anna, "Bakkerij").await;
     let start = Utc::now();
 
     let notes = format!("/api/v1/clients/{client}/notes");
@@ -250,6 +380,7 @@ async fn nobody_can_squat_the_key_of_another_operators_call() {
     let bram = app.staff("bram@bureau.test", Role::Operator).await;
     let call = taken_call(&app, client_id, id_of(&anna).await, Duration::zero()).await;
     let squat = json!({"caller_name": "Bram", "message": "Bezet", "for_general": true});
+    finds(&bram, "Bakkerij").await;
 
     let squatted = bram
         .post_note(&client, &format!("call:{call}"), squat.clone())

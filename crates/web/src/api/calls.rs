@@ -1,6 +1,6 @@
 //! A client's call records: `/api/v1/clients/{client_id}/calls`.
 
-use crate::auth::AnyStaff;
+use crate::access::ClientReader;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::{ApiResult, AppState};
 use axum::Json;
@@ -30,7 +30,7 @@ struct Page {
     responses((status = 200, body = [CallRecord]), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_calls(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
     ApiQuery(page): ApiQuery<Page>,
 ) -> ApiResult<Json<Vec<CallRecord>>> {
@@ -45,7 +45,7 @@ async fn list_calls(
     responses((status = 200, body = CallRecord), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_call(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath((client_id, call_id)): ApiPath<(ClientId, CallId)>,
 ) -> ApiResult<Json<CallRecord>> {
     Ok(Json(state.store.call_record(client_id, call_id).await?))

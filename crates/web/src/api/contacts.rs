@@ -1,6 +1,7 @@
 //! A client's known callers (contacts): `/api/v1/clients/{client_id}/contacts`.
 
-use crate::auth::{AnyStaff, Supervisor};
+use crate::access::ClientReader;
+use crate::auth::Supervisor;
 use crate::extract::{ApiJson, ApiPath};
 use crate::{ApiResult, AppState};
 use axum::Json;
@@ -21,7 +22,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = [Contact]), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_contacts(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
 ) -> ApiResult<Json<Vec<Contact>>> {
     state.store.client(client_id).await?;
@@ -51,7 +52,7 @@ async fn create_contact(
     responses((status = 200, body = Contact), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_contact(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath((client_id, contact_id)): ApiPath<(ClientId, ContactId)>,
 ) -> ApiResult<Json<Contact>> {
     Ok(Json(state.store.contact(client_id, contact_id).await?))

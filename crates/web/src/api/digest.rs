@@ -1,7 +1,8 @@
 //! A client's daily digest settings: `/api/v1/clients/{client_id}/digest` (when, in the
 //! client's zone, the day's calls go as one list to its general addresses).
 
-use crate::auth::{AnyStaff, Supervisor};
+use crate::access::ClientReader;
+use crate::auth::Supervisor;
 use crate::extract::{ApiJson, ApiPath};
 use crate::{ApiResult, AppState};
 use axum::Json;
@@ -20,7 +21,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = DigestSettings), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_digest(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
 ) -> ApiResult<Json<DigestSettings>> {
     state.store.client(client_id).await?;

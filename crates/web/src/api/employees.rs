@@ -1,6 +1,7 @@
 //! A client's employees: `/api/v1/clients/{client_id}/employees`.
 
-use crate::auth::{AnyStaff, Supervisor};
+use crate::access::ClientReader;
+use crate::auth::Supervisor;
 use crate::extract::{ApiJson, ApiPath};
 use crate::{ApiResult, AppState};
 use axum::Json;
@@ -21,7 +22,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = [Employee]), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_employees(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
 ) -> ApiResult<Json<Vec<Employee>>> {
     state.store.client(client_id).await?;
@@ -51,7 +52,7 @@ async fn create_employee(
     responses((status = 200, body = Employee), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_employee(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath((client_id, employee_id)): ApiPath<(ClientId, EmployeeId)>,
 ) -> ApiResult<Json<Employee>> {
     Ok(Json(state.store.employee(client_id, employee_id).await?))

@@ -1,7 +1,8 @@
 //! A client's instructions: `/api/v1/clients/{client_id}/instructions`, their history, and
 //! the set in force at a moment.
 
-use crate::auth::{AnyStaff, Supervisor};
+use crate::access::ClientReader;
+use crate::auth::Supervisor;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{ApiError, ApiResult, AppState};
 use axum::Json;
@@ -28,7 +29,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = [InstructionSet]), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_sets(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
 ) -> ApiResult<Json<Vec<InstructionSet>>> {
     state.store.client(client_id).await?;
@@ -58,7 +59,7 @@ async fn create_set(
     responses((status = 200, body = InstructionSet), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_set(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath((client_id, set_id)): ApiPath<(ClientId, InstructionSetId)>,
 ) -> ApiResult<Json<InstructionSet>> {
     Ok(Json(state.store.instruction_set(client_id, set_id).await?))
@@ -107,7 +108,7 @@ async fn delete_set(
     responses((status = 200, body = [InstructionVersion]), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_history(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath((client_id, set_id)): ApiPath<(ClientId, InstructionSetId)>,
 ) -> ApiResult<Json<Vec<InstructionVersion>>> {
     Ok(Json(
@@ -145,7 +146,7 @@ struct InForce {
         (status = 422, body = crate::error::ErrorBody)))]
 async fn get_in_force(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> ApiResult<Json<InForce>> {

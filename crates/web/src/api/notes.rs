@@ -1,10 +1,11 @@
 //! Call notes: `/api/v1/clients/{client_id}/notes` and the note of a call.
 //!
-//! Operators write notes, so every route here takes [`AnyStaff`]. Saving is idempotent: a
-//! call has one note (saving it again edits it), and a note outside a call needs an
-//! `Idempotency-Key` header, so a retried request never makes a second note. Whom a note
-//! goes to is computed here with [`notes::recipients`], under the instructions in force when
-//! the call arrived (for a note without a call: when it is saved), and queued with the note.
+//! Operators write notes, so the routes take [`ClientReader`] (or [`AnyStaff`] by a call
+//! id). Saving is idempotent: a call has one note (saving it again edits it), and a note
+//! outside a call needs an `Idempotency-Key` header, so a retried request never makes a
+//! second note. Whom a note goes to is computed here with [`notes::recipients`], under the
+//! instructions in force when the call arrived (for a note without a call: when it is
+//! saved), and queued with the note.
 //! An edit recomputes them under the same instructions (the call's arrival does not move);
 //! only recipients the note had no delivery for get a new one.
 //!
@@ -14,6 +15,7 @@
 //! replaces. Idempotency keys are scoped per staff member, so no one can take another's key.
 
 use super::audit;
+use crate::access::ClientReader;
 use crate::auth::{AnyStaff, Supervisor};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{ApiError, ApiResult, AppState};
@@ -183,7 +185,7 @@ async fn save_on_call(
     responses((status = 200, body = CallNote), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_call_note(
     State(state): State<AppState>,
-    AnyStaff(staff): AnyStaff,
+    ClientReader(staff): ClientReader,
     ApiPath((client_id, call_id)): ApiPath<(ClientId, CallId)>,
 ) -> ApiResult<Json<CallNote>> {
     let note = state.store.call_note(client_id, call_id).await?;
@@ -211,7 +213,7 @@ async fn get_call_note(
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn save_call_note(
     State(state): State<AppState>,
-    AnyStaff(staff): AnyStaff,
+    ClientReader(staff): ClientReader,
     ApiPath((client_id, call_id)): ApiPath<(ClientId, CallId)>,
     headers: HeaderMap,
     ApiJson(draft): ApiJson<NoteDraft>,
@@ -246,7 +248,7 @@ async fn save_note_of_call(
     responses((status = 200, body = [CallNote]), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_notes(
     State(state): State<AppState>,
-    AnyStaff(staff): AnyStaff,
+    ClientReader(staff): ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
     ApiQuery(search): ApiQuery<Search>,
 ) -> ApiResult<Json<Vec<CallNote>>> {
@@ -283,7 +285,7 @@ async fn list_notes(
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn create_note(
     State(state): State<AppState>,
-    AnyStaff(staff): AnyStaff,
+    ClientReader(staff): ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
     headers: HeaderMap,
     ApiJson(draft): ApiJson<NoteDraft>,
@@ -311,7 +313,7 @@ async fn create_note(
     responses((status = 200, body = CallNote), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_note(
     State(state): State<AppState>,
-    AnyStaff(staff): AnyStaff,
+    ClientReader(staff): ClientReader,
     ApiPath((client_id, note_id)): ApiPath<(ClientId, NoteId)>,
 ) -> ApiResult<Json<CallNote>> {
     let note = state.store.note(client_id, note_id).await?;

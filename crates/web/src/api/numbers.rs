@@ -1,6 +1,7 @@
 //! The forwarding-number pool: `/api/v1/numbers`, and a client's numbers.
 
-use crate::auth::{AnyStaff, Supervisor};
+use crate::access::ClientReader;
+use crate::auth::Supervisor;
 use crate::extract::{ApiJson, ApiPath};
 use crate::{ApiResult, AppState};
 use axum::Json;
@@ -16,12 +17,13 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_client_numbers))
 }
 
-/// Lists the whole pool, assigned or free.
+/// Lists the whole pool, assigned or free. Supervisors: which number is whose is no
+/// operator's business.
 #[utoipa::path(get, path = "/api/v1/numbers", tag = "numbers", security(("bearer" = [])),
     responses((status = 200, body = [ForwardingNumber])))]
 async fn list_numbers(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: Supervisor,
 ) -> ApiResult<Json<Vec<ForwardingNumber>>> {
     Ok(Json(state.store.list_numbers().await?))
 }
@@ -45,7 +47,7 @@ async fn create_number(
     responses((status = 200, body = ForwardingNumber), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_number(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: Supervisor,
     ApiPath(number_id): ApiPath<NumberId>,
 ) -> ApiResult<Json<ForwardingNumber>> {
     Ok(Json(state.store.number(number_id).await?))
@@ -88,7 +90,7 @@ async fn delete_number(
     responses((status = 200, body = [ForwardingNumber]), (status = 404, body = crate::error::ErrorBody)))]
 async fn list_client_numbers(
     State(state): State<AppState>,
-    _: AnyStaff,
+    _: ClientReader,
     ApiPath(client_id): ApiPath<ClientId>,
 ) -> ApiResult<Json<Vec<ForwardingNumber>>> {
     state.store.client(client_id).await?;
