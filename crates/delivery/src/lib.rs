@@ -10,6 +10,10 @@
 
 pub mod compose;
 pub mod email;
+/// The parsers of untrusted input, for the fuzz targets in `fuzz/` and the regression tests;
+/// not an API.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod retention;
 pub mod sms;
 pub mod worker;

@@ -36,35 +36,7 @@ pub use config::SipConfig;
 pub use metrics::SipMetrics;
 pub use telephony::{SipHandle, Telephony};
 
-/// The parsers of untrusted input, for the fuzz targets in `crates/sip/fuzz` and the property
-/// tests; not an API.
+/// The parsers of untrusted input, for the fuzz targets in `fuzz/` and the regression and
+/// property tests; not an API.
 #[doc(hidden)]
-pub mod fuzzing {
-    pub use crate::digest::Credentials;
-    pub use crate::headers::{caller, dialled, name_addr, original_called, quoted_text, uri_user};
-
-    /// Parses `bytes` as the transport does and, when it is a request, reads it as the
-    /// registrar and admission do: caller, original called number, dialled number, and the
-    /// digest credentials of `Authorization` / `Proxy-Authorization` with their nonce.
-    pub fn read_request(bytes: &[u8]) {
-        let Ok(rsipstack::sip::SipMessage::Request(request)) =
-            rsipstack::sip::SipMessage::try_from(bytes)
-        else {
-            return;
-        };
-        let _ = caller(&request);
-        let _ = original_called(&request);
-        let _ = dialled(&request);
-        let nonces = crate::nonce::Nonces::new();
-        for name in ["Authorization", "Proxy-Authorization", "To", "Contact"] {
-            for value in crate::headers::values(&request, name) {
-                if let Some(credentials) = Credentials::parse(value) {
-                    let _ = credentials.verify("0123456789abcdef0123456789abcdef", "REGISTER");
-                    let _ = nonces.check(&credentials.nonce, std::net::Ipv4Addr::LOCALHOST.into());
-                    let _ = credentials.nonce_count();
-                }
-                let _ = uri_user(name_addr(value).1);
-            }
-        }
-    }
-}
+pub mod fuzzing;

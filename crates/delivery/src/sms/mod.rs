@@ -11,8 +11,8 @@ pub mod config;
 pub mod encoding;
 mod http;
 mod log_file;
-mod receipts;
-mod smpp;
+pub(crate) mod receipts;
+pub(crate) mod smpp;
 
 pub use config::{HttpConfig, SmppConfig, SmsConfig};
 pub use http::HttpSms;

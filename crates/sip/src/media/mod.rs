@@ -37,8 +37,8 @@
 mod codec;
 mod engine;
 mod relay;
-mod sdp;
-mod session;
+pub(crate) mod sdp;
+pub(crate) mod session;
 mod state;
 mod stream;
 mod tone;

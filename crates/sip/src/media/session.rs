@@ -246,7 +246,7 @@ impl Drop for MediaSession {
 
 /// The codec for a peer's SDP: the call's codec if chosen (the peer must list it), else the
 /// peer's first of ours; with the peer's payload type for it.
-fn choose(remote: &RemoteAudio, current: Option<Codec>) -> Result<(Codec, u8)> {
+pub(crate) fn choose(remote: &RemoteAudio, current: Option<Codec>) -> Result<(Codec, u8)> {
     match current {
         Some(codec) => remote.pt_of(codec).map(|pt| (codec, pt)),
         None => remote.codecs.first().copied(),
