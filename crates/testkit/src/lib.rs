@@ -29,7 +29,7 @@ pub use events::Events;
 pub use kannel::Kannel;
 pub use panics::PanicWatch;
 pub use raw_sip::{RawResponse, RawSip};
-pub use sipp::{Sipp, SippResult, free_port, scenario};
+pub use sipp::{Sipp, SippResult, free_media_port, free_port, scenario};
 pub use smpp::SmppPeer;
 pub use smtp::{Mail, SmtpPeer, distinct_ids, read_maildir};
 pub use telephony::{BAKERY_NUMBER, Operator, VAN_DIJK_NUMBER};

@@ -26,6 +26,35 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// Where [`free_media_port`] looks: below the kernel's ephemeral ports (32768 and up), which
+/// any socket may take at any moment, and below Centrale's default RTP range (20000–20999).
+const MEDIA_PORTS: std::ops::Range<u16> = 10_000..19_996;
+
+/// The next media port to try, shared by the tests of one process.
+static NEXT_MEDIA_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+/// A base for SIPp's media (`-mp`): SIPp binds it and the next three ports (audio and video,
+/// RTP and RTCP), so all four must be free. Taken in turn from [`MEDIA_PORTS`], starting at a
+/// random place, so concurrent tests do not pick the same one.
+pub fn free_media_port() -> u16 {
+    use std::sync::atomic::Ordering;
+    let span = (MEDIA_PORTS.end - MEDIA_PORTS.start) / 4;
+    let _ = NEXT_MEDIA_PORT.compare_exchange(
+        0,
+        rand::random_range(1..span),
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    loop {
+        let slot = NEXT_MEDIA_PORT.fetch_add(1, Ordering::Relaxed) % span;
+        let base = MEDIA_PORTS.start + slot * 4;
+        let free = (base..base + 4).all(|port| UdpSocket::bind(("127.0.0.1", port)).is_ok());
+        if free {
+            return base;
+        }
+    }
+}
+
 /// A running SIPp.
 pub struct Sipp {
     child: Child,

@@ -1,7 +1,7 @@
 //! The demo bureau's telephony as tests use it: operators, their SIPp phones, the carrier
 //! trunk, and the call records the API shows afterwards.
 
-use crate::{Sipp, TestApp, free_port, scenario};
+use crate::{Sipp, TestApp, free_media_port, free_port, scenario};
 use centrale_server::demo;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -100,7 +100,7 @@ impl TestApp {
                 "-mi",
                 "127.0.0.1",
                 "-mp",
-                &free_port().to_string(),
+                &free_media_port().to_string(),
                 "-set",
                 "calls",
                 &calls.to_string(),
@@ -122,7 +122,7 @@ impl TestApp {
                 "-mi",
                 "127.0.0.1",
                 "-mp",
-                &free_port().to_string(),
+                &free_media_port().to_string(),
                 "-recv_timeout",
                 "20s",
                 "-timeout",
