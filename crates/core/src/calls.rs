@@ -64,6 +64,57 @@ pub struct NewCall {
     pub arrived_at: DateTime<Utc>,
 }
 
+/// One step of a call's record, as the call journal writes it: in order per call, in
+/// batches. Each names the call's client, as every query on calls matches it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallFact {
+    /// The call arrived for a client (it is queued from now on).
+    Arrived(NewCall),
+    /// It rings at an operator.
+    Offered {
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+    },
+    /// That offer ended, with or without an answer.
+    OfferEnded {
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+        result: OfferResult,
+    },
+    /// The operator answered.
+    Answered {
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        at: DateTime<Utc>,
+    },
+    /// The call is over; the waiting time is derived from arrival and answer (or end).
+    Ended {
+        client: ClientId,
+        call: CallId,
+        at: DateTime<Utc>,
+        ended_by: Party,
+        outcome: CallOutcome,
+    },
+}
+
+impl CallFact {
+    /// The call it is about.
+    pub fn call(&self) -> CallId {
+        match self {
+            Self::Arrived(call) => call.id,
+            Self::Offered { call, .. }
+            | Self::OfferEnded { call, .. }
+            | Self::Answered { call, .. }
+            | Self::Ended { call, .. } => *call,
+        }
+    }
+}
+
 /// One offer of a call to an operator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Offer {

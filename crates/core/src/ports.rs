@@ -5,7 +5,7 @@
 
 use crate::acd::OperatorState;
 use crate::audit::{AuditEntry, AuditQuery};
-use crate::calls::{CallOutcome, CallRecord, CallStats, NewCall, OfferResult, Party};
+use crate::calls::{CallFact, CallOutcome, CallRecord, CallStats, NewCall, OfferResult, Party};
 use crate::digest::{DigestItem, DigestSchedule, DigestSettings};
 use crate::events::Event;
 use crate::instructions::InstructionVersion;
@@ -178,8 +178,12 @@ pub trait TokenStore: Send + Sync {
 /// Calls as they happen, and their history. Every method takes the call's client.
 #[async_trait]
 pub trait CallStore: Send + Sync {
+    /// Writes these steps of calls in one transaction, in order: all or none.
+    async fn record_facts(&self, facts: &[CallFact]) -> Result<()>;
     /// A call arrived for a client (it is queued from now on).
-    async fn record_arrival(&self, call: &NewCall) -> Result<()>;
+    async fn record_arrival(&self, call: &NewCall) -> Result<()> {
+        self.record_facts(&[CallFact::Arrived(call.clone())]).await
+    }
     /// The call rings at an operator.
     async fn record_offer(
         &self,
@@ -187,7 +191,15 @@ pub trait CallStore: Send + Sync {
         call: CallId,
         operator: StaffId,
         at: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        let fact = CallFact::Offered {
+            client,
+            call,
+            operator,
+            at,
+        };
+        self.record_facts(&[fact]).await
+    }
     /// That offer ended without or with an answer.
     async fn record_offer_end(
         &self,
@@ -196,7 +208,16 @@ pub trait CallStore: Send + Sync {
         operator: StaffId,
         at: DateTime<Utc>,
         result: OfferResult,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        let fact = CallFact::OfferEnded {
+            client,
+            call,
+            operator,
+            at,
+            result,
+        };
+        self.record_facts(&[fact]).await
+    }
     /// The operator answered.
     async fn record_answer(
         &self,
@@ -204,7 +225,15 @@ pub trait CallStore: Send + Sync {
         call: CallId,
         operator: StaffId,
         at: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        let fact = CallFact::Answered {
+            client,
+            call,
+            operator,
+            at,
+        };
+        self.record_facts(&[fact]).await
+    }
     /// The call is over; the waiting time is derived from arrival and answer (or end).
     async fn record_end(
         &self,
@@ -213,7 +242,16 @@ pub trait CallStore: Send + Sync {
         at: DateTime<Utc>,
         ended_by: Party,
         outcome: CallOutcome,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        let fact = CallFact::Ended {
+            client,
+            call,
+            at,
+            ended_by,
+            outcome,
+        };
+        self.record_facts(&[fact]).await
+    }
     /// The client a call came in for; for staff who know only the call.
     async fn call_client(&self, call: CallId) -> Result<ClientId>;
     /// One call with its offers.
@@ -393,7 +431,11 @@ pub trait EventSink: Send + Sync {
 }
 
 /// What the web may ask of the telephony: operators' states and the queue.
+#[async_trait]
 pub trait Switchboard: Send + Sync {
+    /// Waits (a few seconds at most) until every step of `call` recorded so far is in the
+    /// database: the call journal writes behind the call. False when it did not get there.
+    async fn call_recorded(&self, call: CallId) -> bool;
     /// Sets an operator's own state (available, pause, offline; ends wrap-up early).
     fn set_operator_state(&self, operator: StaffId, state: OperatorState) -> Result<()>;
     /// The operator's state and whether their phone is registered.

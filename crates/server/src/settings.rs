@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 27] = [
+const KEYS: [&str; 28] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -29,6 +29,7 @@ const KEYS: [&str; 27] = [
     "rtp_silence_secs",
     "max_calls_per_trunk",
     "max_queue_length",
+    "journal_bound",
     "media_networks",
     "secure_cookies",
     "metrics_networks",
@@ -76,6 +77,9 @@ pub struct Settings {
     pub max_calls_per_trunk: usize,
     /// Calls waiting for an operator (queued or ringing); beyond it an INVITE gets 503.
     pub max_queue_length: usize,
+    /// Steps of calls held in memory while the database is slow or down; beyond it an INVITE
+    /// gets 503. About five steps make a call.
+    pub journal_bound: usize,
     /// Where Centrale may send RTP (CIDRs); an SDP naming another address is refused (488).
     pub media_networks: Vec<String>,
     /// Offer SHA-256 digest to phones besides MD5 (some phones give up on a second challenge).
@@ -123,6 +127,7 @@ impl Default for Settings {
             rtp_silence_secs: 30,
             max_calls_per_trunk: 200,
             max_queue_length: 100,
+            journal_bound: 20_000,
             media_networks: vec!["0.0.0.0/0".into(), "::/0".into()],
             secure_cookies: None,
             metrics_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
@@ -332,6 +337,8 @@ impl Settings {
                 self.max_queue_length as u64,
             )?)
             .unwrap_or(usize::MAX),
+            journal_bound: usize::try_from(positive("journal_bound", self.journal_bound as u64)?)
+                .unwrap_or(usize::MAX),
             media_networks,
         })
     }

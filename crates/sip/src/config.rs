@@ -32,4 +32,7 @@ pub struct SipConfig {
     pub max_queue_length: usize,
     /// Where we may send RTP; an SDP naming another address is refused (488).
     pub media_networks: Vec<Cidr>,
+    /// Steps of calls the journal holds unwritten (database slow or down) before INVITEs get
+    /// 503.
+    pub journal_bound: usize,
 }

@@ -34,6 +34,7 @@ pub struct SipMetrics {
     waiting_seconds: Histogram,
     rtp_packets: Counter,
     rtp_dropped: Counter,
+    journal_backlog: Gauge,
 }
 
 impl SipMetrics {
@@ -49,6 +50,7 @@ impl SipMetrics {
             waiting_seconds: Histogram::new(waits),
             rtp_packets: Counter::default(),
             rtp_dropped: Counter::default(),
+            journal_backlog: Gauge::default(),
         };
         registry.register(
             "sip_requests",
@@ -85,6 +87,11 @@ impl SipMetrics {
             "rtp_dropped",
             "RTP packets dropped: from a source that is not the leg's peer",
             metrics.rtp_dropped.clone(),
+        );
+        registry.register(
+            "journal_backlog",
+            "Steps of calls recorded but not yet written to the database",
+            metrics.journal_backlog.clone(),
         );
         Arc::new(metrics)
     }
@@ -138,6 +145,11 @@ impl SipMetrics {
         self.calls.get_or_create(&OutcomeLabel { outcome }).inc();
         self.waiting_seconds.observe(wait_ms.max(0) as f64 / 1000.0);
         self.rtp_packets.inc_by(rtp_packets);
+    }
+
+    pub fn set_journal_backlog(&self, steps: usize) {
+        self.journal_backlog
+            .set(i64::try_from(steps).unwrap_or(i64::MAX));
     }
 
     pub fn set_queue_length(&self, length: usize) {

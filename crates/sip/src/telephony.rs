@@ -3,6 +3,7 @@
 
 use crate::board::Board;
 use crate::config::SipConfig;
+use crate::journal::{CallJournal, write_behind};
 use crate::location::Location;
 use crate::media::{MediaConfig, MediaEngine};
 use crate::metrics::SipMetrics;
@@ -41,9 +42,10 @@ pub enum Error {
 pub struct Telephony {
     pub(crate) config: SipConfig,
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) events: Arc<dyn EventSink>,
     pub(crate) metrics: Arc<SipMetrics>,
     pub(crate) board: Arc<Board>,
+    /// Every step of every call: recorded, published, counted.
+    pub(crate) journal: Arc<CallJournal>,
     pub(crate) location: Location,
     pub(crate) throttle: Throttle,
     pub(crate) nonces: Nonces,
@@ -132,12 +134,14 @@ impl Telephony {
             metrics.rtp_dropped(),
         );
         let board = Board::new(events.clone(), config.wrap_up);
+        let journal = CallJournal::new(config.journal_bound, events.clone(), metrics.clone());
+        tokio::spawn(write_behind(journal.clone(), store.clone()));
         let telephony = Arc::new(Telephony {
             config,
             store,
-            events,
             metrics,
             board,
+            journal,
             location: Location::default(),
             throttle: Throttle::default(),
             caps: Arc::default(),
@@ -269,9 +273,17 @@ pub(crate) async fn reply_with(
     }
 }
 
+/// How long a note's save waits for its call's record.
+const RECORD_PATIENCE: Duration = Duration::from_secs(5);
+
 /// The board answers for the queue and states; dropping a registration also needs the
-/// location service, which the board does not hold.
+/// location service, which the board does not hold; the journal knows what is written.
+#[async_trait::async_trait]
 impl Switchboard for Telephony {
+    async fn call_recorded(&self, call: CallId) -> bool {
+        self.journal.written(call, RECORD_PATIENCE).await
+    }
+
     fn set_operator_state(
         &self,
         operator: StaffId,

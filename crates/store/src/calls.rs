@@ -11,13 +11,17 @@ use crate::convert::{
 };
 use async_trait::async_trait;
 use centrale_core::calls::{
-    CallOutcome, CallRecord, CallStats, CallerId, NewCall, Offer, OfferResult, Party,
+    CallFact, CallOutcome, CallRecord, CallStats, CallerId, NewCall, Offer, OfferResult, Party,
 };
 use centrale_core::notes::NoteSummary;
 use centrale_core::ports::CallStore;
 use centrale_core::{CallId, ClientId, Error, PhoneNumber, Result, StaffId};
 use chrono::{DateTime, Utc};
+use sqlx::Any;
 use sqlx::any::AnyRow;
+
+/// The batch's transaction.
+type Tx = sqlx::Transaction<'static, Any>;
 
 /// A call's columns and its offers' (renamed where they clash), for `calls c LEFT JOIN call_offers o`.
 const COLUMNS: &str = "c.id, c.client_id, c.caller_number, c.caller_name, c.dialled_number,
@@ -113,167 +117,204 @@ fn operator_error(e: sqlx::Error) -> Error {
     }
 }
 
-impl Db {
-    /// True when the client has this call.
-    async fn call_exists(&self, client: ClientId, call: CallId) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 FROM calls WHERE client_id = $1 AND id = $2")
-            .bind(client.to_string())
-            .bind(call.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(storage)?;
-        Ok(row.is_some())
+/// One step of a call, written inside the batch's transaction.
+async fn write_fact(tx: &mut Tx, fact: &CallFact) -> Result<()> {
+    match fact {
+        CallFact::Arrived(call) => write_arrival(tx, call).await,
+        CallFact::Offered {
+            client,
+            call,
+            operator,
+            at,
+        } => write_offer(tx, *client, *call, *operator, *at).await,
+        CallFact::OfferEnded {
+            client,
+            call,
+            operator,
+            at,
+            result,
+        } => write_offer_end(tx, *client, *call, *operator, *at, *result).await,
+        CallFact::Answered {
+            client,
+            call,
+            operator,
+            at,
+        } => write_answer(tx, *client, *call, *operator, *at).await,
+        CallFact::Ended {
+            client,
+            call,
+            at,
+            ended_by,
+            outcome,
+        } => write_end(tx, *client, *call, *at, *ended_by, *outcome).await,
     }
+}
+
+async fn write_arrival(tx: &mut Tx, call: &NewCall) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO calls (id, client_id, caller_number, caller_name, dialled_number,
+           original_number, arrived_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(call.id.to_string())
+    .bind(call.client_id.to_string())
+    .bind(call.caller.number.as_ref().map(PhoneNumber::as_str))
+    .bind(call.caller.name.as_deref())
+    .bind(call.dialled.as_str())
+    .bind(call.original.as_deref())
+    .bind(millis(call.arrived_at))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_foreign_key_violation(&e) {
+            Error::NotFound("client")
+        } else {
+            unique(e, "id", || format!("call {} is already recorded", call.id))
+        }
+    })?;
+    Ok(())
+}
+
+async fn write_offer(
+    tx: &mut Tx,
+    client: ClientId,
+    call: CallId,
+    operator: StaffId,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    // Updating the call first also locks it (PostgreSQL), so concurrent offers of one
+    // call number themselves one after the other.
+    let done = sqlx::query(
+        "UPDATE calls SET offered_at = COALESCE(offered_at, $3)
+         WHERE client_id = $1 AND id = $2",
+    )
+    .bind(client.to_string())
+    .bind(call.to_string())
+    .bind(millis(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(operator_error)?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("call"));
+    }
+    sqlx::query(
+        "INSERT INTO call_offers (call_id, client_id, seq, operator_id, offered_at)
+         SELECT $2, $1, COALESCE(MAX(seq), 0) + 1, $3, $4
+         FROM call_offers WHERE client_id = $1 AND call_id = $2",
+    )
+    .bind(client.to_string())
+    .bind(call.to_string())
+    .bind(operator.to_string())
+    .bind(millis(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(operator_error)?;
+    Ok(())
+}
+
+async fn write_offer_end(
+    tx: &mut Tx,
+    client: ClientId,
+    call: CallId,
+    operator: StaffId,
+    at: DateTime<Utc>,
+    result: OfferResult,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE call_offers SET ended_at = $4, result = $5
+         WHERE client_id = $1 AND call_id = $2 AND seq = (
+           SELECT MAX(seq) FROM call_offers
+           WHERE client_id = $1 AND call_id = $2 AND operator_id = $3 AND ended_at IS NULL)",
+    )
+    .bind(client.to_string())
+    .bind(call.to_string())
+    .bind(operator.to_string())
+    .bind(millis(at))
+    .bind(enum_text(&result)?)
+    .execute(&mut **tx)
+    .await
+    .map_err(storage)?;
+    if done.rows_affected() == 0 {
+        return Err(if call_exists(tx, client, call).await? {
+            Error::NotFound("open offer")
+        } else {
+            Error::NotFound("call")
+        });
+    }
+    Ok(())
+}
+
+async fn write_answer(
+    tx: &mut Tx,
+    client: ClientId,
+    call: CallId,
+    operator: StaffId,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE calls SET answered_at = $3, operator_id = $4, wait_ms = $3 - arrived_at
+         WHERE client_id = $1 AND id = $2",
+    )
+    .bind(client.to_string())
+    .bind(call.to_string())
+    .bind(millis(at))
+    .bind(operator.to_string())
+    .execute(&mut **tx)
+    .await
+    .map_err(operator_error)?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("call"));
+    }
+    Ok(())
+}
+
+async fn write_end(
+    tx: &mut Tx,
+    client: ClientId,
+    call: CallId,
+    at: DateTime<Utc>,
+    ended_by: Party,
+    outcome: CallOutcome,
+) -> Result<()> {
+    // An answered call keeps the wait up to the answer; any other waited until the end.
+    let done = sqlx::query(
+        "UPDATE calls SET ended_at = $3, ended_by = $4, outcome = $5,
+           wait_ms = COALESCE(wait_ms, $3 - arrived_at)
+         WHERE client_id = $1 AND id = $2",
+    )
+    .bind(client.to_string())
+    .bind(call.to_string())
+    .bind(millis(at))
+    .bind(enum_text(&ended_by)?)
+    .bind(enum_text(&outcome)?)
+    .execute(&mut **tx)
+    .await
+    .map_err(storage)?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("call"));
+    }
+    Ok(())
+}
+
+/// True when the client has this call.
+async fn call_exists(tx: &mut Tx, client: ClientId, call: CallId) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 FROM calls WHERE client_id = $1 AND id = $2")
+        .bind(client.to_string())
+        .bind(call.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(storage)?;
+    Ok(row.is_some())
 }
 
 #[async_trait]
 impl CallStore for Db {
-    async fn record_arrival(&self, call: &NewCall) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO calls (id, client_id, caller_number, caller_name, dialled_number,
-               original_number, arrived_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(call.id.to_string())
-        .bind(call.client_id.to_string())
-        .bind(call.caller.number.as_ref().map(PhoneNumber::as_str))
-        .bind(call.caller.name.as_deref())
-        .bind(call.dialled.as_str())
-        .bind(call.original.as_deref())
-        .bind(millis(call.arrived_at))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                Error::NotFound("client")
-            } else {
-                unique(e, "id", || format!("call {} is already recorded", call.id))
-            }
-        })?;
-        Ok(())
-    }
-
-    async fn record_offer(
-        &self,
-        client: ClientId,
-        call: CallId,
-        operator: StaffId,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn record_facts(&self, facts: &[CallFact]) -> Result<()> {
         let mut tx = self.begin().await?;
-        // Updating the call first also locks it (PostgreSQL), so concurrent offers of one
-        // call number themselves one after the other.
-        let done = sqlx::query(
-            "UPDATE calls SET offered_at = COALESCE(offered_at, $3)
-             WHERE client_id = $1 AND id = $2",
-        )
-        .bind(client.to_string())
-        .bind(call.to_string())
-        .bind(millis(at))
-        .execute(&mut *tx)
-        .await
-        .map_err(operator_error)?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound("call"));
+        for fact in facts {
+            write_fact(&mut tx, fact).await?;
         }
-        sqlx::query(
-            "INSERT INTO call_offers (call_id, client_id, seq, operator_id, offered_at)
-             SELECT $2, $1, COALESCE(MAX(seq), 0) + 1, $3, $4
-             FROM call_offers WHERE client_id = $1 AND call_id = $2",
-        )
-        .bind(client.to_string())
-        .bind(call.to_string())
-        .bind(operator.to_string())
-        .bind(millis(at))
-        .execute(&mut *tx)
-        .await
-        .map_err(operator_error)?;
-        tx.commit().await.map_err(storage)?;
-        Ok(())
-    }
-
-    async fn record_offer_end(
-        &self,
-        client: ClientId,
-        call: CallId,
-        operator: StaffId,
-        at: DateTime<Utc>,
-        result: OfferResult,
-    ) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE call_offers SET ended_at = $4, result = $5
-             WHERE client_id = $1 AND call_id = $2 AND seq = (
-               SELECT MAX(seq) FROM call_offers
-               WHERE client_id = $1 AND call_id = $2 AND operator_id = $3 AND ended_at IS NULL)",
-        )
-        .bind(client.to_string())
-        .bind(call.to_string())
-        .bind(operator.to_string())
-        .bind(millis(at))
-        .bind(enum_text(&result)?)
-        .execute(&self.pool)
-        .await
-        .map_err(storage)?;
-        if done.rows_affected() == 0 {
-            return Err(if self.call_exists(client, call).await? {
-                Error::NotFound("open offer")
-            } else {
-                Error::NotFound("call")
-            });
-        }
-        Ok(())
-    }
-
-    async fn record_answer(
-        &self,
-        client: ClientId,
-        call: CallId,
-        operator: StaffId,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE calls SET answered_at = $3, operator_id = $4, wait_ms = $3 - arrived_at
-             WHERE client_id = $1 AND id = $2",
-        )
-        .bind(client.to_string())
-        .bind(call.to_string())
-        .bind(millis(at))
-        .bind(operator.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(operator_error)?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound("call"));
-        }
-        Ok(())
-    }
-
-    async fn record_end(
-        &self,
-        client: ClientId,
-        call: CallId,
-        at: DateTime<Utc>,
-        ended_by: Party,
-        outcome: CallOutcome,
-    ) -> Result<()> {
-        // An answered call keeps the wait up to the answer; any other waited until the end.
-        let done = sqlx::query(
-            "UPDATE calls SET ended_at = $3, ended_by = $4, outcome = $5,
-               wait_ms = COALESCE(wait_ms, $3 - arrived_at)
-             WHERE client_id = $1 AND id = $2",
-        )
-        .bind(client.to_string())
-        .bind(call.to_string())
-        .bind(millis(at))
-        .bind(enum_text(&ended_by)?)
-        .bind(enum_text(&outcome)?)
-        .execute(&self.pool)
-        .await
-        .map_err(storage)?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound("call"));
-        }
-        Ok(())
+        tx.commit().await.map_err(storage)
     }
 
     async fn call_client(&self, call: CallId) -> Result<ClientId> {

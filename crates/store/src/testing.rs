@@ -139,6 +139,42 @@ fn without_password(url: &str) -> String {
     }
 }
 
+/// A database that cannot write call records for now while reads go on: another connection
+/// holds a lock until [`WritesHeld::release`] — on PostgreSQL an exclusive lock on `calls`, on
+/// SQLite the write lock of the whole file (WAL lets readers through).
+pub struct WritesHeld(AnyConnection);
+
+/// Holds writes to the database at `url` (see [`WritesHeld`]).
+pub async fn hold_call_writes(url: &str) -> WritesHeld {
+    sqlx::any::install_default_drivers();
+    let mut connection = AnyConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to hold writes: {e}"));
+    let statements: &[&str] = if url.starts_with("sqlite:") {
+        &["BEGIN IMMEDIATE"]
+    } else {
+        &["BEGIN", "LOCK TABLE calls IN EXCLUSIVE MODE"]
+    };
+    for statement in statements {
+        connection
+            .execute(*statement)
+            .await
+            .unwrap_or_else(|e| panic!("cannot hold writes ({statement}): {e}"));
+    }
+    WritesHeld(connection)
+}
+
+impl WritesHeld {
+    /// Lets writes through again.
+    pub async fn release(mut self) {
+        self.0
+            .execute("ROLLBACK")
+            .await
+            .unwrap_or_else(|e| panic!("cannot release the held writes: {e}"));
+        let _ = self.0.close().await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

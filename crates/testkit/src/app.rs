@@ -64,6 +64,29 @@ impl TestApp {
         }
     }
 
+    /// Holds off writes to its database (reads go on) until released: a database too slow
+    /// to write, or down for writing.
+    pub async fn hold_call_writes(&self) -> centrale_store::testing::WritesHeld {
+        centrale_store::testing::hold_call_writes(&self.settings.database_url).await
+    }
+
+    /// One metric's value from `/metrics` (0 when it is not there).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .api
+            .http
+            .get(format!("{}/metrics", self.api.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// The HTTP base URL.
     pub fn base(&self) -> &str {
         &self.api.base

@@ -3,8 +3,8 @@
 //! In order: the sender — the socket it sent from, never a header — is a trunk peer or an
 //! operator proving who she is by digest (`auth`: 407, then 403);
 //! the dialled number is a forwarding number assigned to a client (else 404); the client
-//! is active (else 480); the caps on calls per trunk source and on waiting calls leave room
-//! (else 503 with Retry-After); the offer has a codec we speak and an address in the media
+//! is active (else 480); the call journal is writing its records and the caps on calls per
+//! trunk source and on waiting calls leave room (else 503 with Retry-After); the offer has a codec we speak and an address in the media
 //! networks (else 488; unreadable SDP 400).
 
 use super::caps::{Full, QueuePlace, TrunkPlace};
@@ -51,6 +51,17 @@ impl Refused {
             headers: vec![headers::warning(warning)],
         }
     }
+
+    /// 503: not now, try again after a while.
+    fn busy(warning: &str) -> Self {
+        Self {
+            status: StatusCode::ServiceUnavailable,
+            headers: vec![
+                headers::warning(warning),
+                make_header("Retry-After", RETRY_AFTER_SECS.to_string()),
+            ],
+        }
+    }
 }
 
 impl From<Refusal> for Refused {
@@ -91,23 +102,23 @@ pub async fn admit(
             "service suspended",
         ));
     }
+    if telephony.journal.is_full() {
+        tracing::warn!(
+            backlog = telephony.journal.backlog(),
+            "call refused: call records are not being written"
+        );
+        return Err(Refused::busy("call records backlog"));
+    }
     let config = &telephony.config;
     let (trunk_place, queue_place) = telephony
         .caps
         .take(trunk, config.max_calls_per_trunk, config.max_queue_length)
         .map_err(|full| {
             tracing::warn!(?full, "call refused: cap reached");
-            let warning = match full {
+            Refused::busy(match full {
                 Full::Trunk => "too many calls from this trunk",
                 Full::Queue => "queue full",
-            };
-            Refused {
-                status: StatusCode::ServiceUnavailable,
-                headers: vec![
-                    headers::warning(warning),
-                    make_header("Retry-After", RETRY_AFTER_SECS.to_string()),
-                ],
-            }
+            })
         })?;
     let media = telephony.media.open().await.map_err(|e| {
         tracing::warn!(error = %e, "no media ports");

@@ -1,13 +1,14 @@
-//! The life of an admitted call: queue, rings, conversation, end — and its records and events.
+//! The life of an admitted call: queue, rings, conversation, end — each step recorded, published
+//! and counted by the call journal.
 
 use super::admission::Admitted;
 use super::ring::{Rung, ring};
 use super::screen_pop;
 use crate::board::CallCommand;
+use crate::journal::Step;
 use crate::media::MediaSession;
 use crate::telephony::Telephony;
 use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party};
-use centrale_core::events::{CallAnswered, CallEnded, CallOffered, CallQueued, Event};
 use centrale_core::{CallId, StaffId};
 use chrono::{DateTime, Utc};
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
@@ -63,17 +64,8 @@ pub async fn run(
 ) {
     let id = CallId::new();
     let client_id = call.client.id;
-    telephony.metrics.call_started();
-    let new_call = NewCall {
-        id,
-        client_id,
-        caller: call.caller.clone(),
-        dialled: call.number.draft.number.clone(),
-        original: call.original.clone(),
-        arrived_at: arrived,
-    };
-    record(telephony.store.record_arrival(&new_call).await);
-    let pop = screen_pop::gather(&telephony, &call).await;
+    let journal = &telephony.journal;
+    let pop = screen_pop::gather(&telephony, &call).await.map(Box::new);
 
     // Early media while queued; a late offer only hears ringing.
     let sdp = || Some(vec![make_header("Content-Type", "application/sdp".into())]);
@@ -90,15 +82,18 @@ pub async fn run(
 
     let (commands, mut command_receiver) = tokio::sync::mpsc::unbounded_channel();
     let queue_length = telephony.board.enqueue(id, arrived, commands);
-    telephony.metrics.set_queue_length(queue_length);
-    telephony.events.publish(Event::CallQueued(CallQueued {
-        call_id: id,
-        client_id,
+    journal.record(Step::Queued {
+        call: NewCall {
+            id,
+            client_id,
+            caller: call.caller.clone(),
+            dialled: call.number.draft.number.clone(),
+            original: call.original.clone(),
+            arrived_at: arrived,
+        },
         client_name: call.client.draft.name.clone(),
-        caller: call.caller.clone(),
-        at: arrived,
         queue_length,
-    }));
+    });
 
     let caller_number = call.caller.number.as_ref().map(|n| n.as_str().to_owned());
     let context = CallContext {
@@ -130,29 +125,27 @@ pub async fn run(
                         () = caller_left(&mut caller_states) => break Waited::Abandoned { ringing: false },
                     }
                 }
-                let now = Utc::now();
-                record(telephony.store.record_offer(client_id, id, operator, now).await);
-                if let Some(pop) = &pop {
-                    telephony.events.publish(Event::CallOffered(Box::new(CallOffered { call_id: id, operator_id: operator, at: now, pop: pop.clone() })));
-                }
-                match ring(&telephony, &context, operator, &mut caller_states).await {
+                journal.record(Step::Offered { client: client_id, call: id, operator, at: Utc::now(), pop: pop.clone() });
+                let rung = ring(&telephony, &context, operator, &mut caller_states).await;
+                let offer_ended = |result| journal.record(Step::OfferEnded { client: client_id, call: id, operator, at: Utc::now(), result });
+                match rung {
                     Rung::Answered(leg, leg_states) => {
-                        record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), OfferResult::Answered).await);
+                        offer_ended(OfferResult::Answered);
                         break Waited::Answered(operator, leg, leg_states);
                     }
                     Rung::Missed(result) => {
-                        record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), result).await);
+                        offer_ended(result);
                         if result != OfferResult::Timeout {
                             refused.insert(operator, tokio::time::Instant::now() + RETRY_REFUSED_AFTER);
                         }
                         telephony.board.offer_failed(id, operator, result == OfferResult::Timeout);
                     }
                     Rung::CallerGone => {
-                        record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), OfferResult::Cancelled).await);
+                        offer_ended(OfferResult::Cancelled);
                         break Waited::Abandoned { ringing: true };
                     }
                     Rung::CallerSilent => {
-                        record(telephony.store.record_offer_end(client_id, id, operator, Utc::now(), OfferResult::Cancelled).await);
+                        offer_ended(OfferResult::Cancelled);
                         break Waited::Silent;
                     }
                 }
@@ -202,30 +195,19 @@ pub async fn run(
     };
     let (outcome, ended_by, operator, answered_at) = ended;
     let at = Utc::now();
-    record(
-        telephony
-            .store
-            .record_end(client_id, id, at, ended_by, outcome)
-            .await,
-    );
     call.media.close();
     telephony.dialogs.remove_dialog(&caller.id());
-    let queue_length = telephony.board.queue_length();
-    telephony.metrics.set_queue_length(queue_length);
-    // The caller waited until an operator answered, or until they gave up.
-    let wait_ms = waited_ms(arrived, answered_at.unwrap_or(at));
-    telephony
-        .metrics
-        .call_ended(outcome, wait_ms, call.media.stats().packets());
-    telephony.events.publish(Event::CallEnded(CallEnded {
-        call_id: id,
-        client_id,
+    journal.record(Step::Ended {
+        client: client_id,
+        call: id,
         at,
         outcome,
         ended_by,
-        wait_ms,
-        queue_length,
-    }));
+        // The caller waited until an operator answered, or until they gave up.
+        wait_ms: waited_ms(arrived, answered_at.unwrap_or(at)),
+        queue_length: telephony.board.queue_length(),
+        rtp_packets: call.media.stats().packets(),
+    });
     if let Some(operator) = operator {
         telephony.board.call_finished(operator);
     }
@@ -247,19 +229,13 @@ async fn converse(
 ) -> (DateTime<Utc>, Party) {
     let answered_at = Utc::now();
     telephony.board.answered(id, operator);
-    record(
-        telephony
-            .store
-            .record_answer(call.client.id, id, operator, answered_at)
-            .await,
-    );
-    telephony.events.publish(Event::CallAnswered(CallAnswered {
-        call_id: id,
-        client_id: call.client.id,
-        operator_id: operator,
+    telephony.journal.record(Step::Answered {
+        client: call.client.id,
+        call: id,
+        operator,
         at: answered_at,
         wait_ms: waited_ms(arrived, answered_at),
-    }));
+    });
     let body = call
         .answer
         .clone()
@@ -338,11 +314,4 @@ fn hang_up(leg: &InviteDialog) {
 
 fn waited_ms(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     (to - from).num_milliseconds()
-}
-
-/// Call records are written as the call goes; a storage hiccup must not drop the caller.
-fn record(result: centrale_core::Result<()>) {
-    if let Err(e) = result {
-        tracing::error!(error = %e, "call record not written");
-    }
 }

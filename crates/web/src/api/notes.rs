@@ -145,6 +145,14 @@ async fn prepare(
 }
 
 /// Saves the note of a call of `client_id` (see [`save_call_note`]).
+/// The telephony writes a call's record behind the call: a note saved at once (from the screen
+/// pop, during the call) waits for what is known of its call to be written.
+async fn wait_for_record(state: &AppState, call: CallId) {
+    if !state.switchboard.call_recorded(call).await {
+        tracing::warn!(%call, "the call's record is not written yet; saving its note anyway");
+    }
+}
+
 async fn save_on_call(
     state: &AppState,
     staff: &Staff,
@@ -158,6 +166,7 @@ async fn save_on_call(
         Some(key) => scoped_key(staff, &key),
         None => format!("call:{call_id}"),
     };
+    wait_for_record(state, call_id).await;
     if state.store.call_client(call_id).await? != client_id {
         return Err(centrale_core::Error::NotFound("call").into());
     }
@@ -237,6 +246,7 @@ async fn save_note_of_call(
     headers: HeaderMap,
     ApiJson(draft): ApiJson<NoteDraft>,
 ) -> ApiResult<Json<CallNote>> {
+    wait_for_record(&state, call_id).await;
     let client_id = state.store.call_client(call_id).await?;
     save_on_call(&state, &staff, client_id, call_id, &headers, draft).await
 }
