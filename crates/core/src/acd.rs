@@ -4,13 +4,29 @@
 //! One bureau-wide queue, first come first served; an operator is eligible when available,
 //! registered and not already ringing; among the eligible the one idle longest is chosen.
 //! An operator who refused or missed a call is not offered that same call again while
-//! others are eligible. Later, priorities or operator groups plug in at [`Acd::next_offer`].
+//! others are eligible; one whose phone refused it (busy, error) is not offered it again for
+//! [`RETRY_REFUSED_AFTER`] at all — she may take another call meanwhile — so a lone refusing
+//! phone is not rung in a tight loop. Later, priorities or operator groups plug in at
+//! [`Acd::next_offer`].
 
 use crate::{CallId, StaffId};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use utoipa::ToSchema;
+
+/// How long a phone that refused a call (busy, error) is not offered that call again.
+pub const RETRY_REFUSED_AFTER: Duration = Duration::from_secs(5);
+
+/// How an offer failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missed {
+    /// The phone refused it (busy, error): the operator is free, the call keeps off her phone
+    /// for [`RETRY_REFUSED_AFTER`].
+    Refused,
+    /// Nobody answered: the operator is paused (nobody is at the desk, it seems).
+    NoAnswer,
+}
 
 /// What an operator is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -38,6 +54,8 @@ struct Waiting {
     call: CallId,
     offered_to: Option<StaffId>,
     tried: HashSet<StaffId>,
+    /// Operators whose phone refused the call, and until when it keeps off them.
+    refused: HashMap<StaffId, Instant>,
 }
 
 /// The queue and the operators' states.
@@ -97,6 +115,7 @@ impl Acd {
             call,
             offered_to: None,
             tried: HashSet::new(),
+            refused: HashMap::new(),
         });
     }
 
@@ -115,10 +134,10 @@ impl Acd {
         self.queue.is_empty()
     }
 
-    /// The next offer to make, if a waiting call and an eligible operator meet. The call is
-    /// then ringing at that operator until [`Acd::offer_failed`], [`Acd::answered`] or
-    /// [`Acd::remove`].
-    pub fn next_offer(&mut self) -> Option<(CallId, StaffId)> {
+    /// The next offer to make at `now`, if a waiting call and an eligible operator meet: the
+    /// oldest call that has one. The call is then ringing at that operator until
+    /// [`Acd::offer_failed`], [`Acd::answered`] or [`Acd::remove`].
+    pub fn next_offer(&mut self, now: Instant) -> Option<(CallId, StaffId)> {
         let eligible: Vec<(StaffId, Instant)> = self
             .operators
             .iter()
@@ -127,36 +146,62 @@ impl Acd {
             })
             .map(|(id, s)| (*id, s.idle_since))
             .collect();
-        let waiting = self.queue.iter_mut().find(|w| w.offered_to.is_none())?;
-        let (operator, _) = eligible
-            .iter()
-            .filter(|(id, _)| !waiting.tried.contains(id))
-            .min_by_key(|(id, since)| (*since, *id))
-            .or_else(|| eligible.iter().min_by_key(|(id, since)| (*since, *id)))?;
-        waiting.offered_to = Some(*operator);
-        waiting.tried.insert(*operator);
+        let (waiting, operator) = self
+            .queue
+            .iter_mut()
+            .filter(|w| w.offered_to.is_none())
+            .find_map(|waiting| {
+                let open: Vec<&(StaffId, Instant)> = eligible
+                    .iter()
+                    .filter(|(id, _)| waiting.refused.get(id).is_none_or(|until| *until <= now))
+                    .collect();
+                let longest_idle = |candidates: &mut dyn Iterator<Item = &&(StaffId, Instant)>| {
+                    candidates
+                        .min_by_key(|(id, since)| (*since, *id))
+                        .map(|(id, _)| *id)
+                };
+                let operator =
+                    longest_idle(&mut open.iter().filter(|(id, _)| !waiting.tried.contains(id)))
+                        .or_else(|| longest_idle(&mut open.iter()))?;
+                Some((waiting, operator))
+            })?;
+        waiting.offered_to = Some(operator);
+        waiting.tried.insert(operator);
         let call = waiting.call;
-        if let Some(slot) = self.operators.get_mut(operator) {
+        if let Some(slot) = self.operators.get_mut(&operator) {
             slot.ringing = Some(call);
             slot.state = OperatorState::OnCall;
         }
-        Some((call, *operator))
+        Some((call, operator))
     }
 
-    /// The offer was refused or timed out: the call waits again, the operator is free again
-    /// (or paused, when `pause` — a missed call usually means nobody is at the desk).
-    pub fn offer_failed(&mut self, call: CallId, operator: StaffId, pause: bool, now: Instant) {
+    /// When a refusal now keeping a waiting call off a phone ends: offers may be possible then.
+    pub fn next_retry(&self, now: Instant) -> Option<Instant> {
+        self.queue
+            .iter()
+            .filter(|w| w.offered_to.is_none())
+            .flat_map(|w| w.refused.values())
+            .filter(|until| **until > now)
+            .min()
+            .copied()
+    }
+
+    /// The offer failed: the call waits again; the operator is free again, or paused when
+    /// nobody answered.
+    pub fn offer_failed(&mut self, call: CallId, operator: StaffId, missed: Missed, now: Instant) {
         if let Some(waiting) = self.queue.iter_mut().find(|w| w.call == call) {
             waiting.offered_to = None;
+            if missed == Missed::Refused {
+                waiting.refused.insert(operator, now + RETRY_REFUSED_AFTER);
+            }
         }
         if let Some(slot) = self.operators.get_mut(&operator)
             && slot.ringing == Some(call)
         {
             slot.ringing = None;
-            slot.state = if pause {
-                OperatorState::Pause
-            } else {
-                OperatorState::Available
+            slot.state = match missed {
+                Missed::NoAnswer => OperatorState::Pause,
+                Missed::Refused => OperatorState::Available,
             };
             slot.idle_since = now;
         }
@@ -212,10 +257,10 @@ mod tests {
         let (first, second) = (CallId::new(), CallId::new());
         acd.enqueue(first);
         acd.enqueue(second);
-        assert_eq!(acd.next_offer(), Some((first, anna)));
-        assert_eq!(acd.next_offer(), Some((second, bram)));
+        assert_eq!(acd.next_offer(t0), Some((first, anna)));
+        assert_eq!(acd.next_offer(t0), Some((second, bram)));
         assert_eq!(
-            acd.next_offer(),
+            acd.next_offer(t0),
             None,
             "one operator rings per call, one call per operator"
         );
@@ -231,11 +276,11 @@ mod tests {
         acd.set_state(paused, OperatorState::Pause, t0);
         acd.set_registered(offline, true, t0);
         acd.enqueue(CallId::new());
-        assert_eq!(acd.next_offer(), None);
+        assert_eq!(acd.next_offer(t0), None);
     }
 
     #[test]
-    fn a_refused_call_goes_to_someone_else_first() {
+    fn a_missed_call_goes_to_someone_else_first() {
         let t0 = Instant::now();
         let (anna, bram) = (StaffId::new(), StaffId::new());
         let mut acd = Acd::default();
@@ -243,12 +288,46 @@ mod tests {
         ready(&mut acd, bram, t0 + Duration::from_secs(1));
         let call = CallId::new();
         acd.enqueue(call);
-        assert_eq!(acd.next_offer(), Some((call, anna)));
-        acd.offer_failed(call, anna, false, t0 + Duration::from_secs(2));
-        assert_eq!(acd.next_offer(), Some((call, bram)));
-        acd.offer_failed(call, bram, false, t0 + Duration::from_secs(3));
-        // Everyone refused once: try again, longest idle first.
-        assert_eq!(acd.next_offer(), Some((call, anna)));
+        assert_eq!(acd.next_offer(t0), Some((call, anna)));
+        acd.offer_failed(call, anna, Missed::NoAnswer, t0 + Duration::from_secs(2));
+        acd.set_state(anna, OperatorState::Available, t0 + Duration::from_secs(2));
+        assert_eq!(acd.next_offer(t0), Some((call, bram)));
+        acd.offer_failed(call, bram, Missed::NoAnswer, t0 + Duration::from_secs(3));
+        acd.set_state(bram, OperatorState::Available, t0 + Duration::from_secs(3));
+        // Everyone missed it once: try again, longest idle first.
+        assert_eq!(acd.next_offer(t0), Some((call, anna)));
+    }
+
+    #[test]
+    fn a_refusing_phone_gets_other_calls_but_not_that_one_until_the_back_off_ends() {
+        let t0 = Instant::now();
+        let anna = StaffId::new();
+        let mut acd = Acd::default();
+        ready(&mut acd, anna, t0);
+        let (first, second) = (CallId::new(), CallId::new());
+        acd.enqueue(first);
+        assert_eq!(acd.next_offer(t0), Some((first, anna)));
+        acd.offer_failed(first, anna, Missed::Refused, t0);
+        assert_eq!(
+            acd.state(anna),
+            OperatorState::Available,
+            "a refusal does not pause"
+        );
+        assert_eq!(acd.next_offer(t0), None, "not the same call at once");
+        assert_eq!(acd.next_retry(t0), Some(t0 + RETRY_REFUSED_AFTER));
+        // A call arriving meanwhile goes to her.
+        acd.enqueue(second);
+        assert_eq!(acd.next_offer(t0), Some((second, anna)));
+        acd.answered(second, anna);
+        acd.set_state(anna, OperatorState::Available, t0 + Duration::from_secs(1));
+        assert_eq!(acd.next_offer(t0 + Duration::from_secs(4)), None);
+        let later = t0 + RETRY_REFUSED_AFTER;
+        assert_eq!(
+            acd.next_offer(later),
+            Some((first, anna)),
+            "after the back-off"
+        );
+        assert_eq!(acd.next_retry(later), None);
     }
 
     #[test]
@@ -259,10 +338,10 @@ mod tests {
         ready(&mut acd, anna, t0);
         let call = CallId::new();
         acd.enqueue(call);
-        acd.next_offer();
-        acd.offer_failed(call, anna, true, t0);
+        acd.next_offer(t0);
+        acd.offer_failed(call, anna, Missed::NoAnswer, t0);
         assert_eq!(acd.state(anna), OperatorState::Pause);
-        assert_eq!(acd.next_offer(), None);
+        assert_eq!(acd.next_offer(t0), None);
     }
 
     #[test]
@@ -273,7 +352,7 @@ mod tests {
         ready(&mut acd, anna, t0);
         let call = CallId::new();
         acd.enqueue(call);
-        acd.next_offer();
+        acd.next_offer(t0);
         assert_eq!(acd.remove(call, t0), Some(anna));
         assert_eq!(acd.state(anna), OperatorState::Available);
         assert!(acd.is_empty());
@@ -287,7 +366,7 @@ mod tests {
         ready(&mut acd, anna, t0);
         let call = CallId::new();
         acd.enqueue(call);
-        acd.next_offer();
+        acd.next_offer(t0);
         acd.answered(call, anna);
         assert!(acd.is_empty());
         assert_eq!(acd.state(anna), OperatorState::OnCall);

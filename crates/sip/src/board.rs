@@ -1,7 +1,7 @@
 //! The switchboard: the queue and operators' states ([`Acd`]) behind a lock, the waiting
 //! calls' command channels, and the live events that every change publishes.
 
-use centrale_core::acd::{Acd, OperatorState};
+use centrale_core::acd::{Acd, Missed, OperatorState};
 use centrale_core::events::{Event, OperatorStateChanged};
 use centrale_core::ports::EventSink;
 use centrale_core::{CallId, Error, StaffId};
@@ -26,6 +26,8 @@ struct Waiting {
 struct Inner {
     acd: Acd,
     waiting: HashMap<CallId, Waiting>,
+    /// When a timer will dispatch again because a refusal's back-off ends.
+    retry_at: Option<Instant>,
 }
 
 /// The bureau-wide queue and its operators.
@@ -42,6 +44,7 @@ impl Board {
             inner: Mutex::new(Inner {
                 acd: Acd::default(),
                 waiting: HashMap::new(),
+                retry_at: None,
             }),
             events,
             wrap_up,
@@ -75,12 +78,14 @@ impl Board {
         self.lock().acd.len()
     }
 
-    /// Makes every offer that can be made now.
+    /// Makes every offer that can be made now, and sets a timer for when a refused call may
+    /// go back to the phone that refused it.
     fn dispatch(&self) {
         let mut changed = Vec::new();
         {
             let mut inner = self.lock();
-            while let Some((call, operator)) = inner.acd.next_offer() {
+            let now = Instant::now();
+            while let Some((call, operator)) = inner.acd.next_offer(now) {
                 let delivered = inner
                     .waiting
                     .get(&call)
@@ -93,17 +98,40 @@ impl Board {
                     inner.waiting.remove(&call);
                 }
             }
+            if let Some(retry) = inner.acd.next_retry(now)
+                && inner.retry_at.is_none_or(|armed| retry < armed)
+            {
+                inner.retry_at = Some(retry);
+                self.dispatch_at(retry);
+            }
         }
         for operator in changed {
             self.publish_state(operator);
         }
     }
 
-    /// The offer failed; the call waits again (the operator pauses when `pause`).
-    pub fn offer_failed(&self, call: CallId, operator: StaffId, pause: bool) {
+    /// Dispatches again at `at`.
+    fn dispatch_at(&self, at: Instant) {
+        let board = self.myself.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(at.into()).await;
+            if let Some(board) = board.upgrade() {
+                {
+                    let mut inner = board.lock();
+                    if inner.retry_at == Some(at) {
+                        inner.retry_at = None;
+                    }
+                }
+                board.dispatch();
+            }
+        });
+    }
+
+    /// The offer failed; the call waits again (see [`Missed`]).
+    pub fn offer_failed(&self, call: CallId, operator: StaffId, missed: Missed) {
         self.lock()
             .acd
-            .offer_failed(call, operator, pause, Instant::now());
+            .offer_failed(call, operator, missed, Instant::now());
         self.publish_state(operator);
         self.dispatch();
     }

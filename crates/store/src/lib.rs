@@ -94,6 +94,10 @@ impl Db {
                             format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}").as_str(),
                         )
                         .await?;
+                        // In WAL mode, NORMAL syncs at checkpoints rather than every commit: a
+                        // crash of the process loses nothing committed; a power cut may lose the
+                        // last commits.
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
                         Ok(())
                     })
                 });
@@ -175,5 +179,22 @@ mod tests {
         );
         assert_eq!(backend_of("mysql://localhost/centrale"), None);
         assert_eq!(backend_of(""), None);
+    }
+
+    #[tokio::test]
+    async fn sqlite_writes_ahead_and_syncs_at_checkpoints() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/c.db?mode=rwc", dir.path().display());
+        let db = Db::connect(&url).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(sync, 1, "NORMAL");
     }
 }

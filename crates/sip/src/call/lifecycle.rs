@@ -8,6 +8,7 @@ use crate::board::CallCommand;
 use crate::journal::Step;
 use crate::media::MediaSession;
 use crate::telephony::Telephony;
+use centrale_core::acd::Missed;
 use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party};
 use centrale_core::{CallId, StaffId};
 use chrono::{DateTime, Utc};
@@ -15,9 +16,7 @@ use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::StatusCode;
 use rsipstack::sip::headers::make_header;
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// What ringing needs to know about the call.
 pub struct CallContext<'a> {
@@ -28,10 +27,6 @@ pub struct CallContext<'a> {
     /// Whether the caller's silence ends the call before it is bridged (see [`watches_rtp`]).
     pub watch_rtp: bool,
 }
-
-/// How long a phone that refused a call (busy, error) is left alone before that call rings
-/// it again; other operators may take the call at once.
-const RETRY_REFUSED_AFTER: Duration = Duration::from_secs(5);
 
 /// How the waiting ended.
 enum Waited {
@@ -103,7 +98,6 @@ pub async fn run(
         media: &call.media,
         watch_rtp: watches_rtp(&call),
     };
-    let mut refused: HashMap<StaffId, tokio::time::Instant> = HashMap::new();
     let waited = loop {
         tokio::select! {
             state = caller_states.recv() => {
@@ -114,17 +108,6 @@ pub async fn run(
             () = call.media.silent(), if context.watch_rtp => break Waited::Silent,
             command = command_receiver.recv() => {
                 let Some(CallCommand::Offer(operator)) = command else { break Waited::Abandoned { ringing: false } };
-                // A phone that just refused this call (busy, unreachable) is not rung again at
-                // once: with nobody else free the queue would offer it back immediately and
-                // ring it in a tight loop. The caller may still leave meanwhile.
-                if let Some(until) = refused.get(&operator).copied()
-                    && until > tokio::time::Instant::now()
-                {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(until) => {}
-                        () = caller_left(&mut caller_states) => break Waited::Abandoned { ringing: false },
-                    }
-                }
                 journal.record(Step::Offered { client: client_id, call: id, operator, at: Utc::now(), pop: pop.clone() });
                 let rung = ring(&telephony, &context, operator, &mut caller_states).await;
                 let offer_ended = |result| journal.record(Step::OfferEnded { client: client_id, call: id, operator, at: Utc::now(), result });
@@ -135,10 +118,10 @@ pub async fn run(
                     }
                     Rung::Missed(result) => {
                         offer_ended(result);
-                        if result != OfferResult::Timeout {
-                            refused.insert(operator, tokio::time::Instant::now() + RETRY_REFUSED_AFTER);
-                        }
-                        telephony.board.offer_failed(id, operator, result == OfferResult::Timeout);
+                        // A phone that refused (busy, unreachable) is left alone for a while
+                        // (`core::acd`); one that rang out pauses its operator.
+                        let missed = if result == OfferResult::Timeout { Missed::NoAnswer } else { Missed::Refused };
+                        telephony.board.offer_failed(id, operator, missed);
                     }
                     Rung::CallerGone => {
                         offer_ended(OfferResult::Cancelled);
@@ -280,15 +263,6 @@ async fn converse(
                 hang_up(caller);
                 return (answered_at, Party::System);
             }
-        }
-    }
-}
-
-/// Resolves when the caller's leg has ended (CANCEL, BYE or a dead transaction).
-async fn caller_left(states: &mut DialogStateReceiver) {
-    while let Some(state) = states.recv().await {
-        if matches!(state, DialogState::Terminated(..)) {
-            return;
         }
     }
 }
