@@ -8,8 +8,8 @@ use rsipstack::sip::{Request, SipMessage};
 use rsipstack::transport::stream::{SipCodec, SipCodecType};
 use tokio_util::codec::Decoder;
 
-pub use crate::digest::Credentials;
-pub use crate::headers::{caller, dialled, name_addr, original_called, quoted_text, uri_user};
+use crate::digest::Credentials;
+use crate::headers::{caller, dialled, name_addr, original_called, uri_user};
 use crate::media::Codec;
 use crate::media::sdp::{LocalAudio, parse_audio, write_audio};
 

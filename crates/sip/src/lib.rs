@@ -23,7 +23,7 @@ mod call;
 pub mod config;
 mod digest;
 mod headers;
-pub mod journal;
+mod journal;
 pub mod location;
 pub mod media;
 pub mod metrics;

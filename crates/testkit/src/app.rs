@@ -26,6 +26,13 @@ pub struct TestApp {
     pub settings: Settings,
 }
 
+/// The value of the line of a `/metrics` text that starts with `name` (0 when there is none).
+pub fn metric_in(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// How to start a [`TestApp`].
 pub struct Builder {
     settings: Settings,
@@ -70,21 +77,16 @@ impl TestApp {
         centrale_store::testing::hold_call_writes(&self.settings.database_url).await
     }
 
-    /// One metric's value from `/metrics` (0 when it is not there).
+    /// The `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        let url = format!("{}/metrics", self.api.base);
+        let response = self.api.http.get(url).send().await.expect("metrics");
+        response.text().await.expect("metrics text")
+    }
+
+    /// The value of the `/metrics` line that starts with `name` (0 when there is none).
     pub async fn metric(&self, name: &str) -> f64 {
-        let text = self
-            .api
-            .http
-            .get(format!("{}/metrics", self.api.base))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("metrics text");
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-            .unwrap_or(0.0)
+        metric_in(&self.metrics().await, name)
     }
 
     /// The HTTP base URL.

@@ -23,7 +23,7 @@ pub mod smpp;
 pub mod smtp;
 pub mod telephony;
 
-pub use app::{ADMIN_EMAIL, Api, PASSWORD, Reply, TestApp};
+pub use app::{ADMIN_EMAIL, Api, PASSWORD, Reply, TestApp, metric_in};
 pub use chrome::Chrome;
 pub use events::Events;
 pub use kannel::Kannel;

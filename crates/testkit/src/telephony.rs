@@ -135,6 +135,21 @@ impl TestApp {
         Sipp::spawn(self.dir(), &args)
     }
 
+    /// The operator's phone registers (from 127.0.0.1, with her password) and Centrale shows
+    /// it registered.
+    pub async fn register_phone(&self, operator: &Operator) {
+        self.register(
+            "operator_register.xml",
+            &operator.user,
+            &operator.password,
+            "127.0.0.1",
+        )
+        .finish()
+        .await
+        .assert_ok("registration");
+        self.wait_registered(operator, true).await;
+    }
+
     /// A one-shot SIPp registration with `scenario_name` (operator_register.xml,
     /// operator_register_refused.xml, operator_register_blocked.xml, operator_unregister.xml)
     /// for `user` with `password`, sent from `ip` (any loopback address).

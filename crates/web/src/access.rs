@@ -40,7 +40,7 @@ impl FromRequestParts<AppState> for ClientReader {
 }
 
 /// Whether `staff` may read `client` now.
-pub async fn may_read(state: &AppState, staff: &Staff, client: ClientId) -> Result<bool, ApiError> {
+async fn may_read(state: &AppState, staff: &Staff, client: ClientId) -> Result<bool, ApiError> {
     if staff.draft.role >= Role::Supervisor {
         return Ok(true);
     }

@@ -58,16 +58,7 @@ async fn a_call_reaches_the_available_operator_and_is_recorded() {
     assert_eq!(ended["wait_ms"], answered["wait_ms"], "{ended}");
 
     // The metrics count it.
-    let metrics = env
-        .api
-        .http
-        .get(format!("{}/metrics", env.api.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = env.metrics().await;
     assert!(
         metrics.contains(r#"centrale_calls_total{outcome="answered"} 1"#),
         "{metrics}"

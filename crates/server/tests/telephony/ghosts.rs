@@ -5,7 +5,7 @@
 //! per trunk source and on the queue refuse the excess with 503 and Retry-After.
 
 use super::raw_call::{RawCall, offer};
-use centrale_testkit::{BAKERY_NUMBER, RawSip, TestApp};
+use centrale_testkit::{BAKERY_NUMBER, RawSip, TestApp, metric_in};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,26 +17,12 @@ const GHOSTS: usize = 300;
 /// caller's trunk (127.0.0.1).
 const GHOST_TRUNK: &str = "127.0.0.2";
 
-/// The `/metrics` text.
-async fn metrics(env: &TestApp) -> String {
-    let url = format!("{}/metrics", env.api.base);
-    let response = env.api.http.get(url).send().await.expect("metrics");
-    response.text().await.expect("metrics text")
-}
-
-/// The value of a metric line that starts with `name` (0 when absent).
-fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 /// Waits (bounded by `limit`) until metric `name` is `value`; returns the last text read.
 async fn wait_metric(env: &TestApp, name: &str, value: f64, limit: Duration) -> String {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        let text = metrics(env).await;
-        if metric(&text, name) == value || tokio::time::Instant::now() > deadline {
+        let text = env.metrics().await;
+        if metric_in(&text, name) == value || tokio::time::Instant::now() > deadline {
             return text;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -135,11 +121,11 @@ async fn ghost_calls_end_as_failed_and_do_not_keep_a_real_caller_from_being_answ
     )
     .await;
     assert_eq!(
-        metric(&text, r#"centrale_calls_total{outcome="failed"} "#),
+        metric_in(&text, r#"centrale_calls_total{outcome="failed"} "#),
         GHOSTS as f64,
         "{text}"
     );
-    assert_eq!(metric(&text, "centrale_queue_length "), 1.0, "{text}");
+    assert_eq!(metric_in(&text, "centrale_queue_length "), 1.0, "{text}");
     let records = env.calls_of_number(BAKERY_NUMBER).await;
     let ghost_calls: Vec<_> = records
         .iter()

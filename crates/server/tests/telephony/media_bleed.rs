@@ -37,29 +37,6 @@ fn rtp(seq: u16, ssrc: u32, payload: &[u8]) -> Vec<u8> {
         .expect("RTP packet")
 }
 
-/// The `/metrics` value of `centrale_rtp_dropped_total`.
-async fn dropped(env: &TestApp) -> f64 {
-    let url = format!("{}/metrics", env.api.base);
-    let text = env
-        .api
-        .http
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| {
-            l.strip_prefix("centrale_rtp_dropped_total ")?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0.0)
-}
-
 #[tokio::test]
 async fn a_strangers_rtp_reaches_neither_side_of_a_bridged_call() {
     let env = TestApp::builder()
@@ -134,7 +111,7 @@ async fn a_strangers_rtp_reaches_neither_side_of_a_bridged_call() {
 
     // Strangers spray every even port of the range: one on another host, one on the peers'
     // own IP but another port.
-    let dropped_before = dropped(&env).await;
+    let dropped_before = env.metric("centrale_rtp_dropped_total ").await;
     for ip in ["127.0.0.3", "127.0.0.1"] {
         let stranger = UdpSocket::bind((ip, 0)).await.unwrap();
         for seq in 0..25u16 {
@@ -168,7 +145,7 @@ async fn a_strangers_rtp_reaches_neither_side_of_a_bridged_call() {
         .count()
         - before;
     assert!(during > 40, "only {during} echoes during the spray");
-    let dropped_after = dropped(&env).await;
+    let dropped_after = env.metric("centrale_rtp_dropped_total ").await;
     assert!(
         dropped_after - dropped_before >= 50.0,
         "dropped {dropped_before} → {dropped_after}"

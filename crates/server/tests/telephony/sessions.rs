@@ -9,16 +9,7 @@ use serde_json::json;
 async fn a_new_sip_password_drops_the_phones_registration() {
     let env = TestApp::demo().await;
     let anna = env.operator(1).await;
-    env.register(
-        "operator_register.xml",
-        &anna.user,
-        &anna.password,
-        "127.0.0.1",
-    )
-    .finish()
-    .await
-    .assert_ok("registration");
-    env.wait_registered(&anna, true).await;
+    env.register_phone(&anna).await;
     let id = env.staff_id(&anna).await;
     let login = &demo::LOGINS[1];
 
@@ -40,16 +31,7 @@ async fn a_new_sip_password_drops_the_phones_registration() {
 async fn removing_an_operator_drops_her_registration_at_once() {
     let env = TestApp::demo().await;
     let bram = env.operator(2).await;
-    env.register(
-        "operator_register.xml",
-        &bram.user,
-        &bram.password,
-        "127.0.0.1",
-    )
-    .finish()
-    .await
-    .assert_ok("registration");
-    env.wait_registered(&bram, true).await;
+    env.register_phone(&bram).await;
     let id = env.staff_id(&bram).await;
     let events = env.api.events(&env.api.token).await;
 

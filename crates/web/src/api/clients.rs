@@ -1,7 +1,6 @@
 //! Clients: `/api/v1/clients` and `/api/v1/clients/{client_id}`.
 
-use crate::access::ClientReader;
-use crate::access::OPERATOR_SEARCH_RESULTS;
+use crate::access::{ClientReader, OPERATOR_SEARCH_RESULTS};
 use crate::auth::{AnyStaff, Supervisor};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{ApiError, ApiResult, AppState};

@@ -144,7 +144,6 @@ async fn prepare(
     Ok((draft, recipients))
 }
 
-/// Saves the note of a call of `client_id` (see [`save_call_note`]).
 /// The telephony writes a call's record behind the call: a note saved at once (from the screen
 /// pop, during the call) waits for what is known of its call to be written.
 async fn wait_for_record(state: &AppState, call: CallId) {
@@ -153,6 +152,8 @@ async fn wait_for_record(state: &AppState, call: CallId) {
     }
 }
 
+/// Saves the note of a call of `client_id` (see [`save_call_note`]); another client's call
+/// is not found.
 async fn save_on_call(
     state: &AppState,
     staff: &Staff,
@@ -166,10 +167,6 @@ async fn save_on_call(
         Some(key) => scoped_key(staff, &key),
         None => format!("call:{call_id}"),
     };
-    wait_for_record(state, call_id).await;
-    if state.store.call_client(call_id).await? != client_id {
-        return Err(centrale_core::Error::NotFound("call").into());
-    }
     let record = state.store.call_record(client_id, call_id).await?;
     check_may_write(state, staff, &record, Utc::now())?;
     let (draft, recipients) = prepare(state, client_id, draft, record.call.arrived_at).await?;
@@ -227,6 +224,7 @@ async fn save_call_note(
     headers: HeaderMap,
     ApiJson(draft): ApiJson<NoteDraft>,
 ) -> ApiResult<Json<CallNote>> {
+    wait_for_record(&state, call_id).await;
     save_on_call(&state, &staff, client_id, call_id, &headers, draft).await
 }
 
