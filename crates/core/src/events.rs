@@ -20,6 +20,8 @@ pub enum Event {
     CallQueued(CallQueued),
     #[serde(rename = "call.offered")]
     CallOffered(Box<CallOffered>),
+    #[serde(rename = "call.caller_history")]
+    CallerHistory(CallerHistory),
     #[serde(rename = "call.answered")]
     CallAnswered(CallAnswered),
     #[serde(rename = "call.ended")]
@@ -34,6 +36,7 @@ impl Event {
         match self {
             Self::CallQueued(_) => "call.queued",
             Self::CallOffered(_) => "call.offered",
+            Self::CallerHistory(_) => "call.caller_history",
             Self::CallAnswered(_) => "call.answered",
             Self::CallEnded(_) => "call.ended",
             Self::OperatorState(_) => "operator.state",
@@ -45,6 +48,7 @@ impl Event {
     pub fn only_for(&self) -> Option<StaffId> {
         match self {
             Self::CallOffered(offer) => Some(offer.operator_id),
+            Self::CallerHistory(history) => Some(history.operator_id),
             _ => None,
         }
     }
@@ -87,8 +91,6 @@ pub struct ScreenPop {
     pub caller: CallerId,
     /// The known caller matching the number, if any.
     pub contact: Option<Contact>,
-    /// That caller's latest notes, newest first.
-    pub last_notes: Vec<NoteSummary>,
     pub employees: Vec<Employee>,
 }
 
@@ -99,6 +101,16 @@ pub struct CallOffered {
     pub operator_id: StaffId,
     pub at: DateTime<Utc>,
     pub pop: ScreenPop,
+}
+
+/// The earlier notes of the caller of a call offered to an operator, sent after the pop
+/// (they come from the database, which the pop never waits for).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallerHistory {
+    pub call_id: CallId,
+    pub operator_id: StaffId,
+    /// The caller's latest notes for this client, newest first.
+    pub last_notes: Vec<NoteSummary>,
 }
 
 /// An operator answered.

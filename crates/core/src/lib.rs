@@ -14,6 +14,7 @@ pub mod cidr;
 pub mod client;
 pub mod contact;
 pub mod digest;
+pub mod directory;
 pub mod email;
 pub mod employee;
 pub mod erlang;

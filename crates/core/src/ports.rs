@@ -447,7 +447,6 @@ pub trait Switchboard: Send + Sync {
     fn drop_registration(&self, operator: StaffId);
 }
 
-/// Everything storage offers; what the web and the binary hold.
 /// Retention, export and erasure of a client's personal data (`core::privacy`).
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
@@ -508,6 +507,24 @@ pub trait ClientAccessStore: Send + Sync {
     ) -> Result<bool>;
 }
 
+/// What changed in the data calls are routed and popped by ([`crate::directory`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The client, or one of its instruction sets, employees or known callers.
+    Client(ClientId),
+    /// A forwarding number (added, assigned, relabelled, removed).
+    Numbers,
+}
+
+/// Told of every committed [`Change`]; the store awaits it before the write returns, so
+/// whoever wrote sees a directory that has it. (A second node would be told by PostgreSQL
+/// `LISTEN/NOTIFY`, later.)
+#[async_trait]
+pub trait ChangeListener: Send + Sync {
+    async fn changed(&self, change: Change);
+}
+
+/// Everything storage offers; what the web and the binary hold.
 #[async_trait]
 pub trait Store:
     ClientStore
@@ -531,4 +548,8 @@ pub trait Store:
 
     /// The database behind it: "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
+
+    /// Tells `listener` of every change from now on, for as long as it lives (the store
+    /// holds it weakly).
+    fn notify_changes_to(&self, listener: std::sync::Weak<dyn ChangeListener>);
 }

@@ -11,7 +11,9 @@
 
 use crate::metrics::SipMetrics;
 use centrale_core::calls::{CallFact, CallOutcome, NewCall, OfferResult, Party};
-use centrale_core::events::{CallAnswered, CallEnded, CallOffered, CallQueued, Event, ScreenPop};
+use centrale_core::events::{
+    CallAnswered, CallEnded, CallOffered, CallQueued, CallerHistory, Event, ScreenPop,
+};
 use centrale_core::ports::{EventSink, Store};
 use centrale_core::{CallId, ClientId, Error, StaffId};
 use chrono::{DateTime, Utc};
@@ -122,6 +124,11 @@ impl CallJournal {
         if let Some(event) = event {
             self.events.publish(event);
         }
+    }
+
+    /// Publishes what follows a step without being one: the caller's earlier notes.
+    pub(crate) fn caller_history(&self, history: CallerHistory) {
+        self.events.publish(Event::CallerHistory(history));
     }
 
     /// The record and event of a step; counts it.

@@ -22,6 +22,7 @@ pub mod board;
 mod call;
 pub mod config;
 mod digest;
+mod directory;
 mod headers;
 mod journal;
 pub mod location;

@@ -3,6 +3,7 @@
 
 use crate::board::Board;
 use crate::config::SipConfig;
+use crate::directory::{LiveDirectory, refresh_in_full};
 use crate::journal::{CallJournal, write_behind};
 use crate::location::Location;
 use crate::media::{MediaConfig, MediaEngine};
@@ -36,12 +37,16 @@ pub enum Error {
         addr: SocketAddr,
         source: rsipstack::Error,
     },
+    #[error("cannot read the directory of clients and numbers")]
+    Directory(#[source] centrale_core::Error),
 }
 
 /// Shared state of the running telephony.
 pub struct Telephony {
     pub(crate) config: SipConfig,
     pub(crate) store: Arc<dyn Store>,
+    /// Numbers, clients and what their calls show, in memory: calls never wait for SQL.
+    pub(crate) directory: Arc<LiveDirectory>,
     pub(crate) metrics: Arc<SipMetrics>,
     pub(crate) board: Arc<Board>,
     /// Every step of every call: recorded, published, counted.
@@ -88,7 +93,11 @@ impl Telephony {
         events: Arc<dyn EventSink>,
         metrics: Arc<SipMetrics>,
     ) -> Result<SipHandle, Error> {
+        let directory = LiveDirectory::load(store.clone())
+            .await
+            .map_err(Error::Directory)?;
         let cancel = CancellationToken::new();
+        tokio::spawn(refresh_in_full(Arc::downgrade(&directory), cancel.clone()));
         let transport = TransportLayer::new(cancel.child_token());
         let listen_error = |source| Error::Listen {
             addr: config.listen,
@@ -139,6 +148,7 @@ impl Telephony {
         let telephony = Arc::new(Telephony {
             config,
             store,
+            directory,
             metrics,
             board,
             journal,

@@ -7,7 +7,7 @@ use crate::convert::{
 };
 use crate::instructions;
 use async_trait::async_trait;
-use centrale_core::ports::ClientStore;
+use centrale_core::ports::{Change, ClientStore};
 use centrale_core::{
     Actor, Client, ClientDraft, ClientId, Error, InstructionContent, InstructionSet,
     InstructionSetDraft, InstructionSetId, Result, TimeZone,
@@ -73,6 +73,7 @@ impl ClientStore for Db {
         .map_err(storage)?;
         instructions::insert_set(&mut tx, &standard).await?;
         tx.commit().await.map_err(storage)?;
+        self.changed(Change::Client(client.id)).await;
         Ok(client)
     }
 
@@ -117,6 +118,7 @@ impl ClientStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("client"));
         }
+        self.changed(Change::Client(id)).await;
         self.client(id).await
     }
 
@@ -130,6 +132,7 @@ impl ClientStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("client"));
         }
+        self.changed(Change::Client(id)).await;
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use crate::convert::{
     checked, flag, get, get_flag, is_foreign_key_violation, parsed, storage, unique,
 };
 use async_trait::async_trait;
-use centrale_core::ports::ContactStore;
+use centrale_core::ports::{Change, ContactStore};
 use centrale_core::{ClientId, Contact, ContactDraft, ContactId, Error, Result};
 use sqlx::any::AnyRow;
 
@@ -57,6 +57,7 @@ impl ContactStore for Db {
         .execute(&self.pool)
         .await
         .map_err(|e| write_error(e, draft))?;
+        self.changed(Change::Client(client)).await;
         Ok(contact)
     }
 
@@ -107,6 +108,7 @@ impl ContactStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("contact"));
         }
+        self.changed(Change::Client(client)).await;
         Ok(Contact {
             id,
             client_id: client,
@@ -124,6 +126,7 @@ impl ContactStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("contact"));
         }
+        self.changed(Change::Client(client)).await;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use crate::convert::{
 };
 use crate::convert::{storage, to_json};
 use async_trait::async_trait;
-use centrale_core::ports::EmployeeStore;
+use centrale_core::ports::{Change, EmployeeStore};
 use centrale_core::{ClientId, Employee, EmployeeDraft, EmployeeId, Error, PhoneNumber, Result};
 use sqlx::any::AnyRow;
 
@@ -59,6 +59,7 @@ impl EmployeeStore for Db {
         .execute(&self.pool)
         .await
         .map_err(|e| if is_foreign_key_violation(&e) { Error::NotFound("client") } else { storage(e) })?;
+        self.changed(Change::Client(client)).await;
         Ok(employee)
     }
 
@@ -112,6 +113,7 @@ impl EmployeeStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("employee"));
         }
+        self.changed(Change::Client(client)).await;
         Ok(Employee {
             id,
             client_id: client,
@@ -129,6 +131,7 @@ impl EmployeeStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("employee"));
         }
+        self.changed(Change::Client(client)).await;
         Ok(())
     }
 }

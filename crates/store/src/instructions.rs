@@ -11,7 +11,7 @@ use crate::convert::{
 };
 use async_trait::async_trait;
 use centrale_core::instructions::InstructionVersion;
-use centrale_core::ports::InstructionStore;
+use centrale_core::ports::{self, InstructionStore};
 use centrale_core::{
     Actor, ClientId, Error, InstructionSet, InstructionSetDraft, InstructionSetId, Period, Result,
 };
@@ -170,6 +170,7 @@ impl InstructionStore for Db {
         let mut tx = self.begin().await?;
         insert_set(&mut tx, &set).await?;
         tx.commit().await.map_err(storage)?;
+        self.changed(ports::Change::Client(client)).await;
         Ok(set)
     }
 
@@ -251,6 +252,7 @@ impl InstructionStore for Db {
         };
         insert_version(&mut tx, &change, Some(&set)).await?;
         tx.commit().await.map_err(storage)?;
+        self.changed(ports::Change::Client(client)).await;
         Ok(set)
     }
 
@@ -295,6 +297,7 @@ impl InstructionStore for Db {
         };
         insert_version(&mut tx, &change, None).await?;
         tx.commit().await.map_err(storage)?;
+        self.changed(ports::Change::Client(client)).await;
         Ok(())
     }
 

@@ -34,9 +34,10 @@ pub mod testing;
 mod tokens;
 
 use async_trait::async_trait;
+use centrale_core::ports::{Change, ChangeListener};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor as _, Transaction};
-use std::sync::Once;
+use std::sync::{Arc, Mutex, Once, Weak};
 use std::time::Duration;
 
 /// Why the database could not be opened or brought up to date.
@@ -65,11 +66,23 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long SQLite waits on a lock held by another connection.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
-/// The database: a connection pool and the name of its backend. Cheap to clone.
+/// The database: a connection pool, the name of its backend and who is told of changes.
+/// Cheap to clone; clones share the pool and the listeners.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
     backend: &'static str,
+    listeners: Listeners,
+}
+
+/// Those told of committed changes ([`ChangeListener`]), held weakly.
+#[derive(Clone, Default)]
+struct Listeners(Arc<Mutex<Vec<Weak<dyn ChangeListener>>>>);
+
+impl std::fmt::Debug for Listeners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Listeners")
+    }
 }
 
 impl Db {
@@ -111,13 +124,29 @@ impl Db {
                 tracing::warn!(error = %e, "could not switch SQLite to WAL journaling");
             }
         }
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            listeners: Listeners::default(),
+        })
     }
 
     /// Applies pending migrations (`sqlx::migrate!("./migrations")`).
     pub async fn migrate(&self) -> Result<()> {
         sqlx::migrate!("./migrations").run(&self.pool).await?;
         Ok(())
+    }
+
+    /// Tells the listeners of a committed change and waits until each has taken it in.
+    pub(crate) async fn changed(&self, change: Change) {
+        let listeners: Vec<_> = {
+            let mut listeners = self.listeners.0.lock().unwrap_or_else(|e| e.into_inner());
+            listeners.retain(|l| l.strong_count() > 0);
+            listeners.iter().filter_map(Weak::upgrade).collect()
+        };
+        for listener in listeners {
+            listener.changed(change).await;
+        }
     }
 
     /// Begins a transaction; on SQLite it takes the write lock at once, so two writers
@@ -155,6 +184,11 @@ impl centrale_core::ports::Store for Db {
 
     fn backend(&self) -> &'static str {
         self.backend
+    }
+
+    fn notify_changes_to(&self, listener: Weak<dyn ChangeListener>) {
+        let mut listeners = self.listeners.0.lock().unwrap_or_else(|e| e.into_inner());
+        listeners.push(listener);
     }
 }
 

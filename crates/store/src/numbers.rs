@@ -4,7 +4,7 @@
 use crate::Db;
 use crate::convert::{checked, get, is_foreign_key_violation, parsed, storage, unique};
 use async_trait::async_trait;
-use centrale_core::ports::NumberStore;
+use centrale_core::ports::{Change, NumberStore};
 use centrale_core::{
     ClientId, Error, ForwardingNumber, NumberDraft, NumberId, PhoneNumber, Result,
 };
@@ -78,6 +78,7 @@ impl NumberStore for Db {
         .execute(&self.pool)
         .await
         .map_err(|e| write_error(e, draft))?;
+        self.changed(Change::Numbers).await;
         Ok(number)
     }
 
@@ -108,6 +109,7 @@ impl NumberStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("forwarding number"));
         }
+        self.changed(Change::Numbers).await;
         Ok(ForwardingNumber {
             id,
             draft: draft.clone(),
@@ -123,6 +125,7 @@ impl NumberStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("forwarding number"));
         }
+        self.changed(Change::Numbers).await;
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use crate::convert::{day_text, get, millis, storage};
 use async_trait::async_trait;
 use centrale_core::calls::CallRecord;
 use centrale_core::notes::CallNote;
-use centrale_core::ports::{CallStore, NoteStore, PrivacyStore};
+use centrale_core::ports::{CallStore, Change, NoteStore, PrivacyStore};
 use centrale_core::privacy::{ERASED_TEXT, Erased, Purged, Retention};
 use centrale_core::{Actor, ClientId, PhoneNumber, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -167,6 +167,7 @@ impl PrivacyStore for Db {
         number: &PhoneNumber,
         actor: &Actor,
     ) -> Result<Erased> {
+        let id = client;
         let (client, number) = (client.to_string(), number.as_str());
         let mut tx = self.pool.begin().await.map_err(storage)?;
         // The texts an edit replaced name the caller too.
@@ -224,6 +225,7 @@ impl PrivacyStore for Db {
         .await
         .map_err(storage)?;
         tx.commit().await.map_err(storage)?;
+        self.changed(Change::Client(id)).await;
         Ok(Erased {
             notes,
             contacts,

@@ -92,8 +92,7 @@ function showPop(event) {
   $("pop-emergency-section").hidden = steps.length === 0;
   $("pop-emergency").replaceChildren(...steps.map((s) => Centrale.el("li", `${s.kind}: ${s.name ? s.name + " " : ""}${s.to}`)));
 
-  $("pop-notes-section").hidden = pop.last_notes.length === 0;
-  $("pop-notes").replaceChildren(...pop.last_notes.map((n) => Centrale.el("li", `${n.created_at.slice(0, 16).replace("T", " ")} ${n.caller_name}: ${n.message}`)));
+  showHistory([]);
 
   const forWhom = $("note-for");
   forWhom.replaceChildren(...pop.employees.map((e) => {
@@ -116,6 +115,12 @@ function showPop(event) {
     document.body.dataset.popCall = event.call_id;
     document.body.dataset.popShownAt = String(Date.now());
   });
+}
+
+// The caller's earlier notes follow the pop in an event of their own.
+function showHistory(notes) {
+  $("pop-notes-section").hidden = notes.length === 0;
+  $("pop-notes").replaceChildren(...notes.map((n) => Centrale.el("li", `${n.created_at.slice(0, 16).replace("T", " ")} ${n.caller_name}: ${n.message}`)));
 }
 
 function noteBody() {
@@ -204,6 +209,7 @@ $("search").addEventListener("input", () => { clearTimeout(searchTimer); searchT
 Centrale.events({
   "operator.state": (e) => { if (e.operator_id === me) showState(e.state, e.registered); },
   "call.offered": (e) => { if (e.operator_id === me) showPop(e); },
+  "call.caller_history": (e) => { if (e.operator_id === me && current?.call_id === e.call_id) showHistory(e.last_notes); },
   "call.queued": refreshQueue,
   "call.answered": refreshQueue,
   "call.ended": refreshQueue,

@@ -214,7 +214,44 @@ async fn an_anonymous_caller_is_answered_without_a_number() {
     let pop = &done.offered["pop"];
     assert!(pop["caller"]["number"].is_null(), "{pop}");
     assert!(pop["contact"].is_null());
-    assert_eq!(pop["last_notes"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn a_known_callers_earlier_notes_follow_the_pop() {
+    let env = TestApp::demo().await;
+    let bakery = env.client_of_number(BAKERY_NUMBER).await;
+    let bakery = bakery["id"].as_str().unwrap();
+    let earlier = serde_json::json!({
+        "caller_name": "Jan Jansen",
+        "caller_phone": "+31612345678",
+        "message": "Bestelling van 40 krentenbollen gaat niet door",
+    });
+    let saved = env.api.post_note(bakery, "earlier", earlier).await;
+    assert!(saved.status.is_success(), "{saved:?}");
+
+    let anna = env.operator(1).await;
+    let events = env.api.events(&env.api.token).await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "500"])
+        .finish()
+        .await
+        .assert_ok("carrier call");
+    phone.finish().await.assert_ok("operator phone");
+
+    let offered = events.wait_for("call.offered", |_| true).await;
+    let call_id = offered["call_id"].clone();
+    let history = events
+        .wait_for("call.caller_history", |e| e["call_id"] == call_id)
+        .await;
+    assert_eq!(history["operator_id"], offered["operator_id"]);
+    let notes = history["last_notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{history}");
+    assert_eq!(
+        notes[0]["message"],
+        "Bestelling van 40 krentenbollen gaat niet door"
+    );
 }
 
 #[tokio::test]

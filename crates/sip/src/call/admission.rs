@@ -14,10 +14,12 @@ use crate::media::{MediaError, MediaSession};
 use crate::peer::Peer;
 use crate::telephony::Telephony;
 use centrale_core::calls::CallerId;
-use centrale_core::{Client, ClientStatus, ForwardingNumber};
+use centrale_core::directory::{ClientCard, Unrouted};
+use centrale_core::{ClientStatus, ForwardingNumber};
 use rsipstack::sip::headers::make_header;
 use rsipstack::sip::{Header, Request, StatusCode};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Seconds a caller refused for a full queue or trunk is asked to wait: long enough for the
 /// silence timeout to clear calls that are gone, short enough for a carrier's retry.
@@ -25,7 +27,8 @@ const RETRY_AFTER_SECS: u32 = 30;
 
 /// A call that may go ahead.
 pub struct Admitted {
-    pub client: Client,
+    /// The client dialled, as the directory held it when the call arrived.
+    pub card: Arc<ClientCard>,
     pub number: ForwardingNumber,
     pub caller: CallerId,
     pub original: Option<String>,
@@ -73,7 +76,8 @@ impl From<Refusal> for Refused {
     }
 }
 
-/// Checks an INVITE that arrived from `peer`.
+/// Checks an INVITE that arrived from `peer`. Past the sender's check it reads only
+/// memory: the directory, the journal's backlog and the caps.
 pub async fn admit(
     telephony: &Telephony,
     request: &Request,
@@ -82,21 +86,21 @@ pub async fn admit(
     let trunk = authorize(telephony, request, peer).await?;
     let dialled = headers::dialled(request)
         .ok_or_else(|| Refused::with(StatusCode::NotFound, "no such number"))?;
-    let number = telephony
-        .store
-        .number_by_e164(&dialled)
-        .await
-        .map_err(|_| Refused::with(StatusCode::NotFound, "no such number"))?;
-    let client_id = number
-        .draft
-        .client_id
-        .ok_or_else(|| Refused::with(StatusCode::NotFound, "number not in service"))?;
-    let client = telephony
-        .store
-        .client(client_id)
-        .await
-        .map_err(|_| Refused::with(StatusCode::NotFound, "number not in service"))?;
-    if client.draft.status == ClientStatus::Suspended {
+    let (number, card) = telephony
+        .directory
+        .now()
+        .route(&dialled)
+        .map(|(number, card)| (number.clone(), card))
+        .map_err(|unrouted| {
+            Refused::with(
+                StatusCode::NotFound,
+                match unrouted {
+                    Unrouted::NoSuchNumber => "no such number",
+                    Unrouted::NotInService => "number not in service",
+                },
+            )
+        })?;
+    if card.client.draft.status == ClientStatus::Suspended {
         return Err(Refused::with(
             StatusCode::TemporarilyUnavailable,
             "service suspended",
@@ -146,7 +150,7 @@ pub async fn admit(
         )
     };
     Ok(Admitted {
-        client,
+        card,
         number,
         caller: headers::caller(request),
         original: headers::original_called(request),

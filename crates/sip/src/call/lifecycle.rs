@@ -58,9 +58,9 @@ pub async fn run(
     mut caller_states: DialogStateReceiver,
 ) {
     let id = CallId::new();
-    let client_id = call.client.id;
+    let client_id = call.card.client.id;
     let journal = &telephony.journal;
-    let pop = screen_pop::gather(&telephony, &call).await.map(Box::new);
+    let pop = screen_pop::pop(&call, arrived).map(Box::new);
 
     // Early media while queued; a late offer only hears ringing.
     let sdp = || Some(vec![make_header("Content-Type", "application/sdp".into())]);
@@ -86,14 +86,14 @@ pub async fn run(
             original: call.original.clone(),
             arrived_at: arrived,
         },
-        client_name: call.client.draft.name.clone(),
+        client_name: call.card.client.draft.name.clone(),
         queue_length,
     });
 
     let caller_number = call.caller.number.as_ref().map(|n| n.as_str().to_owned());
     let context = CallContext {
         id,
-        client_name: &call.client.draft.name,
+        client_name: &call.card.client.draft.name,
         caller_number: caller_number.as_deref(),
         media: &call.media,
         watch_rtp: watches_rtp(&call),
@@ -109,6 +109,7 @@ pub async fn run(
             command = command_receiver.recv() => {
                 let Some(CallCommand::Offer(operator)) = command else { break Waited::Abandoned { ringing: false } };
                 journal.record(Step::Offered { client: client_id, call: id, operator, at: Utc::now(), pop: pop.clone() });
+                screen_pop::send_history(&telephony, &call, id, operator);
                 let rung = ring(&telephony, &context, operator, &mut caller_states).await;
                 let offer_ended = |result| journal.record(Step::OfferEnded { client: client_id, call: id, operator, at: Utc::now(), result });
                 match rung {
@@ -213,7 +214,7 @@ async fn converse(
     let answered_at = Utc::now();
     telephony.board.answered(id, operator);
     telephony.journal.record(Step::Answered {
-        client: call.client.id,
+        client: call.card.client.id,
         call: id,
         operator,
         at: answered_at,

@@ -1,55 +1,39 @@
-//! What the operator's screen shows when a call is offered: gathered once per call.
+//! What the operator's screen shows when a call is offered: the pop, from the directory as it
+//! was when the call arrived; then, once the database gives them, the caller's earlier notes
+//! as an event of their own, so the call never waits for them.
 
 use super::admission::Admitted;
 use crate::telephony::Telephony;
-use centrale_core::events::{InstructionsKind, ScreenPop};
-use centrale_core::instructions::in_force;
-use chrono::Utc;
+use centrale_core::events::{CallerHistory, ScreenPop};
+use centrale_core::{CallId, StaffId};
+use chrono::{DateTime, Utc};
 
-/// How many earlier notes of a known caller the pop shows.
+/// How many earlier notes of a known caller the console shows.
 const LAST_NOTES: u32 = 5;
 
-/// Builds the screen pop for an admitted call; missing parts stay empty rather than fail.
-pub async fn gather(telephony: &Telephony, call: &Admitted) -> Option<ScreenPop> {
-    let client = &call.client;
-    let store = &telephony.store;
-    let sets = store.list_instruction_sets(client.id).await.ok()?;
-    let set = in_force(&sets, client.draft.time_zone.tz(), Utc::now())?.clone();
-    let instructions_kind = if set.is_standard() {
-        InstructionsKind::Standard
-    } else {
-        InstructionsKind::Temporary
+/// The pop for an admitted call, with the instructions in force when it arrived.
+pub fn pop(call: &Admitted, arrived: DateTime<Utc>) -> Option<ScreenPop> {
+    call.card
+        .pop(&call.number, &call.caller, call.original.clone(), arrived)
+}
+
+/// Sends the caller's latest notes to the operator the call is offered to, when there are any.
+pub fn send_history(telephony: &Telephony, call: &Admitted, id: CallId, operator: StaffId) {
+    let Some(number) = call.caller.number.clone() else {
+        return;
     };
-    let greeting = set
-        .draft
-        .content
-        .greeting_override
-        .clone()
-        .unwrap_or_else(|| client.draft.greeting.clone());
-    let (contact, last_notes) = match &call.caller.number {
-        Some(number) => {
-            let contacts = store.list_contacts(client.id).await.unwrap_or_default();
-            let contact = contacts.into_iter().find(|c| &c.draft.number == number);
-            let notes = store
-                .last_notes(client.id, number, LAST_NOTES)
-                .await
-                .unwrap_or_default();
-            (contact, notes)
+    let client = call.card.client.id;
+    let store = telephony.store.clone();
+    let journal = telephony.journal.clone();
+    tokio::spawn(async move {
+        match store.last_notes(client, &number, LAST_NOTES).await {
+            Ok(last_notes) if !last_notes.is_empty() => journal.caller_history(CallerHistory {
+                call_id: id,
+                operator_id: operator,
+                last_notes,
+            }),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(%id, error = %e, "caller's earlier notes not read"),
         }
-        None => (None, Vec::new()),
-    };
-    Some(ScreenPop {
-        client_id: client.id,
-        client_name: client.draft.name.clone(),
-        greeting,
-        instructions_kind,
-        instructions: set,
-        dialled: call.number.draft.number.clone(),
-        dialled_label: call.number.draft.label.clone(),
-        original: call.original.clone(),
-        caller: call.caller.clone(),
-        contact,
-        last_notes,
-        employees: store.list_employees(client.id).await.unwrap_or_default(),
-    })
+    });
 }
