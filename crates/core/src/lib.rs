@@ -9,6 +9,7 @@
 
 pub mod acd;
 pub mod audit;
+pub mod call_state;
 pub mod calls;
 pub mod cidr;
 pub mod client;

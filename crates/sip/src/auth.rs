@@ -63,6 +63,26 @@ enum Judged {
     Wrong(&'static str),
 }
 
+/// Who may place a call: a carrier's trunk peer (its source address is returned) or one of
+/// our operators, proving it by digest.
+pub async fn authorize_invite(
+    telephony: &Telephony,
+    request: &Request,
+    peer: Peer,
+) -> Result<Option<std::net::IpAddr>, Refusal> {
+    let ip = peer.ip();
+    if telephony
+        .config
+        .trunks
+        .iter()
+        .any(|block| block.contains(ip))
+    {
+        return Ok(Some(ip));
+    }
+    check(telephony, request, peer, Asker::Proxy, None).await?;
+    Ok(None)
+}
+
 /// Checks the credentials of `request` from `peer`. `user`, when given, is the only SIP user
 /// whose credentials count (the registrar's address of record).
 pub async fn check(

@@ -6,8 +6,9 @@
 //! Key types: [`Telephony`] (started with [`Telephony::start`], returns a [`SipHandle`]),
 //! [`Board`] (the queue and operators' states; with the location service in [`Telephony`],
 //! the web's [`Switchboard`]),
-//! [`SipConfig`]. The path of a call reads top to bottom in `call/`: admission →
-//! lifecycle (queue, ring, converse) → records and events.
+//! [`SipConfig`]. The path of a call reads top to bottom in `call/`, one file per state of
+//! `core::call_state`: admission → queued → ringing → talking → ended, each step recorded,
+//! published and counted by the call journal; a call holds only its `CallContext`.
 //!
 //! The edge trusts only the wire: where a request came from is [`peer::Peer`], read from the
 //! socket (never a header); REGISTER and INVITE prove who sent them through one digest check

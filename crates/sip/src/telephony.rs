@@ -2,6 +2,7 @@
 //! dispatch loop; everything a request handler needs hangs off [`Telephony`].
 
 use crate::board::Board;
+use crate::call::context::{CallContext, CallLimits};
 use crate::config::SipConfig;
 use crate::directory::{LiveDirectory, refresh_in_full};
 use crate::journal::{CallJournal, write_behind};
@@ -10,7 +11,7 @@ use crate::media::{MediaConfig, MediaEngine};
 use crate::metrics::SipMetrics;
 use crate::nonce::Nonces;
 use crate::peer::{Peer, StampVia};
-use crate::{call, headers, registrar};
+use crate::{auth, call, headers, registrar};
 use centrale_core::acd::OperatorState;
 use centrale_core::ports::{EventSink, Store, Switchboard};
 use centrale_core::throttle::Throttle;
@@ -44,19 +45,17 @@ pub enum Error {
 /// Shared state of the running telephony.
 pub struct Telephony {
     pub(crate) config: SipConfig,
+    /// For the digest check of REGISTER and of operators' own INVITEs.
     pub(crate) store: Arc<dyn Store>,
-    /// Numbers, clients and what their calls show, in memory: calls never wait for SQL.
-    pub(crate) directory: Arc<LiveDirectory>,
     pub(crate) metrics: Arc<SipMetrics>,
     pub(crate) board: Arc<Board>,
     /// Every step of every call: recorded, published, counted.
     pub(crate) journal: Arc<CallJournal>,
-    pub(crate) location: Location,
+    pub(crate) location: Arc<Location>,
     pub(crate) throttle: Throttle,
     pub(crate) nonces: Nonces,
-    pub(crate) media: MediaEngine,
-    /// Places of calls per trunk source and in the queue.
-    pub(crate) caps: Arc<crate::call::Caps>,
+    /// What calls may use; all they get.
+    pub(crate) calls: Arc<CallContext>,
     pub(crate) dialogs: Arc<DialogLayer>,
     /// Our own address as peers should reach it.
     pub(crate) local: SocketAddr,
@@ -145,18 +144,34 @@ impl Telephony {
         let board = Board::new(events.clone(), config.wrap_up);
         let journal = CallJournal::new(config.journal_bound, events.clone(), metrics.clone());
         tokio::spawn(write_behind(journal.clone(), store.clone()));
+        let location = Arc::new(Location::default());
+        let calls = Arc::new(CallContext {
+            directory,
+            journal: journal.clone(),
+            board: board.clone(),
+            media,
+            caps: Arc::default(),
+            dialogs: dialogs.clone(),
+            location: location.clone(),
+            history: store.clone(),
+            metrics: metrics.clone(),
+            limits: CallLimits {
+                ring_timeout: config.ring_timeout,
+                max_calls_per_trunk: config.max_calls_per_trunk,
+                max_queue_length: config.max_queue_length,
+            },
+            local,
+        });
         let telephony = Arc::new(Telephony {
             config,
             store,
-            directory,
             metrics,
             board,
             journal,
-            location: Location::default(),
+            location,
             throttle: Throttle::default(),
-            caps: Arc::default(),
             nonces: Nonces::new(),
-            media,
+            calls,
             dialogs,
             local,
         });
@@ -210,7 +225,7 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
     }
     match tx.original.method {
         Method::Register => registrar::handle(&telephony, &mut tx).await,
-        Method::Invite => call::inbound(telephony, tx).await,
+        Method::Invite => invite(telephony, tx).await,
         Method::Options => reply(&telephony, &mut tx, StatusCode::OK).await,
         Method::Ack => {}
         Method::Bye | Method::Cancel => {
@@ -227,6 +242,28 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
             )
             .await
         }
+    }
+}
+
+/// A new INVITE: its sender checked, then admitted and run as a call, or refused.
+async fn invite(telephony: Arc<Telephony>, mut tx: Transaction) {
+    // The call's arrival is when its INVITE reached us, before any check.
+    let arrived = Utc::now();
+    let Some(peer) = Peer::of(&tx) else {
+        // Every transaction the transport hands over knows its peer; without one, refuse.
+        reply(&telephony, &mut tx, StatusCode::ServerInternalError).await;
+        return;
+    };
+    let trunk = match auth::authorize_invite(&telephony, &tx.original, peer).await {
+        Ok(trunk) => trunk,
+        Err(refusal) => {
+            reply_with(&telephony, &mut tx, refusal.status, refusal.headers).await;
+            return;
+        }
+    };
+    match call::admit(&telephony.calls, &tx.original, peer, trunk).await {
+        Ok(admitted) => call::run(telephony.calls.clone(), tx, admitted, arrived).await,
+        Err(refused) => reply_with(&telephony, &mut tx, refused.status, refused.headers).await,
     }
 }
 

@@ -1,18 +1,17 @@
 //! Whether an INVITE may become a call, and for which client.
 //!
-//! In order: the sender — the socket it sent from, never a header — is a trunk peer or an
-//! operator proving who she is by digest (`auth`: 407, then 403);
-//! the dialled number is a forwarding number assigned to a client (else 404); the client
+//! The edge has checked the sender already — the socket it sent from, never a header, is a
+//! trunk peer or an operator who proved who she is by digest (`auth`: 407, then 403). Then,
+//! in order, from memory only: the dialled number is a forwarding number assigned to a client (else 404); the client
 //! is active (else 480); the call journal is writing its records and the caps on calls per
 //! trunk source and on waiting calls leave room (else 503 with Retry-After); the offer has a codec we speak and an address in the media
 //! networks (else 488; unreadable SDP 400).
 
+use super::CallContext;
 use super::caps::{Full, QueuePlace, TrunkPlace};
-use crate::auth::{self, Asker, Refusal};
 use crate::headers;
 use crate::media::{MediaError, MediaSession};
 use crate::peer::Peer;
-use crate::telephony::Telephony;
 use centrale_core::calls::CallerId;
 use centrale_core::directory::{ClientCard, Unrouted};
 use centrale_core::{ClientStatus, ForwardingNumber};
@@ -67,26 +66,16 @@ impl Refused {
     }
 }
 
-impl From<Refusal> for Refused {
-    fn from(refusal: Refusal) -> Self {
-        Self {
-            status: refusal.status,
-            headers: refusal.headers,
-        }
-    }
-}
-
-/// Checks an INVITE that arrived from `peer`. Past the sender's check it reads only
-/// memory: the directory, the journal's backlog and the caps.
+/// Checks an INVITE that arrived from `peer` (from the trunk source `trunk`, if it is one).
 pub async fn admit(
-    telephony: &Telephony,
+    context: &CallContext,
     request: &Request,
     peer: Peer,
+    trunk: Option<IpAddr>,
 ) -> Result<Admitted, Refused> {
-    let trunk = authorize(telephony, request, peer).await?;
     let dialled = headers::dialled(request)
         .ok_or_else(|| Refused::with(StatusCode::NotFound, "no such number"))?;
-    let (number, card) = telephony
+    let (number, card) = context
         .directory
         .now()
         .route(&dialled)
@@ -106,17 +95,17 @@ pub async fn admit(
             "service suspended",
         ));
     }
-    if telephony.journal.is_full() {
+    if context.journal.is_full() {
         tracing::warn!(
-            backlog = telephony.journal.backlog(),
+            backlog = context.journal.backlog(),
             "call refused: call records are not being written"
         );
         return Err(Refused::busy("call records backlog"));
     }
-    let config = &telephony.config;
-    let (trunk_place, queue_place) = telephony
+    let limits = &context.limits;
+    let (trunk_place, queue_place) = context
         .caps
-        .take(trunk, config.max_calls_per_trunk, config.max_queue_length)
+        .take(trunk, limits.max_calls_per_trunk, limits.max_queue_length)
         .map_err(|full| {
             tracing::warn!(?full, "call refused: cap reached");
             Refused::busy(match full {
@@ -124,7 +113,7 @@ pub async fn admit(
                 Full::Queue => "queue full",
             })
         })?;
-    let media = telephony.media.open().await.map_err(|e| {
+    let media = context.media.open().await.map_err(|e| {
         tracing::warn!(error = %e, "no media ports");
         Refused::with(StatusCode::ServiceUnavailable, "no media ports free")
     })?;
@@ -159,24 +148,4 @@ pub async fn admit(
         _trunk_place: trunk_place,
         queue_place: Some(queue_place),
     })
-}
-
-/// Trunk peers may call; anyone else must prove to be one of our operators. Returns the
-/// trunk source address, if the call comes from one.
-async fn authorize(
-    telephony: &Telephony,
-    request: &Request,
-    peer: Peer,
-) -> Result<Option<IpAddr>, Refused> {
-    let ip = peer.ip();
-    if telephony
-        .config
-        .trunks
-        .iter()
-        .any(|block| block.contains(ip))
-    {
-        return Ok(Some(ip));
-    }
-    auth::check(telephony, request, peer, Asker::Proxy, None).await?;
-    Ok(None)
 }

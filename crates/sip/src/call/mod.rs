@@ -1,75 +1,216 @@
-//! One inbound call, top to bottom: admitted → queued with early media → offered to an
-//! operator (ringing) → answered and bridged → ended by either side or by dead media.
+//! One inbound call, top to bottom, as the states of [`CallState`] (`core::call_state`):
+//! admitted ([`admission`]) → queued with early media ([`queued`]) → ringing an operator
+//! ([`ringing`]) → talking ([`talking`]) → ended ([`ended`]). Each state's file does what
+//! the state needs and says which [`Move`] ended it; [`Call::go`] alone changes the state,
+//! and records the step in the journal.
 //!
 //! Each call is one task that owns its caller leg, its media and at most one operator leg.
+//! It holds only a [`CallContext`], never the telephony or the store.
 
 mod admission;
 mod caps;
-mod lifecycle;
-mod ring;
+pub(crate) mod context;
+mod ended;
+mod queued;
+mod ringing;
 mod screen_pop;
+mod talking;
 
+pub(crate) use admission::admit;
 pub(crate) use caps::Caps;
+pub(crate) use context::CallContext;
 
-use crate::peer::Peer;
-use crate::telephony::Telephony;
-use rsipstack::sip::Uri;
+use crate::board::CallCommand;
+use crate::journal::Step;
+pub(crate) use admission::Admitted;
+use centrale_core::call_state::{CallState, Move};
+use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party};
+use centrale_core::{CallId, StaffId};
+use chrono::{DateTime, Utc};
+use rsipstack::dialog::dialog::DialogStateReceiver;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::StatusCode;
+use rsipstack::sip::headers::make_header;
 use rsipstack::transaction::transaction::Transaction;
 use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Handles a new INVITE: refuses it, or runs the call until it ends.
-pub async fn inbound(telephony: Arc<Telephony>, mut tx: Transaction) {
-    // The call's arrival is when its INVITE reached us, before any lookup.
-    let arrived = chrono::Utc::now();
-    let Some(peer) = Peer::of(&tx) else {
-        // Every transaction the transport hands over knows its peer; without one, refuse.
-        crate::telephony::reply(
-            &telephony,
-            &mut tx,
-            rsipstack::sip::StatusCode::ServerInternalError,
-        )
-        .await;
-        return;
-    };
-    let admitted = match admission::admit(&telephony, &tx.original, peer).await {
-        Ok(admitted) => admitted,
-        Err(refused) => {
-            crate::telephony::reply_with(&telephony, &mut tx, refused.status, refused.headers)
-                .await;
-            return;
-        }
-    };
-    let (states, state_receiver) = telephony.dialogs.new_dialog_state_channel();
-    let dialog = match telephony.dialogs.get_or_create_server_invite(
+/// A call in progress: its legs, media and state.
+pub(crate) struct Call {
+    id: CallId,
+    context: Arc<CallContext>,
+    admitted: Admitted,
+    arrived: DateTime<Utc>,
+    state: CallState,
+    caller: InviteDialog,
+    caller_states: DialogStateReceiver,
+    /// Offers from the board.
+    commands: UnboundedReceiver<CallCommand>,
+    /// The operator's leg and its states, once she answered.
+    operator_leg: Option<(InviteDialog, DialogStateReceiver)>,
+    /// Who answered, and when.
+    answered: Option<(StaffId, DateTime<Utc>)>,
+}
+
+/// Runs an admitted INVITE as a call until it ends. `arrived` is when the INVITE reached us.
+pub(crate) async fn run(
+    context: Arc<CallContext>,
+    mut tx: Transaction,
+    admitted: Admitted,
+    arrived: DateTime<Utc>,
+) {
+    let (states, caller_states) = context.dialogs.new_dialog_state_channel();
+    let caller = match context.dialogs.get_or_create_server_invite(
         &tx,
         states,
         None,
-        Some(our_contact(&telephony)),
+        Some(context.contact()),
     ) {
         Ok(dialog) => dialog,
         Err(e) => {
             tracing::warn!(error = %e, "cannot create the caller's dialog");
-            crate::telephony::reply(
-                &telephony,
-                &mut tx,
-                rsipstack::sip::StatusCode::ServerInternalError,
-            )
-            .await;
+            context.metrics.response(500);
+            let _ = tx
+                .reply_with(StatusCode::ServerInternalError, vec![], None)
+                .await;
             return;
         }
     };
-    let mut transaction_owner = dialog.clone();
+    let mut transaction_owner = caller.clone();
     tokio::spawn(async move {
         if let Err(e) = transaction_owner.handle(&mut tx).await {
             tracing::debug!(error = %e, "caller INVITE transaction ended with an error");
         }
     });
-    lifecycle::run(telephony, admitted, arrived, dialog, state_receiver).await;
+    let (commands, command_receiver) = tokio::sync::mpsc::unbounded_channel();
+    let mut call = Call {
+        id: CallId::new(),
+        context,
+        admitted,
+        arrived,
+        state: CallState::Arrived,
+        caller,
+        caller_states,
+        commands: command_receiver,
+        operator_leg: None,
+        answered: None,
+    };
+    call.enter_queue(commands);
+    while !matches!(call.state, CallState::Ended(_)) {
+        let by = match call.state {
+            CallState::Queued => queued::wait(&mut call).await,
+            CallState::Ringing(operator) => ringing::ring(&mut call, operator).await,
+            CallState::Talking(operator) => talking::talk(&mut call, operator).await,
+            CallState::Arrived | CallState::Ended(_) => unreachable!("entered the queue"),
+        };
+        call.go(by);
+    }
+    ended::clean_up(call);
 }
 
-/// Our Contact URI.
-pub(crate) fn our_contact(telephony: &Telephony) -> Uri {
-    let text = format!("sip:centrale@{}", telephony.local);
-    // Built from a socket address, so it always parses; fall back to the default URI anyway.
-    Uri::try_from(text.as_str()).unwrap_or_default()
+impl Call {
+    /// Early media (a late offer only hears ringing), then the queue.
+    fn enter_queue(&mut self, commands: tokio::sync::mpsc::UnboundedSender<CallCommand>) {
+        let sdp = || Some(vec![make_header("Content-Type", "application/sdp".into())]);
+        let early = match &self.admitted.answer {
+            Some(answer) => self.caller.ringing(sdp(), Some(answer.clone())),
+            None => self.caller.ringing(None, None),
+        };
+        if early.is_err() {
+            tracing::debug!(id = %self.id, "caller left before the call could be queued");
+        }
+        if self.admitted.answer.is_some() {
+            self.admitted.media.start_announcement();
+        }
+        let queue_length = self.context.board.enqueue(self.id, self.arrived, commands);
+        self.go(Move::Queue { queue_length });
+    }
+
+    /// Takes the call from its state by `by` and records the step; a move its state does not
+    /// allow is a fault of ours: the call ends as failed rather than go on in a wrong state.
+    fn go(&mut self, by: Move) {
+        let from = self.state;
+        let (by, to) = match from.after(by) {
+            Ok(to) => (by, to),
+            Err(refused) => {
+                tracing::error!(id = %self.id, %refused, "ending the call");
+                let by = Move::End(Party::System);
+                (
+                    by,
+                    from.after(by)
+                        .unwrap_or(CallState::Ended(CallOutcome::Failed)),
+                )
+            }
+        };
+        self.state = to;
+        let journal = &self.context.journal;
+        let (client, call, at) = (self.admitted.card.client.id, self.id, Utc::now());
+        let offer_ended = |operator, result| Step::OfferEnded {
+            client,
+            call,
+            operator,
+            at,
+            result,
+        };
+        match (from, by, to) {
+            (_, Move::Queue { queue_length }, _) => journal.record(Step::Queued {
+                call: NewCall {
+                    id: call,
+                    client_id: client,
+                    caller: self.admitted.caller.clone(),
+                    dialled: self.admitted.number.draft.number.clone(),
+                    original: self.admitted.original.clone(),
+                    arrived_at: self.arrived,
+                },
+                client_name: self.admitted.card.client.draft.name.clone(),
+                queue_length,
+            }),
+            (_, Move::Offer(operator), _) => {
+                journal.record(Step::Offered {
+                    client,
+                    call,
+                    operator,
+                    at,
+                    pop: screen_pop::pop(&self.admitted, self.arrived).map(Box::new),
+                });
+                screen_pop::send_history(&self.context, &self.admitted, call, operator);
+            }
+            (CallState::Ringing(operator), Move::Missed(result), _) => {
+                journal.record(offer_ended(operator, result));
+            }
+            (CallState::Ringing(operator), Move::Answer, _) => {
+                journal.record(offer_ended(operator, OfferResult::Answered));
+                self.answered = Some((operator, at));
+                journal.record(Step::Answered {
+                    client,
+                    call,
+                    operator,
+                    at,
+                    wait_ms: waited_ms(self.arrived, at),
+                });
+            }
+            (_, Move::End(ended_by), CallState::Ended(outcome)) => {
+                if let CallState::Ringing(operator) = from {
+                    journal.record(offer_ended(operator, OfferResult::Cancelled));
+                }
+                journal.record(Step::Ended {
+                    client,
+                    call,
+                    at,
+                    outcome,
+                    ended_by,
+                    // The caller waited until an operator answered, or until they gave up.
+                    wait_ms: waited_ms(self.arrived, self.answered.map_or(at, |(_, at)| at)),
+                    queue_length: self.context.board.queue_length(),
+                    rtp_packets: self.admitted.media.stats().packets(),
+                });
+            }
+            // Every allowed move is matched above.
+            _ => {}
+        }
+    }
+}
+
+fn waited_ms(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to - from).num_milliseconds()
 }

@@ -2,8 +2,8 @@
 //! was when the call arrived; then, once the database gives them, the caller's earlier notes
 //! as an event of their own, so the call never waits for them.
 
+use super::CallContext;
 use super::admission::Admitted;
-use crate::telephony::Telephony;
 use centrale_core::events::{CallerHistory, ScreenPop};
 use centrale_core::{CallId, StaffId};
 use chrono::{DateTime, Utc};
@@ -18,15 +18,15 @@ pub fn pop(call: &Admitted, arrived: DateTime<Utc>) -> Option<ScreenPop> {
 }
 
 /// Sends the caller's latest notes to the operator the call is offered to, when there are any.
-pub fn send_history(telephony: &Telephony, call: &Admitted, id: CallId, operator: StaffId) {
+pub fn send_history(context: &CallContext, call: &Admitted, id: CallId, operator: StaffId) {
     let Some(number) = call.caller.number.clone() else {
         return;
     };
     let client = call.card.client.id;
-    let store = telephony.store.clone();
-    let journal = telephony.journal.clone();
+    let history = context.history.clone();
+    let journal = context.journal.clone();
     tokio::spawn(async move {
-        match store.last_notes(client, &number, LAST_NOTES).await {
+        match history.last_notes(client, &number, LAST_NOTES).await {
             Ok(last_notes) if !last_notes.is_empty() => journal.caller_history(CallerHistory {
                 call_id: id,
                 operator_id: operator,

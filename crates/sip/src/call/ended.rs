@@ -1,0 +1,37 @@
+//! Ended: the media closed, the dialogs forgotten, the operator (if she talked) into
+//! wrap-up. The journal has recorded the end already ([`super::Call::go`]).
+
+use super::Call;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::StatusCode;
+
+/// Lets go of what the call held.
+pub fn clean_up(call: Call) {
+    call.admitted.media.close();
+    call.context.dialogs.remove_dialog(&call.caller.id());
+    if let Some((leg, _)) = &call.operator_leg {
+        call.context.dialogs.remove_dialog(&leg.id());
+    }
+    if let Some((operator, _)) = call.answered {
+        call.context.board.call_finished(operator);
+    }
+}
+
+/// Ends a caller leg that was never answered: 480 to its INVITE (it only had a 18x).
+pub fn refuse_waiting(caller: &InviteDialog) {
+    if let Err(e) = caller.reject(Some(StatusCode::TemporarilyUnavailable), None) {
+        tracing::debug!(error = %e, "final response to a silent caller not sent");
+    }
+}
+
+/// Sends BYE on a leg without waiting for its answer: a slow or vanished phone must not hold
+/// up the call's end, its record or the operator's wrap-up (the transaction retransmits and
+/// times out on its own).
+pub fn hang_up(leg: &InviteDialog) {
+    let leg = leg.clone();
+    tokio::spawn(async move {
+        if let Err(e) = leg.bye().await {
+            tracing::debug!(error = %e, "BYE not completed");
+        }
+    });
+}

@@ -1,0 +1,45 @@
+//! Queued: the caller hears the announcement (or ringing, with a late offer) until the board
+//! offers the call to an operator — or the caller hangs up, or proves gone by silence.
+
+use super::Call;
+use crate::board::CallCommand;
+use centrale_core::call_state::Move;
+use centrale_core::calls::Party;
+use rsipstack::dialog::dialog::DialogState;
+
+/// Waits for the board's offer.
+pub async fn wait(call: &mut Call) -> Move {
+    let watch_rtp = watches_rtp(call);
+    loop {
+        tokio::select! {
+            state = call.caller_states.recv() => {
+                // Other caller states change nothing while queued.
+                if matches!(state, Some(DialogState::Terminated(..)) | None) {
+                    call.context.board.abandoned(call.id);
+                    return Move::End(Party::Caller);
+                }
+            }
+            () = call.admitted.media.silent(), if watch_rtp => {
+                tracing::info!(id = %call.id, "no RTP from the waiting caller: ending the call");
+                call.context.board.abandoned(call.id);
+                super::ended::refuse_waiting(&call.caller);
+                return Move::End(Party::System);
+            }
+            command = call.commands.recv() => return match command {
+                Some(CallCommand::Offer(operator)) => Move::Offer(operator),
+                // The board is gone: the telephony is shutting down.
+                None => Move::End(Party::System),
+            },
+        }
+    }
+}
+
+/// Whether a waiting call must prove it is alive by its RTP. Carriers send RTP all the time,
+/// comfort noise included, once they have our answer; a caller that sends none for the silence
+/// timeout is gone. Not so where it cannot or need not: a late offer has no address of ours to
+/// send to before the 200, and a leg with comfort noise (`CN`) may suppress silence. Those
+/// calls would prove liveness by session-timer refreshes (RFC 4028), a later issue; until then
+/// the caps on trunk calls and queue length bound them.
+pub fn watches_rtp(call: &Call) -> bool {
+    call.admitted.answer.is_some() && !call.admitted.media.caller_suppresses_silence()
+}
