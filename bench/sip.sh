@@ -56,6 +56,10 @@
 #   CENTRALE_HTTP=127.0.0.1:18080    Centrale's HTTP address
 #   CENTRALE_PIN=0                   core Centrale is pinned to ("" = not pinned)
 #   OUT=/tmp/sip-bench.XXXX          where logs, CSVs, pcaps and Centrale's data directory go
+#   DB=sqlite                        Centrale's database: sqlite (a file in OUT), postgres (a private
+#                                    cluster started in OUT, durable: fsync on), or slow-postgres (the
+#                                    same, with a trigger that makes every transaction writing the
+#                                    calls table wait 50 ms: a database far slower than the calls)
 #   BUILD=1                          0 = skip the cargo build and use the binary as it is
 #   CARGO_TARGET_DIR                 respected when locating the built binary
 set -u
@@ -75,6 +79,8 @@ CENTRALE_HTTP=${CENTRALE_HTTP:-127.0.0.1:18080}
 CENTRALE_NUMBER=+31852001001   # the demo bakery's forwarding number
 CENTRALE_PIN=${CENTRALE_PIN-0}
 BUILD=${BUILD:-1}
+DB=${DB:-sqlite}
+case "$DB" in sqlite|postgres|slow-postgres) ;; *) echo "sip.sh: DB=$DB: expected sqlite, postgres or slow-postgres" >&2; exit 2 ;; esac
 OUT=${OUT:-$(mktemp -d /tmp/sip-bench.XXXXXX)}
 mkdir -p "$OUT"
 PIDS=()
@@ -88,10 +94,14 @@ case "$CENTRALE_SIP" in 127.*) ;; *) die "CENTRALE_SIP must be a 127.x address";
 case "$CENTRALE_HTTP" in 127.*) ;; *) die "CENTRALE_HTTP must be a 127.x address";; esac
 
 CENTRALE_PID=
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+PG_DIR=
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   local p
   for p in "${PIDS[@]}" $CENTRALE_PID; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
+  [ -n "$PG_DIR" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1
 }
 trap cleanup EXIT
 
@@ -238,6 +248,36 @@ centrale_ready() {
     echo "  (not every operator could go available: $(cat "$OUT/available.out"))" >&2
 }
 
+# A private PostgreSQL cluster in OUT on port 5499 (durable), with database centrale.
+start_postgres() {
+  [ -x "$PG_BIN/initdb" ] || die "DB=$DB needs PostgreSQL (apt-get install -y postgresql)"
+  port_free 5499 || die "port 5499 is in use"
+  PG_DIR=$OUT/pg; mkdir -p "$PG_DIR"; [ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
+  as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U centrale -A trust -E UTF8 >/dev/null || die "initdb failed"
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -c port=5499 -c unix_socket_directories=$PG_DIR" start >/dev/null ||
+    die "PostgreSQL did not start: $(tail -3 "$PG_DIR/log")"
+  as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p 5499 -U centrale centrale || die "createdb failed"
+  echo 'database_url = "postgres://centrale@127.0.0.1:5499/centrale"' >>"$OUT/centrale.toml"
+  echo "  PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:5499 (data in $PG_DIR)"
+}
+
+# Every transaction that writes the calls table waits 50 ms once (a slow disk or a far server).
+slow_down_postgres() {
+  as_postgres "$PG_BIN/psql" -q -h 127.0.0.1 -p 5499 -U centrale centrale <<'SQL' || die "cannot slow PostgreSQL down"
+CREATE FUNCTION bench_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('bench.slept', true) IS DISTINCT FROM 'yes' THEN
+    PERFORM pg_sleep(0.05);
+    PERFORM set_config('bench.slept', 'yes', true);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bench_slow AFTER INSERT OR UPDATE ON calls FOR EACH STATEMENT EXECUTE FUNCTION bench_slow();
+SQL
+  echo "  PostgreSQL slowed down: 50 ms for each transaction that writes calls"
+}
+
 start_centrale() {
   if [ "$BUILD" = 1 ]; then
     echo "  building: cargo build --release -p centrale-server (log: $OUT/build.log)"
@@ -256,12 +296,14 @@ wrap_up_secs = 0
 rtp_port_min = 20000
 rtp_port_max = 59999
 TOML
+  [ "$DB" != sqlite ] && start_postgres
   CFLAGS=(--config "$OUT/centrale.toml" --data-dir "$OUT/data" --sip-listen "$CENTRALE_SIP" --http-listen "$CENTRALE_HTTP")
   # 1. the demo seeds the clients (and the admin) into the empty database; stop it again
   RUST_LOG=warn "$BIN" "${CFLAGS[@]}" demo --summary-json "$OUT/demo.json" >"$OUT/centrale-demo.log" 2>&1 &
   local demo=$!
   wait_http || { kill "$demo"; die "centrale demo did not start: $(tail -3 "$OUT/centrale-demo.log")"; }
   kill "$demo"; wait "$demo" 2>/dev/null
+  [ "$DB" = slow-postgres ] && slow_down_postgres
   # 2. the operators, with a token each
   "$BIN" "${CFLAGS[@]}" admin create-operators --count "$OPERATOR_COUNT" --first-sip-user 3000 \
       --password "$OP_PASSWORD" --tokens-file "$OUT/operators.txt" >"$OUT/create-operators.out" 2>&1 ||
@@ -393,7 +435,7 @@ bench_centrale() {
   kill "$CENTRALE_PID" 2>/dev/null; wait "$CENTRALE_PID" 2>/dev/null; CENTRALE_PID=
 }
 
-echo "sip.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores; Kamailio rates: $RATES; Centrale rates: $CENTRALE_RATES; ${STEP_SECONDS}s steps; ${CALL_MS} ms calls; logs in $OUT"
+echo "sip.sh $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores; DB=$DB; Kamailio rates: $RATES; Centrale rates: $CENTRALE_RATES; ${STEP_SECONDS}s steps; ${CALL_MS} ms calls; logs in $OUT"
 START=$SECONDS
 read -r L1 _ < /proc/loadavg
 echo "load average before start: $L1 ($(nproc) cores)"

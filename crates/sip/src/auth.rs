@@ -61,6 +61,8 @@ enum Judged {
     Known(Staff),
     Stale,
     Wrong(&'static str),
+    /// The credentials could not be read (the database is down): no verdict.
+    Unavailable,
 }
 
 /// Who may place a call: a carrier's trunk peer (its source address is returned) or one of
@@ -119,6 +121,17 @@ pub async fn check(
             telephony.throttle.succeeded(attempt);
             Err(challenge(telephony, asker, peer, true))
         }
+        Judged::Unavailable => {
+            // Not a guess either; the phone tries again a little later.
+            telephony.throttle.succeeded(attempt);
+            Err(Refusal {
+                status: StatusCode::ServiceUnavailable,
+                headers: vec![
+                    headers::warning("credentials cannot be checked now"),
+                    make_header("Retry-After", UNAVAILABLE_RETRY_SECS.to_string()),
+                ],
+            })
+        }
         Judged::Wrong(why) => {
             // The attempt stays counted.
             drop(attempt);
@@ -156,8 +169,13 @@ async fn judge(
     if user.is_some_and(|user| user != credentials.username) {
         return Judged::Wrong(WRONG);
     }
-    let Ok((staff, stored)) = telephony.store.sip_credentials(&credentials.username).await else {
-        return Judged::Wrong(WRONG);
+    let (staff, stored) = match telephony.store.sip_credentials(&credentials.username).await {
+        Ok(found) => found,
+        Err(centrale_core::Error::NotFound(_)) => return Judged::Wrong(WRONG),
+        Err(e) => {
+            tracing::warn!(error = %e, "SIP credentials not read");
+            return Judged::Unavailable;
+        }
     };
     let ha1 = match credentials.algorithm() {
         Some(Algorithm::Md5) => &stored.ha1_md5,
@@ -198,6 +216,9 @@ fn challenge(telephony: &Telephony, asker: Asker, peer: Peer, stale: bool) -> Re
         .collect();
     Refusal { status, headers }
 }
+
+/// Seconds a phone is asked to wait when its credentials cannot be read.
+const UNAVAILABLE_RETRY_SECS: u32 = 5;
 
 fn forbidden(why: &str) -> Refusal {
     Refusal {

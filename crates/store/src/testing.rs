@@ -175,6 +175,73 @@ impl WritesHeld {
     }
 }
 
+/// A database that is down for the app: on PostgreSQL it refuses new connections and the
+/// app's are cut (`ALLOW_CONNECTIONS false`, `pg_terminate_backend`), so every read and
+/// write fails; on SQLite, which has no server to stop, another connection holds the write
+/// lock (reads go on: WAL). Up again with [`DatabaseDown::restore`].
+pub enum DatabaseDown {
+    Postgres { admin_url: String, name: String },
+    Sqlite(WritesHeld),
+}
+
+/// Takes the database at `url` down (see [`DatabaseDown`]).
+pub async fn take_down(url: &str) -> DatabaseDown {
+    if url.starts_with("sqlite:") {
+        return DatabaseDown::Sqlite(hold_call_writes(url).await);
+    }
+    let admin_url =
+        std::env::var("CENTRALE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
+    let name = database_of(url).to_owned();
+    admin_run(
+        &admin_url,
+        &[
+            &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            ),
+        ],
+    )
+    .await;
+    DatabaseDown::Postgres { admin_url, name }
+}
+
+impl DatabaseDown {
+    /// Brings the database back.
+    pub async fn restore(self) {
+        match self {
+            DatabaseDown::Sqlite(held) => held.release().await,
+            DatabaseDown::Postgres { admin_url, name } => {
+                let allow = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true");
+                admin_run(&admin_url, &[&allow]).await;
+            }
+        }
+    }
+}
+
+async fn admin_run(admin_url: &str, statements: &[&str]) {
+    sqlx::any::install_default_drivers();
+    let mut admin = AnyConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL as its admin: {e}"));
+    for statement in statements {
+        admin
+            .execute(*statement)
+            .await
+            .unwrap_or_else(|e| panic!("cannot run {statement}: {e}"));
+    }
+    let _ = admin.close().await;
+}
+
+/// The database a PostgreSQL URL names (its path, without the query).
+fn database_of(url: &str) -> &str {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let path = url[authority_start..]
+        .find('/')
+        .map_or("", |i| &url[authority_start + i + 1..]);
+    path.split('?').next().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +261,13 @@ mod tests {
             with_database("postgres://h?x=1", "t1"),
             "postgres://h/t1?x=1"
         );
+    }
+
+    #[test]
+    fn reads_the_database_of_a_url() {
+        assert_eq!(database_of("postgres://u:p@h:5432/t1"), "t1");
+        assert_eq!(database_of("postgres://h/t1?sslmode=disable"), "t1");
+        assert_eq!(database_of("postgres://h"), "");
     }
 
     #[test]

@@ -77,6 +77,12 @@ impl TestApp {
         centrale_store::testing::hold_call_writes(&self.settings.database_url).await
     }
 
+    /// Takes its database down until restored: on PostgreSQL connections are refused and cut;
+    /// on SQLite its write lock is held (see `centrale_store::testing::DatabaseDown`).
+    pub async fn take_database_down(&self) -> centrale_store::testing::DatabaseDown {
+        centrale_store::testing::take_down(&self.settings.database_url).await
+    }
+
     /// The `/metrics` text.
     pub async fn metrics(&self) -> String {
         let url = format!("{}/metrics", self.api.base);
