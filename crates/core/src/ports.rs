@@ -517,8 +517,9 @@ pub enum Change {
 }
 
 /// Told of every committed [`Change`]; the store awaits it before the write returns, so
-/// whoever wrote sees a directory that has it. (A second node would be told by PostgreSQL
-/// `LISTEN/NOTIFY`, later.)
+/// whoever wrote sees a directory that has it — unless its refresh failed (the database went
+/// away right after the commit), when the directory's periodic re-read is the backstop.
+/// (A second node would be told by PostgreSQL `LISTEN/NOTIFY`, later.)
 #[async_trait]
 pub trait ChangeListener: Send + Sync {
     async fn changed(&self, change: Change);

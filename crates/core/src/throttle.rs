@@ -154,13 +154,15 @@ impl Throttle {
         self.succeeded_at(attempt, Instant::now());
     }
 
+    /// The attempt got no verdict (nothing was checked): its count is given back, and
+    /// nothing becomes trusted.
+    pub fn no_verdict(&self, attempt: Attempt) {
+        give_back(&mut self.lock(), &attempt);
+    }
+
     fn succeeded_at(&self, attempt: Attempt, now: Instant) {
         let mut state = self.lock();
-        for key in &attempt.keys {
-            if let Some(window) = state.windows.peek_mut(key) {
-                window.failures = window.failures.saturating_sub(1);
-            }
-        }
+        give_back(&mut state, &attempt);
         if let Some(ip) = source_of(&attempt.keys) {
             for key in &attempt.keys {
                 if let Key::Account(account) = key {
@@ -208,6 +210,14 @@ impl State {
     }
 }
 
+fn give_back(state: &mut State, attempt: &Attempt) {
+    for key in &attempt.keys {
+        if let Some(window) = state.windows.peek_mut(key) {
+            window.failures = window.failures.saturating_sub(1);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +240,24 @@ mod tests {
         let later = now + WINDOW - Duration::from_secs(1);
         assert!(throttle.begin(std::slice::from_ref(&ip), later).is_err());
         assert!(throttle.begin(&[ip], now + WINDOW).is_ok());
+    }
+
+    #[test]
+    fn an_attempt_without_a_verdict_is_given_back_and_trusts_nothing() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        let stranger = [source("203.0.113.7"), Key::account("anna")];
+        let unchecked = throttle.begin(&stranger, now).unwrap();
+        throttle.no_verdict(unchecked);
+        // Others guess Anna's password until her account is refused.
+        for i in 0..MAX_FAILURES {
+            let keys = [source(&format!("192.0.2.{i}")), Key::account("anna")];
+            let _failed = throttle.begin(&keys, now).unwrap();
+        }
+        assert!(
+            throttle.begin(&stranger, now).is_err(),
+            "an address whose attempt was never checked is not trusted"
+        );
     }
 
     #[test]

@@ -117,13 +117,14 @@ pub async fn check(
             Ok(staff)
         }
         Judged::Stale => {
-            // Not a guess: a phone re-answering a fresh challenge must not be counted.
-            telephony.throttle.succeeded(attempt);
+            // Not a guess: a phone re-answering a fresh challenge must not be counted (nor
+            // trusted: its password was not checked).
+            telephony.throttle.no_verdict(attempt);
             Err(challenge(telephony, asker, peer, true))
         }
         Judged::Unavailable => {
-            // Not a guess either; the phone tries again a little later.
-            telephony.throttle.succeeded(attempt);
+            // Not a guess either, nor a proof; the phone tries again a little later.
+            telephony.throttle.no_verdict(attempt);
             Err(Refusal {
                 status: StatusCode::ServiceUnavailable,
                 headers: vec![

@@ -24,17 +24,18 @@ pub struct LiveDirectory {
 }
 
 impl LiveDirectory {
-    /// Reads the whole directory and subscribes to the store's changes.
+    /// Subscribes to the store's changes, then reads the whole directory (a change
+    /// committed meanwhile waits for that read and is applied after it).
     pub async fn load(store: Arc<dyn Store>) -> Result<Arc<Self>> {
-        let directory = read_all(store.as_ref()).await?;
-        tracing::info!(clients = directory.clients(), "directory loaded");
         let live = Arc::new(Self {
-            current: RwLock::new(Arc::new(directory)),
+            current: RwLock::default(),
             store: store.clone(),
             refreshing: tokio::sync::Mutex::new(()),
         });
         let listener: Arc<dyn ChangeListener> = live.clone();
         store.notify_changes_to(Arc::downgrade(&listener));
+        live.refresh_all().await?;
+        tracing::info!(clients = live.now().clients(), "directory loaded");
         Ok(live)
     }
 

@@ -133,6 +133,7 @@ impl ClientStore for Db {
             return Err(Error::NotFound("client"));
         }
         self.changed(Change::Client(id)).await;
+        self.changed(Change::Numbers).await;
         Ok(())
     }
 }

@@ -192,6 +192,14 @@ pub async fn take_down(url: &str) -> DatabaseDown {
     let admin_url =
         std::env::var("CENTRALE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
     let name = database_of(url).to_owned();
+    // Pasted into SQL below: only the names `fresh_database_url` makes.
+    assert!(
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        "not a test database name: {name}"
+    );
     admin_run(
         &admin_url,
         &[

@@ -1,5 +1,6 @@
 //! The call journal writes behind the calls and the directory is in memory: with the database
-//! down (PostgreSQL refusing connections; SQLite's write lock held) calls are still offered
+//! down (PostgreSQL refusing and cutting connections, so reads fail too; SQLite, which has no
+//! server to stop, with its write lock held while reads go on) calls are still offered
 //! with their screen pop and answered, and their records follow when it is back; a note saved
 //! before its call is written lands; past the journal's bound new calls get 503 until it drains.
 

@@ -1,7 +1,8 @@
 //! Whether an INVITE may become a call, and for which client.
 //!
 //! The edge has checked the sender already — the socket it sent from, never a header, is a
-//! trunk peer or an operator who proved who she is by digest (`auth`: 407, then 403). Then,
+//! trunk peer or an operator who proved who she is by digest (`auth`: 407, then 403; 503 when
+//! her credentials cannot be read). Then,
 //! in order, from memory only: the dialled number is a forwarding number assigned to a client (else 404); the client
 //! is active (else 480); the call journal is writing its records and the caps on calls per
 //! trunk source and on waiting calls leave room (else 503 with Retry-After); the offer has a codec we speak and an address in the media

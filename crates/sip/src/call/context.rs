@@ -55,3 +55,35 @@ impl CallContext {
         Uri::try_from(text.as_str()).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The files a call runs through from its INVITE to the INVITE to the operator.
+    const TO_THE_OPERATOR: [(&str, &str); 5] = [
+        ("mod.rs", include_str!("mod.rs")),
+        ("admission.rs", include_str!("admission.rs")),
+        ("caps.rs", include_str!("caps.rs")),
+        ("queued.rs", include_str!("queued.rs")),
+        ("ringing.rs", include_str!("ringing.rs")),
+    ];
+
+    /// A lint: admitting, queueing and ringing a call use memory only. The one port of the
+    /// database a call holds (`history`) is read in `screen_pop.rs`, in a task of its own.
+    #[test]
+    fn the_path_to_the_operator_reaches_no_database() {
+        for (file, text) in TO_THE_OPERATOR {
+            let code = text
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"));
+            for (number, line) in code.enumerate() {
+                for word in [".history", "Store", "store.", "sqlx"] {
+                    assert!(
+                        !line.contains(word),
+                        "{file}: line {} of code reaches the database: {line}",
+                        number + 1
+                    );
+                }
+            }
+        }
+    }
+}

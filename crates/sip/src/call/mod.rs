@@ -23,6 +23,7 @@ pub(crate) use context::CallContext;
 use crate::board::CallCommand;
 use crate::journal::Step;
 pub(crate) use admission::Admitted;
+use centrale_core::acd::Missed;
 use centrale_core::call_state::{CallState, Move};
 use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party};
 use centrale_core::{CallId, StaffId};
@@ -100,7 +101,7 @@ pub(crate) async fn run(
         let by = match call.state {
             CallState::Queued => queued::wait(&mut call).await,
             CallState::Ringing(operator) => ringing::ring(&mut call, operator).await,
-            CallState::Talking(operator) => talking::talk(&mut call, operator).await,
+            CallState::Talking(_) => talking::talk(&mut call).await,
             CallState::Arrived | CallState::Ended(_) => unreachable!("entered the queue"),
         };
         call.go(by);
@@ -126,8 +127,9 @@ impl Call {
         self.go(Move::Queue { queue_length });
     }
 
-    /// Takes the call from its state by `by` and records the step; a move its state does not
-    /// allow is a fault of ours: the call ends as failed rather than go on in a wrong state.
+    /// Takes the call from its state by `by`, records the step and tells the board (in that
+    /// order, so an operator's offers never overlap in the records); a move its state does
+    /// not allow is a fault of ours: the call ends as failed rather than go on in a wrong state.
     fn go(&mut self, by: Move) {
         let from = self.state;
         let (by, to) = match from.after(by) {
@@ -143,7 +145,7 @@ impl Call {
             }
         };
         self.state = to;
-        let journal = &self.context.journal;
+        let (journal, board) = (&self.context.journal, &self.context.board);
         let (client, call, at) = (self.admitted.card.client.id, self.id, Utc::now());
         let offer_ended = |operator, result| Step::OfferEnded {
             client,
@@ -177,9 +179,18 @@ impl Call {
             }
             (CallState::Ringing(operator), Move::Missed(result), _) => {
                 journal.record(offer_ended(operator, result));
+                // A phone that refused (busy, unreachable) is left alone for a while
+                // (`core::acd`); one that rang out pauses its operator.
+                let missed = if result == OfferResult::Timeout {
+                    Missed::NoAnswer
+                } else {
+                    Missed::Refused
+                };
+                board.offer_failed(call, operator, missed);
             }
             (CallState::Ringing(operator), Move::Answer, _) => {
                 journal.record(offer_ended(operator, OfferResult::Answered));
+                board.answered(call, operator);
                 self.answered = Some((operator, at));
                 journal.record(Step::Answered {
                     client,
@@ -193,6 +204,9 @@ impl Call {
                 if let CallState::Ringing(operator) = from {
                     journal.record(offer_ended(operator, OfferResult::Cancelled));
                 }
+                if !matches!(from, CallState::Talking(_)) {
+                    board.abandoned(call);
+                }
                 journal.record(Step::Ended {
                     client,
                     call,
@@ -201,7 +215,7 @@ impl Call {
                     ended_by,
                     // The caller waited until an operator answered, or until they gave up.
                     wait_ms: waited_ms(self.arrived, self.answered.map_or(at, |(_, at)| at)),
-                    queue_length: self.context.board.queue_length(),
+                    queue_length: board.queue_length(),
                     rtp_packets: self.admitted.media.stats().packets(),
                 });
             }

@@ -15,20 +15,21 @@ pub async fn wait(call: &mut Call) -> Move {
             state = call.caller_states.recv() => {
                 // Other caller states change nothing while queued.
                 if matches!(state, Some(DialogState::Terminated(..)) | None) {
-                    call.context.board.abandoned(call.id);
                     return Move::End(Party::Caller);
                 }
             }
             () = call.admitted.media.silent(), if watch_rtp => {
                 tracing::info!(id = %call.id, "no RTP from the waiting caller: ending the call");
-                call.context.board.abandoned(call.id);
                 super::ended::refuse_waiting(&call.caller);
                 return Move::End(Party::System);
             }
             command = call.commands.recv() => return match command {
                 Some(CallCommand::Offer(operator)) => Move::Offer(operator),
                 // The board is gone: the telephony is shutting down.
-                None => Move::End(Party::System),
+                None => {
+                    super::ended::refuse_waiting(&call.caller);
+                    Move::End(Party::System)
+                }
             },
         }
     }

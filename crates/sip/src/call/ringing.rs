@@ -1,12 +1,11 @@
 //! Ringing: an INVITE to the operator's registered phone, bounded by the ring timeout,
 //! cancelled when the caller gives up. It goes over the flow the phone registered from; the
-//! Contact it registered is only the Request-URI. A phone that refuses is left alone for a
-//! while and one that rings out pauses its operator (`core::acd`); the call waits again.
+//! Contact it registered is only the Request-URI. A missed offer puts the call back in the
+//! queue ([`super::Call::go`] tells the board).
 
 use super::Call;
 use crate::headers;
 use centrale_core::StaffId;
-use centrale_core::acd::Missed;
 use centrale_core::call_state::Move;
 use centrale_core::calls::{OfferResult, Party};
 use rsipstack::dialog::dialog::DialogState;
@@ -18,23 +17,8 @@ use std::time::Duration;
 /// Rings `operator` until answer, refusal, timeout or the caller leaving.
 pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
     let by = ring_phone(call, operator).await;
-    let board = &call.context.board;
-    match by {
-        Move::Missed(result) => {
-            let missed = if result == OfferResult::Timeout {
-                Missed::NoAnswer
-            } else {
-                Missed::Refused
-            };
-            board.offer_failed(call.id, operator, missed);
-        }
-        Move::End(party) => {
-            board.abandoned(call.id);
-            if party == Party::System {
-                super::ended::refuse_waiting(&call.caller);
-            }
-        }
-        _ => {}
+    if by == Move::End(Party::System) {
+        super::ended::refuse_waiting(&call.caller);
     }
     by
 }

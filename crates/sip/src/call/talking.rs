@@ -3,20 +3,18 @@
 
 use super::Call;
 use super::ended::hang_up;
-use centrale_core::StaffId;
 use centrale_core::call_state::Move;
 use centrale_core::calls::Party;
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::sip::headers::make_header;
 
 /// Talks until the call ends; returns who ended it.
-pub async fn talk(call: &mut Call, operator: StaffId) -> Move {
+pub async fn talk(call: &mut Call) -> Move {
     let Some((leg, mut leg_states)) = call.operator_leg.take() else {
         return Move::End(Party::System);
     };
     let context = &call.context;
     let admitted = &mut call.admitted;
-    context.board.answered(call.id, operator);
     // Talking, the call no longer counts against the queue's cap.
     admitted.queue_place = None;
     let media = &admitted.media;
