@@ -40,12 +40,7 @@ impl ClientCard {
         } else {
             InstructionsKind::Temporary
         };
-        let greeting = set
-            .draft
-            .content
-            .greeting_override
-            .clone()
-            .unwrap_or_else(|| client.draft.greeting.clone());
+        let greeting = set.greeting(&client.draft.greeting);
         let contact = caller.number.as_ref().and_then(|number| {
             self.contacts
                 .iter()

@@ -172,6 +172,12 @@ impl InstructionSet {
     pub fn is_standard(&self) -> bool {
         self.draft.period.is_none()
     }
+
+    /// What the operator says on answering: the set's greeting override, else the client's.
+    pub fn greeting(&self, clients_greeting: &str) -> String {
+        let greeting = self.draft.content.greeting_override.as_deref();
+        greeting.unwrap_or(clients_greeting).to_owned()
+    }
 }
 
 /// One kept version of a set: what it was after a change, who made it and when.

@@ -168,12 +168,7 @@ async fn get_in_force(
     } else {
         SetKind::Temporary
     };
-    let greeting = set
-        .draft
-        .content
-        .greeting_override
-        .clone()
-        .unwrap_or(client.draft.greeting);
+    let greeting = set.greeting(&client.draft.greeting);
     Ok(Json(InForce {
         at,
         kind,
