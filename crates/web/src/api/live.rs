@@ -80,8 +80,9 @@ impl Subscription {
     }
 }
 
-/// Live events as Server-Sent Events: `call.queued`, `call.offered` (only to the operator
-/// it rings for, and supervisors), `call.answered`, `call.ended`, `operator.state`. The
+/// Live events as Server-Sent Events: `call.queued`, `call.offered` and the caller's earlier
+/// notes after it, `call.caller_history` (both only to the operator it rings for, and
+/// supervisors), `call.answered`, `call.ended`, `operator.state`. The
 /// stream ends within seconds once its token is revoked or expires, or its staff member is
 /// removed or gets another role.
 #[utoipa::path(get, path = "/api/v1/events", tag = "live", security(("bearer" = [])),
