@@ -442,8 +442,9 @@ pub trait Switchboard: Send + Sync {
     fn operator_status(&self, operator: StaffId) -> (OperatorState, bool);
     /// The calls waiting now with when each arrived, oldest first.
     fn queue(&self) -> Vec<(CallId, DateTime<Utc>)>;
-    /// Forgets the operator's registration at once (her account changed or went), so no
-    /// call rings a phone that logged in with old credentials.
+    /// Forgets the operator's registration and the SIP credentials last read for her at once
+    /// (her account changed or went), so no call rings a phone that logged in with old
+    /// credentials and no outage brings them back.
     fn drop_registration(&self, operator: StaffId);
 }
 

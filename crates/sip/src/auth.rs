@@ -170,7 +170,11 @@ async fn judge(
     if user.is_some_and(|user| user != credentials.username) {
         return Judged::Wrong(WRONG);
     }
-    let (staff, stored) = match telephony.store.sip_credentials(&credentials.username).await {
+    let known = &telephony.credentials;
+    let (staff, stored) = match known
+        .lookup(telephony.store.as_ref(), &credentials.username)
+        .await
+    {
         Ok(found) => found,
         Err(centrale_core::Error::NotFound(_)) => return Judged::Wrong(WRONG),
         Err(e) => {

@@ -22,6 +22,7 @@ mod auth;
 pub mod board;
 mod call;
 pub mod config;
+mod credentials;
 mod digest;
 mod directory;
 mod headers;

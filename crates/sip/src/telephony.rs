@@ -4,6 +4,7 @@
 use crate::board::Board;
 use crate::call::context::{CallContext, CallLimits};
 use crate::config::SipConfig;
+use crate::credentials::KnownCredentials;
 use crate::directory::{LiveDirectory, refresh_in_full};
 use crate::journal::{CallJournal, write_behind};
 use crate::location::Location;
@@ -54,6 +55,8 @@ pub struct Telephony {
     pub(crate) location: Arc<Location>,
     pub(crate) throttle: Throttle,
     pub(crate) nonces: Nonces,
+    /// Operators' SIP credentials as last read, for when the store cannot answer.
+    pub(crate) credentials: KnownCredentials,
     /// What calls may use; all they get.
     pub(crate) calls: Arc<CallContext>,
     pub(crate) dialogs: Arc<DialogLayer>,
@@ -171,6 +174,7 @@ impl Telephony {
             location,
             throttle: Throttle::default(),
             nonces: Nonces::new(),
+            credentials: KnownCredentials::default(),
             calls,
             dialogs,
             local,
@@ -348,6 +352,7 @@ impl Switchboard for Telephony {
     }
 
     fn drop_registration(&self, operator: StaffId) {
+        self.credentials.forget(operator);
         if self.location.unbind(operator) {
             self.board.set_registered(operator, false);
         }
