@@ -33,6 +33,7 @@ pub mod metrics;
 mod nonce;
 pub mod peer;
 mod registrar;
+mod reply;
 pub mod telephony;
 
 pub use board::Board;

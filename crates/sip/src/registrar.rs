@@ -26,10 +26,7 @@ pub async fn handle(telephony: &Telephony, tx: &mut Transaction) {
             vec![headers::warning("no transport address")],
         ),
     };
-    telephony.metrics.response(status.code());
-    if let Err(e) = tx.reply_with(status, extra, None).await {
-        tracing::debug!(error = %e, "REGISTER reply not sent");
-    }
+    crate::reply::reply_with(&telephony.calls.metrics, tx, status, extra).await;
 }
 
 async fn decide(
@@ -51,7 +48,7 @@ async fn decide(
     let contact = name_addr(contact_header).1.to_owned();
     let expires = requested_expires(request, contact_header);
     let changed = if expires == 0 || contact_header.trim() == "*" {
-        telephony.location.unbind(staff.id).then_some(false)
+        telephony.calls.location.unbind(staff.id).then_some(false)
     } else {
         let binding = Binding {
             operator: staff.id,
@@ -60,11 +57,11 @@ async fn decide(
             source: peer,
             expires: Instant::now() + Duration::from_secs(expires),
         };
-        telephony.location.bind(binding).then_some(true)
+        telephony.calls.location.bind(binding).then_some(true)
     };
     if let Some(registered) = changed {
         tracing::info!(user = aor_user, %peer, registered, "SIP registration changed");
-        telephony.board.set_registered(staff.id, registered);
+        telephony.calls.board.set_registered(staff.id, registered);
     }
     let mut extra = vec![make_header("Expires", expires.to_string())];
     if expires > 0 && !contact.is_empty() {

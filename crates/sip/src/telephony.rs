@@ -7,7 +7,6 @@ use crate::config::SipConfig;
 use crate::credentials::KnownCredentials;
 use crate::directory::{LiveDirectory, refresh_in_full};
 use crate::journal::{CallJournal, write_behind};
-use crate::location::Location;
 use crate::media::{MediaConfig, MediaEngine};
 use crate::metrics::SipMetrics;
 use crate::nonce::Nonces;
@@ -48,20 +47,13 @@ pub struct Telephony {
     pub(crate) config: SipConfig,
     /// For the digest check of REGISTER and of operators' own INVITEs.
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) metrics: Arc<SipMetrics>,
-    pub(crate) board: Arc<Board>,
-    /// Every step of every call: recorded, published, counted.
-    pub(crate) journal: Arc<CallJournal>,
-    pub(crate) location: Arc<Location>,
     pub(crate) throttle: Throttle,
     pub(crate) nonces: Nonces,
     /// Operators' SIP credentials as last read, for when the store cannot answer.
     pub(crate) credentials: KnownCredentials,
-    /// What calls may use; all they get.
+    /// What calls may use, all they get; the board, journal, dialogs, location, metrics and
+    /// our address live there, and the edge uses them through it.
     pub(crate) calls: Arc<CallContext>,
-    pub(crate) dialogs: Arc<DialogLayer>,
-    /// Our own address as peers should reach it.
-    pub(crate) local: SocketAddr,
 }
 
 /// A running telephony; dropping it does not stop it, [`SipHandle::shutdown`] does.
@@ -73,7 +65,7 @@ pub struct SipHandle {
 impl SipHandle {
     /// The UDP/TCP address SIP really listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.telephony.local
+        self.telephony.calls.local
     }
 
     /// The switchboard, for the web's operator-state API and account changes.
@@ -147,17 +139,16 @@ impl Telephony {
         let board = Board::new(events.clone(), config.wrap_up);
         let journal = CallJournal::new(config.journal_bound, events.clone(), metrics.clone());
         tokio::spawn(write_behind(journal.clone(), store.clone()));
-        let location = Arc::new(Location::default());
         let calls = Arc::new(CallContext {
             directory,
-            journal: journal.clone(),
-            board: board.clone(),
+            journal,
+            board,
             media,
             caps: Arc::default(),
-            dialogs: dialogs.clone(),
-            location: location.clone(),
+            dialogs,
+            location: Arc::default(),
             history: store.clone(),
-            metrics: metrics.clone(),
+            metrics,
             limits: CallLimits {
                 ring_timeout: config.ring_timeout,
                 max_calls_per_trunk: config.max_calls_per_trunk,
@@ -168,16 +159,10 @@ impl Telephony {
         let telephony = Arc::new(Telephony {
             config,
             store,
-            metrics,
-            board,
-            journal,
-            location,
             throttle: Throttle::default(),
             nonces: Nonces::new(),
             credentials: KnownCredentials::default(),
             calls,
-            dialogs,
-            local,
         });
         tokio::spawn(async move { endpoint.serve().await });
         tokio::spawn(dispatch(telephony.clone(), incoming, cancel.clone()));
@@ -199,6 +184,7 @@ async fn dispatch(
             tx = incoming.recv() => match tx { Some(tx) => tx, None => return },
         };
         telephony
+            .calls
             .metrics
             .request(tx.original.method.to_string().as_str());
         let telephony = telephony.clone();
@@ -217,7 +203,7 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
         return;
     }
     // In-dialog requests (BYE, re-INVITE, ACK, INFO…) belong to their dialog.
-    if let Some(dialog) = telephony.dialogs.match_dialog(&tx) {
+    if let Some(dialog) = telephony.calls.dialogs.match_dialog(&tx) {
         let result = match dialog {
             Dialog::Invite(mut d) => d.handle(&mut tx).await,
             _ => Ok(()),
@@ -307,21 +293,18 @@ fn framing(request: &rsipstack::sip::Request) -> Result<(), &'static str> {
 }
 
 /// Sends a final response without a body.
-pub(crate) async fn reply(telephony: &Telephony, tx: &mut Transaction, status: StatusCode) {
+async fn reply(telephony: &Telephony, tx: &mut Transaction, status: StatusCode) {
     reply_with(telephony, tx, status, vec![]).await;
 }
 
 /// Sends a final response with extra headers and without a body.
-pub(crate) async fn reply_with(
+async fn reply_with(
     telephony: &Telephony,
     tx: &mut Transaction,
     status: StatusCode,
     extra: Vec<rsipstack::sip::Header>,
 ) {
-    telephony.metrics.response(status.code());
-    if let Err(e) = tx.reply_with(status, extra, None).await {
-        tracing::debug!(error = %e, peer = ?Peer::of(tx), "reply not sent");
-    }
+    crate::reply::reply_with(&telephony.calls.metrics, tx, status, extra).await;
 }
 
 /// How long a note's save waits for its call's record.
@@ -332,7 +315,7 @@ const RECORD_PATIENCE: Duration = Duration::from_secs(5);
 #[async_trait::async_trait]
 impl Switchboard for Telephony {
     async fn call_recorded(&self, call: CallId) -> bool {
-        self.journal.written(call, RECORD_PATIENCE).await
+        self.calls.journal.written(call, RECORD_PATIENCE).await
     }
 
     fn set_operator_state(
@@ -340,21 +323,21 @@ impl Switchboard for Telephony {
         operator: StaffId,
         state: OperatorState,
     ) -> centrale_core::Result<()> {
-        self.board.set_operator_state(operator, state)
+        self.calls.board.set_operator_state(operator, state)
     }
 
     fn operator_status(&self, operator: StaffId) -> (OperatorState, bool) {
-        self.board.operator_status(operator)
+        self.calls.board.operator_status(operator)
     }
 
     fn queue(&self) -> Vec<(CallId, DateTime<Utc>)> {
-        self.board.queue()
+        self.calls.board.queue()
     }
 
     fn drop_registration(&self, operator: StaffId) {
         self.credentials.forget(operator);
-        if self.location.unbind(operator) {
-            self.board.set_registered(operator, false);
+        if self.calls.location.unbind(operator) {
+            self.calls.board.set_registered(operator, false);
         }
     }
 }
@@ -367,8 +350,8 @@ async fn expire_bindings(telephony: Arc<Telephony>, cancel: CancellationToken) {
             () = cancel.cancelled() => return,
             _ = tick.tick() => {}
         }
-        for operator in telephony.location.expire(Instant::now()) {
-            telephony.board.set_registered(operator, false);
+        for operator in telephony.calls.location.expire(Instant::now()) {
+            telephony.calls.board.set_registered(operator, false);
         }
     }
 }

@@ -112,13 +112,24 @@ async fn fresh_postgres_url() -> String {
 
 /// `url` with its database (the path) replaced by `name`, query kept.
 fn with_database(url: &str, name: &str) -> String {
+    let (base, _, query) = url_parts(url);
+    format!("{base}/{name}{query}")
+}
+
+/// The database a PostgreSQL URL names (its path, without the query).
+fn database_of(url: &str) -> &str {
+    url_parts(url).1
+}
+
+/// A URL as scheme and authority, database, and query (with its `?`).
+fn url_parts(url: &str) -> (&str, &str, &str) {
     let authority_start = url.find("://").map_or(0, |i| i + 3);
     let (base, rest) = match url[authority_start..].find(['/', '?']) {
         Some(i) => url.split_at(authority_start + i),
         None => (url, ""),
     };
-    let query = rest.find('?').map_or("", |i| &rest[i..]);
-    format!("{base}/{name}{query}")
+    let (path, query) = rest.split_at(rest.find('?').unwrap_or(rest.len()));
+    (base, path.trim_start_matches('/'), query)
 }
 
 /// `url` without the password, for messages.
@@ -239,15 +250,6 @@ async fn admin_run(admin_url: &str, statements: &[&str]) {
             .unwrap_or_else(|e| panic!("cannot run {statement}: {e}"));
     }
     let _ = admin.close().await;
-}
-
-/// The database a PostgreSQL URL names (its path, without the query).
-fn database_of(url: &str) -> &str {
-    let authority_start = url.find("://").map_or(0, |i| i + 3);
-    let path = url[authority_start..]
-        .find('/')
-        .map_or("", |i| &url[authority_start + i + 1..]);
-    path.split('?').next().unwrap_or_default()
 }
 
 #[cfg(test)]

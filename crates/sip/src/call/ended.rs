@@ -1,12 +1,19 @@
-//! Ended: the media closed, the dialogs forgotten, the operator (if she talked) into
-//! wrap-up. The journal has recorded the end already ([`super::Call::go`]).
+//! Ended: a caller Centrale gave up on before anyone answered gets its 480, the media is
+//! closed, the dialogs forgotten, the operator (if she talked) goes into wrap-up. The journal
+//! has recorded the end already ([`super::Call::go`]).
 
 use super::Call;
+use centrale_core::call_state::CallState;
+use centrale_core::calls::CallOutcome;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::StatusCode;
 
 /// Lets go of what the call held.
 pub fn clean_up(call: Call) {
+    // Failed without an answer: Centrale ended it while it waited (silence, shutdown).
+    if call.answered.is_none() && call.state == CallState::Ended(CallOutcome::Failed) {
+        refuse_waiting(&call.caller);
+    }
     call.admitted.media.close();
     call.context.dialogs.remove_dialog(&call.caller.id());
     if let Some((leg, _)) = &call.operator_leg {
@@ -18,7 +25,7 @@ pub fn clean_up(call: Call) {
 }
 
 /// Ends a caller leg that was never answered: 480 to its INVITE (it only had a 18x).
-pub fn refuse_waiting(caller: &InviteDialog) {
+fn refuse_waiting(caller: &InviteDialog) {
     if let Err(e) = caller.reject(Some(StatusCode::TemporarilyUnavailable), None) {
         tracing::debug!(error = %e, "final response to a silent caller not sent");
     }

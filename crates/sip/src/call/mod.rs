@@ -26,6 +26,7 @@ pub(crate) use admission::Admitted;
 use centrale_core::acd::Missed;
 use centrale_core::call_state::{CallState, Move};
 use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party};
+use centrale_core::events::ScreenPop;
 use centrale_core::{CallId, StaffId};
 use chrono::{DateTime, Utc};
 use rsipstack::dialog::dialog::DialogStateReceiver;
@@ -51,6 +52,8 @@ pub(crate) struct Call {
     operator_leg: Option<(InviteDialog, DialogStateReceiver)>,
     /// Who answered, and when.
     answered: Option<(StaffId, DateTime<Utc>)>,
+    /// What each operator it is offered to sees, as at its arrival.
+    pop: Option<Box<ScreenPop>>,
 }
 
 /// Runs an admitted INVITE as a call until it ends. `arrived` is when the INVITE reached us.
@@ -70,10 +73,8 @@ pub(crate) async fn run(
         Ok(dialog) => dialog,
         Err(e) => {
             tracing::warn!(error = %e, "cannot create the caller's dialog");
-            context.metrics.response(500);
-            let _ = tx
-                .reply_with(StatusCode::ServerInternalError, vec![], None)
-                .await;
+            let status = StatusCode::ServerInternalError;
+            crate::reply::reply_with(&context.metrics, &mut tx, status, vec![]).await;
             return;
         }
     };
@@ -85,6 +86,7 @@ pub(crate) async fn run(
     });
     let (commands, command_receiver) = tokio::sync::mpsc::unbounded_channel();
     let mut call = Call {
+        pop: screen_pop::pop(&admitted, arrived).map(Box::new),
         id: CallId::new(),
         context,
         admitted,
@@ -173,7 +175,7 @@ impl Call {
                     call,
                     operator,
                     at,
-                    pop: screen_pop::pop(&self.admitted, self.arrived).map(Box::new),
+                    pop: self.pop.clone(),
                 });
                 screen_pop::send_history(&self.context, &self.admitted, call, operator);
             }

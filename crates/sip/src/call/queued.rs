@@ -20,16 +20,12 @@ pub async fn wait(call: &mut Call) -> Move {
             }
             () = call.admitted.media.silent(), if watch_rtp => {
                 tracing::info!(id = %call.id, "no RTP from the waiting caller: ending the call");
-                super::ended::refuse_waiting(&call.caller);
                 return Move::End(Party::System);
             }
             command = call.commands.recv() => return match command {
                 Some(CallCommand::Offer(operator)) => Move::Offer(operator),
                 // The board is gone: the telephony is shutting down.
-                None => {
-                    super::ended::refuse_waiting(&call.caller);
-                    Move::End(Party::System)
-                }
+                None => Move::End(Party::System),
             },
         }
     }

@@ -16,14 +16,6 @@ use std::time::Duration;
 
 /// Rings `operator` until answer, refusal, timeout or the caller leaving.
 pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
-    let by = ring_phone(call, operator).await;
-    if by == Move::End(Party::System) {
-        super::ended::refuse_waiting(&call.caller);
-    }
-    by
-}
-
-async fn ring_phone(call: &mut Call, operator: StaffId) -> Move {
     let context = call.context.clone();
     let media = &call.admitted.media;
     let Some(binding) = context.location.lookup(operator) else {
