@@ -322,15 +322,17 @@ TOML
   ADMIN_TOKEN=$(curl -s -X POST "$HTTP/api/v1/auth/token" -H 'content-type: application/json' \
       -d '{"email":"admin@demo.centrale.test","password":"demo-admin-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])') ||
     die "cannot log in as the demo admin"
-  # 4. all phones from one SIPp process (-rtp_echo: the phones send back every RTP packet, for (d))
+  # 4. all phones from one SIPp process (-rtp_echo: the phones send back every RTP packet, for (d)),
+  #    registering at 100/s (-l: all of them stay up at once): they share one address, and more digest checks in flight from one
+  #    address than the throttle allows (core::throttle, 5) block it like a guesser would be.
   { echo SEQUENTIAL; awk -F';' -v p="$OP_PASSWORD" '{ print $1 ";" p }' "$OUT/operators.txt"; } >"$OUT/users.csv"
   { echo SEQUENTIAL; seq -f '+3161%07g' 0 199999; } >"$OUT/callers.csv"   # unique per call within a run
   mkdir -p "$OUT/phones"
   bg bash -c "cd '$OUT/phones' && exec taskset -c 1 timeout 1800 sipp '$CENTRALE_SIP' -sf '$ROOT/bench/operator_phones.xml' \
       -oocsf '$SCEN/operator_answer.xml' -inf '$OUT/users.csv' -i 127.0.0.1 -p 5101 -mi 127.0.0.1 -mp 7200 -rtp_echo \
-      -m $OPERATOR_COUNT -r 1000 -set hold_s 1700 -buff_size 8388608 -nostdin -trace_err -trace_logs >phones.out 2>&1"
+      -m $OPERATOR_COUNT -l $OPERATOR_COUNT -r 100 -set hold_s 1700 -buff_size 8388608 -nostdin -trace_err -trace_logs >phones.out 2>&1"
   local n=0
-  for _ in $(seq 60); do
+  for _ in $(seq 120); do
     n=$(cat "$OUT"/phones/operator_phones_*_logs.log 2>/dev/null | grep -c ' registered$')
     [ "$n" -ge "$OPERATOR_COUNT" ] && break; sleep 0.5
   done
