@@ -92,6 +92,13 @@ pub enum CallFact {
         operator: StaffId,
         at: DateTime<Utc>,
     },
+    /// A talking call was put on hold, or taken off it (`held: false`).
+    Hold {
+        client: ClientId,
+        call: CallId,
+        at: DateTime<Utc>,
+        held: bool,
+    },
     /// The call is over; the waiting time is derived from arrival and answer (or end).
     Ended {
         client: ClientId,
@@ -110,6 +117,7 @@ impl CallFact {
             Self::Offered { call, .. }
             | Self::OfferEnded { call, .. }
             | Self::Answered { call, .. }
+            | Self::Hold { call, .. }
             | Self::Ended { call, .. } => *call,
         }
     }
@@ -137,6 +145,10 @@ pub struct CallRecord {
     pub outcome: Option<CallOutcome>,
     /// Milliseconds from arrival to answer, or to the end for an unanswered call.
     pub wait_ms: Option<i64>,
+    /// Times the call was put on hold while talking.
+    pub holds: i64,
+    /// Milliseconds it spent on hold, all holds together (up to now for a call held now).
+    pub held_ms: i64,
     pub offers: Vec<Offer>,
 }
 

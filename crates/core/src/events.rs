@@ -24,6 +24,10 @@ pub enum Event {
     CallerHistory(CallerHistory),
     #[serde(rename = "call.answered")]
     CallAnswered(CallAnswered),
+    #[serde(rename = "call.held")]
+    CallHeld(CallHold),
+    #[serde(rename = "call.resumed")]
+    CallResumed(CallHold),
     #[serde(rename = "call.ended")]
     CallEnded(CallEnded),
     #[serde(rename = "operator.state")]
@@ -38,6 +42,8 @@ impl Event {
             Self::CallOffered(_) => "call.offered",
             Self::CallerHistory(_) => "call.caller_history",
             Self::CallAnswered(_) => "call.answered",
+            Self::CallHeld(_) => "call.held",
+            Self::CallResumed(_) => "call.resumed",
             Self::CallEnded(_) => "call.ended",
             Self::OperatorState(_) => "operator.state",
         }
@@ -121,6 +127,17 @@ pub struct CallAnswered {
     pub operator_id: StaffId,
     pub at: DateTime<Utc>,
     pub wait_ms: i64,
+}
+
+/// A talking call was put on hold (`call.held`: the other side hears the hold music) or
+/// taken off it (`call.resumed`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallHold {
+    pub call_id: CallId,
+    pub client_id: ClientId,
+    /// Whose side holds (or held): the caller's or the operator's phone.
+    pub by: Party,
+    pub at: DateTime<Utc>,
 }
 
 /// A call is over.

@@ -12,7 +12,7 @@
 use crate::metrics::SipMetrics;
 use centrale_core::calls::{CallFact, CallOutcome, NewCall, OfferResult, Party};
 use centrale_core::events::{
-    CallAnswered, CallEnded, CallOffered, CallQueued, CallerHistory, Event, ScreenPop,
+    CallAnswered, CallEnded, CallHold, CallOffered, CallQueued, CallerHistory, Event, ScreenPop,
 };
 use centrale_core::ports::{EventSink, Store};
 use centrale_core::{CallId, ClientId, Error, StaffId};
@@ -59,6 +59,14 @@ pub(crate) enum Step {
         operator: StaffId,
         at: DateTime<Utc>,
         wait_ms: i64,
+    },
+    /// A talking call was put on hold by `by`'s side, or taken off it.
+    Hold {
+        client: ClientId,
+        call: CallId,
+        at: DateTime<Utc>,
+        held: bool,
+        by: Party,
     },
     /// Over.
     Ended {
@@ -210,6 +218,32 @@ impl CallJournal {
                     call,
                     operator,
                     at,
+                };
+                (fact, Some(event))
+            }
+            Step::Hold {
+                client,
+                call,
+                at,
+                held,
+                by,
+            } => {
+                let hold = CallHold {
+                    call_id: call,
+                    client_id: client,
+                    by,
+                    at,
+                };
+                let event = if held {
+                    Event::CallHeld(hold)
+                } else {
+                    Event::CallResumed(hold)
+                };
+                let fact = CallFact::Hold {
+                    client,
+                    call,
+                    at,
+                    held,
                 };
                 (fact, Some(event))
             }

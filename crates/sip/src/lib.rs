@@ -34,6 +34,7 @@ mod nonce;
 pub mod peer;
 mod registrar;
 mod reply;
+mod session_timer;
 pub mod telephony;
 
 pub use board::Board;

@@ -18,8 +18,9 @@ use centrale_core::throttle::Throttle;
 use centrale_core::{CallId, StaffId};
 use chrono::{DateTime, Utc};
 use rsipstack::EndpointBuilder;
-use rsipstack::dialog::dialog::Dialog;
+use rsipstack::dialog::dialog::{Dialog, DialogState};
 use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Method, StatusCode, headers::make_header};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::TransportLayer;
@@ -205,7 +206,10 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
     // In-dialog requests (BYE, re-INVITE, ACK, INFO…) belong to their dialog.
     if let Some(dialog) = telephony.calls.dialogs.match_dialog(&tx) {
         let result = match dialog {
-            Dialog::Invite(mut d) => d.handle(&mut tx).await,
+            Dialog::Invite(mut d) => {
+                end_early_dialog(&d, &tx);
+                d.handle(&mut tx).await
+            }
             _ => Ok(()),
         };
         if let Err(e) = result {
@@ -235,6 +239,21 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
     }
 }
 
+/// A caller's BYE before our 200 (RFC 3261 §15.1.2): its INVITE is answered 487 first, then
+/// the dialog answers the BYE 200 and the call ends as the caller's, as for a CANCEL.
+fn end_early_dialog(dialog: &InviteDialog, tx: &Transaction) {
+    let early = matches!(
+        dialog.state(),
+        DialogState::Calling(_) | DialogState::Trying(_) | DialogState::Early(..)
+    );
+    if tx.original.method == Method::Bye && early {
+        // A no-op for our own (client) legs: only the caller's INVITE is ours to answer.
+        if let Err(e) = dialog.reject(Some(StatusCode::RequestTerminated), None) {
+            tracing::debug!(error = %e, "487 to an INVITE ended by BYE not sent");
+        }
+    }
+}
+
 /// A new INVITE: its sender checked, then admitted and run as a call, or refused.
 async fn invite(telephony: Arc<Telephony>, mut tx: Transaction) {
     // The call's arrival is when its INVITE reached us, before any check.
@@ -258,7 +277,8 @@ async fn invite(telephony: Arc<Telephony>, mut tx: Transaction) {
 }
 
 /// The methods Centrale serves outside a dialog or within one.
-pub(crate) const ALLOWED_METHODS: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER";
+pub(crate) const ALLOWED_METHODS: &str =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO";
 
 /// Whether the request's framing holds: a readable Content-Length (at most one value, and
 /// present when a Content-Type announces a body) no larger than the body that arrived. The parser cuts the body to Content-Length and keeps a

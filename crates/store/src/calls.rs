@@ -26,7 +26,7 @@ type Tx = sqlx::Transaction<'static, Any>;
 /// A call's columns and its offers' (renamed where they clash), for `calls c LEFT JOIN call_offers o`.
 const COLUMNS: &str = "c.id, c.client_id, c.caller_number, c.caller_name, c.dialled_number,
     c.original_number, c.arrived_at, c.answered_at, c.ended_at, c.operator_id, c.ended_by,
-    c.outcome, c.wait_ms, o.seq AS offer_seq, o.operator_id AS offer_operator_id,
+    c.outcome, c.wait_ms, c.hold_count, c.held_ms, c.held_since, o.seq AS offer_seq, o.operator_id AS offer_operator_id,
     o.offered_at AS offer_offered_at, o.ended_at AS offer_ended_at, o.result AS offer_result";
 
 /// An optional stored instant.
@@ -70,6 +70,11 @@ fn record_from_row(row: &AnyRow) -> Result<CallRecord> {
         ended_by: maybe_enum(row, "ended_by")?,
         outcome: maybe_enum(row, "outcome")?,
         wait_ms: get(row, "wait_ms")?,
+        holds: get(row, "hold_count")?,
+        // A hold going on counts up to now.
+        held_ms: get::<i64>(row, "held_ms")?
+            + maybe_instant(row, "held_since")?
+                .map_or(0, |since| (Utc::now() - since).num_milliseconds().max(0)),
         offers: Vec::new(),
     })
 }
@@ -140,6 +145,12 @@ async fn write_fact(tx: &mut Tx, fact: &CallFact) -> Result<()> {
             operator,
             at,
         } => write_answer(tx, *client, *call, *operator, *at).await,
+        CallFact::Hold {
+            client,
+            call,
+            at,
+            held,
+        } => write_hold(tx, *client, *call, *at, *held).await,
         CallFact::Ended {
             client,
             call,
@@ -268,6 +279,36 @@ async fn write_answer(
     Ok(())
 }
 
+/// A hold starts (counted, its start kept) or ends (its length added); a repeated start or
+/// end changes nothing.
+async fn write_hold(
+    tx: &mut Tx,
+    client: ClientId,
+    call: CallId,
+    at: DateTime<Utc>,
+    held: bool,
+) -> Result<()> {
+    let sql = if held {
+        "UPDATE calls SET hold_count = hold_count + CASE WHEN held_since IS NULL THEN 1 ELSE 0 END,
+           held_since = COALESCE(held_since, $3)
+         WHERE client_id = $1 AND id = $2"
+    } else {
+        "UPDATE calls SET held_ms = held_ms + COALESCE($3 - held_since, 0), held_since = NULL
+         WHERE client_id = $1 AND id = $2"
+    };
+    let done = sqlx::query(sql)
+        .bind(client.to_string())
+        .bind(call.to_string())
+        .bind(millis(at))
+        .execute(&mut **tx)
+        .await
+        .map_err(storage)?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("call"));
+    }
+    Ok(())
+}
+
 async fn write_end(
     tx: &mut Tx,
     client: ClientId,
@@ -279,7 +320,8 @@ async fn write_end(
     // An answered call keeps the wait up to the answer; any other waited until the end.
     let done = sqlx::query(
         "UPDATE calls SET ended_at = $3, ended_by = $4, outcome = $5,
-           wait_ms = COALESCE(wait_ms, $3 - arrived_at)
+           wait_ms = COALESCE(wait_ms, $3 - arrived_at),
+           held_ms = held_ms + COALESCE($3 - held_since, 0), held_since = NULL
          WHERE client_id = $1 AND id = $2",
     )
     .bind(client.to_string())

@@ -60,6 +60,7 @@ function showPop(event) {
   $("pop-idle").hidden = true;
   $("pop-call").hidden = false;
   $("pop-client").textContent = pop.client_name;
+  $("pop-hold").hidden = true;
   $("pop-greeting").textContent = pop.greeting;
   $("pop-line").textContent = pop.dialled_label ? `${pop.dialled_label} (${pop.dialled})` : pop.dialled;
   if (pop.original) $("pop-line").textContent += ` ← ${pop.original}`;
@@ -156,6 +157,13 @@ function restoreDraft() {
   document.querySelectorAll("#note-for input").forEach((b) => { b.checked = draft.for_employees.includes(b.value); });
 }
 
+// Whether the call on screen is held, and by whom: the operator's phone or the caller.
+function showHold(by) {
+  const hold = $("pop-hold");
+  hold.hidden = !by;
+  hold.textContent = by ? hold.dataset[by] : "";
+}
+
 async function saveNote(event) {
   event?.preventDefault();
   const status = $("note-status");
@@ -210,6 +218,8 @@ Centrale.events({
   "operator.state": (e) => { if (e.operator_id === me) showState(e.state, e.registered); },
   "call.offered": (e) => { if (e.operator_id === me) showPop(e); },
   "call.caller_history": (e) => { if (e.operator_id === me && current?.call_id === e.call_id) showHistory(e.last_notes); },
+  "call.held": (e) => { if (current?.call_id === e.call_id) showHold(e.by); },
+  "call.resumed": (e) => { if (current?.call_id === e.call_id) showHold(null); },
   "call.queued": refreshQueue,
   "call.answered": refreshQueue,
   "call.ended": refreshQueue,

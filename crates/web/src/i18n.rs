@@ -111,6 +111,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "No call. Press F2 to become available.",
     ),
     ("pop.greeting", "Begroeting", "Greeting"),
+    (
+        "pop.held_by_operator",
+        "In de wacht: de beller hoort wachtmuziek",
+        "On hold: the caller hears hold music",
+    ),
+    (
+        "pop.held_by_caller",
+        "De beller heeft u in de wacht gezet",
+        "The caller put you on hold",
+    ),
     ("pop.instructions", "Instructies", "Instructions"),
     (
         "pop.temporary",

@@ -8,6 +8,7 @@ mod calls;
 mod edge;
 mod flood;
 mod ghosts;
+mod in_dialog;
 mod journal;
 mod malformed;
 mod media_bleed;

@@ -31,6 +31,11 @@ pub struct RawCall {
 impl RawCall {
     /// Sends an INVITE to `number` with `sdp`; the responses arrive on `sip`'s socket.
     pub async fn invite(sip: &RawSip, number: &str, sdp: &str) -> Self {
+        Self::invite_with(sip, number, sdp, &[]).await
+    }
+
+    /// [`Self::invite`] with `extra` header lines (Require, Session-Expires, …).
+    pub async fn invite_with(sip: &RawSip, number: &str, sdp: &str, extra: &[&str]) -> Self {
         let uri = format!("sip:{number}@{}", sip.server);
         let call_id = format!("{}@raw", uuid::Uuid::now_v7().simple());
         let from = format!(
@@ -44,7 +49,8 @@ impl RawCall {
             format!("Contact: <sip:+31612345678@{}>", sip.local),
             "Content-Type: application/sdp".to_owned(),
         ];
-        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let mut headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        headers.extend_from_slice(extra);
         let invite = sip.build("INVITE", &uri, &headers, sdp);
         sip.send(invite.as_bytes()).await;
         Self {
@@ -63,10 +69,20 @@ impl RawCall {
     /// Waits (bounded) for this call's final response, skipping provisional ones and other
     /// calls' messages.
     pub async fn final_response(&self, sip: &RawSip, wait: Duration) -> Option<RawResponse> {
+        self.response(sip, wait, false).await
+    }
+
+    /// Waits (bounded) for this call's next response, provisional ones too if `provisional`.
+    pub async fn response(
+        &self,
+        sip: &RawSip,
+        wait: Duration,
+        provisional: bool,
+    ) -> Option<RawResponse> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let response = sip.response(left, false).await?;
+            let response = sip.response(left, provisional).await?;
             if response.headers("Call-ID").first() == Some(&self.call_id) {
                 return Some(response);
             }
@@ -75,29 +91,40 @@ impl RawCall {
 
     /// ACKs a 200 (a new transaction, to the 200's Contact).
     pub async fn ack(&self, sip: &RawSip, ok: &RawResponse) {
-        self.in_dialog(sip, "ACK", 1, ok).await;
+        self.in_dialog(sip, "ACK", 1, ok, &[], "").await;
     }
 
     /// Hangs up an answered call.
     pub async fn bye(&self, sip: &RawSip, ok: &RawResponse) {
-        self.in_dialog(sip, "BYE", 2, ok).await;
+        self.in_dialog(sip, "BYE", 2, ok, &[], "").await;
     }
 
-    async fn in_dialog(&self, sip: &RawSip, method: &str, cseq: u32, ok: &RawResponse) {
+    /// Sends `method` with CSeq `cseq`, `headers` and `body` in the dialog that `ok` (a 200
+    /// or a provisional response with a To tag) established, to its Contact.
+    pub async fn in_dialog(
+        &self,
+        sip: &RawSip,
+        method: &str,
+        cseq: u32,
+        ok: &RawResponse,
+        headers: &[&str],
+        body: &str,
+    ) {
         let to = ok.headers("To").first().cloned().unwrap_or_default();
         let target = ok
             .headers("Contact")
             .first()
             .and_then(|c| c.split(['<', '>']).nth(1).map(str::to_owned))
             .unwrap_or_else(|| self.uri.clone());
-        let headers = [
+        let dialog = [
             format!("From: {}", self.from),
             format!("To: {to}"),
             format!("Call-ID: {}", self.call_id),
             format!("CSeq: {cseq} {method}"),
         ];
-        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-        sip.send(sip.build(method, &target, &headers, "").as_bytes())
+        let mut all: Vec<&str> = dialog.iter().map(String::as_str).collect();
+        all.extend_from_slice(headers);
+        sip.send(sip.build(method, &target, &all, body).as_bytes())
             .await;
     }
 }

@@ -3,7 +3,8 @@
 //! The edge has checked the sender already — the socket it sent from, never a header, is a
 //! trunk peer or an operator who proved who she is by digest (`auth`: 407, then 403; 503 when
 //! her credentials cannot be read). Then,
-//! in order, from memory only: the dialled number is a forwarding number assigned to a client (else 404); the client
+//! in order, from memory only: every extension the INVITE requires is one we support (else
+//! 420 naming the others); a session timer it asks for is at least our Min-SE (else 422); the dialled number is a forwarding number assigned to a client (else 404); the client
 //! is active (else 480); the call journal is writing its records and the caps on calls per
 //! trunk source and on waiting calls leave room (else 503 with Retry-After); the offer has a codec we speak and an address in the media
 //! networks (else 488; unreadable SDP 400).
@@ -13,6 +14,7 @@ use super::caps::{Full, QueuePlace, TrunkPlace};
 use crate::headers;
 use crate::media::{MediaError, MediaSession};
 use crate::peer::Peer;
+use crate::session_timer::{self, SessionExpires};
 use centrale_core::calls::CallerId;
 use centrale_core::directory::{ClientCard, Unrouted};
 use centrale_core::{ClientStatus, ForwardingNumber};
@@ -35,6 +37,8 @@ pub struct Admitted {
     pub media: MediaSession,
     /// Our SDP answer when the caller made an offer; None for a late offer.
     pub answer: Option<Vec<u8>>,
+    /// The session timer the caller asked for, and the headers our 200 answers it with.
+    pub session_timer: Option<(SessionExpires, Vec<Header>)>,
     /// The call's place among its trunk's calls, held until it ends.
     _trunk_place: Option<TrunkPlace>,
     /// The call's place in the queue, given back when it is answered.
@@ -74,6 +78,17 @@ pub async fn admit(
     peer: Peer,
     trunk: Option<IpAddr>,
 ) -> Result<Admitted, Refused> {
+    let unsupported = session_timer::unsupported(request);
+    if !unsupported.is_empty() {
+        return Err(Refused {
+            status: StatusCode::BadExtension,
+            headers: vec![make_header("Unsupported", unsupported.join(", "))],
+        });
+    }
+    let asked = session_timer::requested(request).map_err(|_| Refused {
+        status: StatusCode::SessionIntervalTooSmall,
+        headers: session_timer::too_small(),
+    })?;
     let dialled = headers::dialled(request)
         .ok_or_else(|| Refused::with(StatusCode::NotFound, "no such number"))?;
     let (number, card) = context
@@ -146,6 +161,7 @@ pub async fn admit(
         original: headers::original_called(request),
         media,
         answer,
+        session_timer: asked.map(|asked| (asked, session_timer::answer(request, asked))),
         _trunk_place: trunk_place,
         queue_place: Some(queue_place),
     })

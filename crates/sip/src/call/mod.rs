@@ -11,6 +11,7 @@ mod admission;
 mod caps;
 pub(crate) mod context;
 mod ended;
+mod in_dialog;
 mod queued;
 mod ringing;
 mod screen_pop;

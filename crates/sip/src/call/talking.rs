@@ -1,17 +1,33 @@
 //! Talking: the 200 to the caller, the media bridged, until someone hangs up or the media
-//! dies.
+//! dies. Meanwhile either leg may refresh the session, move its media or hold the call
+//! ([`super::in_dialog`]); a hold is recorded and the other side hears the hold music. When
+//! the caller asked Centrale to refresh the session (RFC 4028 `refresher=uas`), it does, with
+//! a re-INVITE every half interval; a session the caller stopped refreshing ends.
 
 use super::Call;
 use super::ended::hang_up;
+use super::in_dialog;
+use crate::journal::{CallJournal, Step};
+use crate::media::Side;
+use crate::session_timer::{SUPPORTED, SessionClock};
 use centrale_core::call_state::Move;
 use centrale_core::calls::Party;
+use centrale_core::{CallId, ClientId};
+use chrono::Utc;
 use rsipstack::dialog::dialog::DialogState;
+use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::headers::make_header;
+use std::sync::Arc;
 
 /// Talks until the call ends; returns who ended it.
 pub async fn talk(call: &mut Call) -> Move {
     let Some((leg, leg_states)) = call.operator_leg.as_mut() else {
         return Move::End(Party::System);
+    };
+    let holds = Holds {
+        journal: call.context.journal.clone(),
+        client: call.admitted.card.client.id,
+        call: call.id,
     };
     let admitted = &mut call.admitted;
     // Talking, the call no longer counts against the queue's cap.
@@ -21,12 +37,22 @@ pub async fn talk(call: &mut Call) -> Move {
         .answer
         .clone()
         .unwrap_or_else(|| media.offer_to_caller());
-    let sdp = Some(vec![make_header("Content-Type", "application/sdp".into())]);
-    if call.caller.accept(sdp, Some(body)).is_err() {
+    let mut headers = vec![
+        make_header("Content-Type", "application/sdp".into()),
+        make_header("Supported", SUPPORTED.join(", ")),
+    ];
+    let mut caller_clock = None;
+    if let Some((asked, answer)) = &admitted.session_timer {
+        headers.extend(answer.iter().cloned());
+        caller_clock = Some(SessionClock::answered(*asked));
+    }
+    let mut operator_clock = None;
+    if call.caller.accept(Some(headers), Some(body)).is_err() {
         hang_up(leg);
         return Move::End(Party::Caller);
     }
     media.bridge();
+    let mut holder = None;
     loop {
         tokio::select! {
             state = call.caller_states.recv() => match state {
@@ -42,12 +68,35 @@ pub async fn talk(call: &mut Call) -> Move {
                     hang_up(leg);
                     return Move::End(Party::Caller);
                 }
-                _ => {}
+                Some(request) => {
+                    in_dialog::answer(media, Side::Caller, &mut caller_clock, request).await;
+                }
             },
-            state = leg_states.recv() => {
-                if matches!(state, Some(DialogState::Terminated(..)) | None) {
+            state = leg_states.recv() => match state {
+                Some(DialogState::Terminated(..)) | None => {
                     hang_up(&call.caller);
                     return Move::End(Party::Operator);
+                }
+                Some(request) => {
+                    in_dialog::answer(media, Side::Operator, &mut operator_clock, request).await;
+                }
+            },
+            () = due(caller_clock) => {
+                let sdp = || media.current_sdp(Side::Caller);
+                if !keep_alive(&mut caller_clock, &call.caller, sdp) {
+                    tracing::info!(id = %call.id, "the caller stopped refreshing the session");
+                    hang_up(leg);
+                    hang_up(&call.caller);
+                    return Move::End(Party::System);
+                }
+            }
+            () = due(operator_clock) => {
+                let sdp = || media.current_sdp(Side::Operator);
+                if !keep_alive(&mut operator_clock, leg, sdp) {
+                    tracing::info!(id = %call.id, "the phone stopped refreshing the session");
+                    hang_up(leg);
+                    hang_up(&call.caller);
+                    return Move::End(Party::System);
                 }
             }
             () = media.silent() => {
@@ -57,5 +106,73 @@ pub async fn talk(call: &mut Call) -> Move {
                 return Move::End(Party::System);
             }
         }
+        let now_held = media.held_by();
+        if now_held != holder {
+            holds.record(holder, now_held);
+            holder = now_held;
+        }
     }
+}
+
+/// Where a call's holds are recorded.
+struct Holds {
+    journal: Arc<CallJournal>,
+    client: ClientId,
+    call: CallId,
+}
+
+impl Holds {
+    /// Records a hold that ended and one that began (both when it passed to the other side).
+    fn record(&self, before: Option<Side>, after: Option<Side>) {
+        let at = Utc::now();
+        let step = |held, side| Step::Hold {
+            client: self.client,
+            call: self.call,
+            at,
+            held,
+            by: match side {
+                Side::Caller => Party::Caller,
+                Side::Operator => Party::Operator,
+            },
+        };
+        if let Some(side) = before {
+            self.journal.record(step(false, side));
+        }
+        if let Some(side) = after {
+            self.journal.record(step(true, side));
+        }
+    }
+}
+
+/// Waits until the session timer needs something; never without one.
+async fn due(clock: Option<SessionClock>) {
+    match clock {
+        Some(clock) => tokio::time::sleep_until(clock.due()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Refreshes the session when Centrale is the refresher (a re-INVITE with our SDP as it was,
+/// not awaited); false when the peer was to refresh and did not: the session is over.
+fn keep_alive(
+    clock: &mut Option<SessionClock>,
+    leg: &InviteDialog,
+    sdp: impl FnOnce() -> Vec<u8>,
+) -> bool {
+    let Some(running) = clock else {
+        return true;
+    };
+    if !running.ours() {
+        return false;
+    }
+    running.refreshed();
+    let mut headers = running.refresh_headers();
+    headers.push(make_header("Content-Type", "application/sdp".into()));
+    let (leg, body) = (leg.clone(), sdp());
+    tokio::spawn(async move {
+        if let Err(e) = leg.reinvite(Some(headers), Some(body)).await {
+            tracing::debug!(error = %e, "session refresh not answered");
+        }
+    });
+    true
 }

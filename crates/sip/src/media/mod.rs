@@ -17,7 +17,12 @@
 //!   4. [`MediaSession::bridge`]: the announcement stops, RTP flows both ways. Toward the caller
 //!      the SSRC, sequence numbers and timestamps continue the announcement's stream, so the
 //!      carrier sees one unbroken stream.
-//!   5. [`MediaSession::silent`] to detect dead media, [`MediaSession::close`] (or drop) to end.
+//!   5. In the dialog, [`MediaSession::answer_reoffer`] answers a peer's re-INVITE or UPDATE:
+//!      a refresh gets our SDP as it was, a change is followed. A peer that holds
+//!      (`sendonly`, `inactive`, `c=0.0.0.0`) stops the relay and the other side hears the
+//!      generated hold music until the peer resumes.
+//!   6. [`MediaSession::silent`] to detect dead media (never while held),
+//!      [`MediaSession::close`] (or drop) to end.
 //!
 //! Payload types: PCMU is 0 and PCMA is 8 on our side of each leg (a peer's own numbers are
 //! kept in answers and mapped while relaying). RFC 4733 telephone-events pass through, their
@@ -54,6 +59,7 @@ use centrale_core::Cidr;
 pub use codec::Codec;
 pub use engine::MediaEngine;
 pub use session::MediaSession;
+pub(crate) use state::Side;
 
 /// Where and how the media engine binds its RTP sockets.
 #[derive(Debug, Clone)]

@@ -1,8 +1,9 @@
-//! The task behind one session: it owns both sockets, sends the announcement at real-time pace
-//! and relays RTP between the legs, rewriting each packet into the receiving leg's stream.
+//! The task behind one session: it owns both sockets, plays the announcement or the hold music
+//! at real-time pace and relays RTP between the legs, rewriting each packet into the receiving
+//! leg's stream.
 //!
-//! One task and one `select!` per session: the two sockets, a 20 ms ticker for the
-//! announcement, the mode channel and the cancellation token.
+//! One task and one `select!` per session: the two sockets, a 20 ms ticker while it plays
+//! (not polled once bridged), the mode channel and the cancellation token.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,12 +16,12 @@ use tokio::time::{Interval, MissedTickBehavior};
 
 use super::state::{Mode, Shared, Side};
 use super::stream::OutStream;
-use super::tone::Announcement;
+use super::tone::{CHIME, HOLD_MUSIC, Player};
 
 /// Large enough for any RTP packet on a link with a 1500-byte MTU, and then some.
 const BUFFER: usize = 2048;
 
-/// Packetisation interval of the announcement.
+/// Packetisation interval of what we play.
 const FRAME: Duration = Duration::from_millis(20);
 
 /// The running relay of one session.
@@ -32,7 +33,8 @@ pub(crate) struct Relay {
     caller_buf: Box<[u8; BUFFER]>,
     operator_buf: Box<[u8; BUFFER]>,
     ticker: Interval,
-    announcement: Option<Announcement>,
+    /// What plays now, started at the first frame once the codec is known.
+    player: Option<Player>,
     to_caller: OutStream,
     to_operator: OutStream,
 }
@@ -57,7 +59,7 @@ impl Relay {
             caller_buf: Box::new([0; BUFFER]),
             operator_buf: Box::new([0; BUFFER]),
             ticker,
-            announcement: None,
+            player: None,
             to_caller: OutStream::new(),
             to_operator: OutStream::new(),
         }
@@ -66,20 +68,24 @@ impl Relay {
     /// Runs until the session is closed or dropped; the sockets are freed on return.
     pub(crate) async fn run(mut self) {
         loop {
-            let announcing = *self.mode.borrow() == Mode::Announce;
+            let playing = listener(*self.mode.borrow());
             tokio::select! {
                 () = self.shared.cancel.cancelled() => break,
                 changed = self.mode.changed() => {
                     if changed.is_err() {
                         break;
                     }
-                    if *self.mode.borrow_and_update() == Mode::Announce {
-                        // Each start plays the chime from its beginning.
-                        self.announcement = None;
+                    // Each start plays its tune from the beginning.
+                    self.player = None;
+                    if listener(*self.mode.borrow_and_update()).is_some() {
                         self.ticker.reset_immediately();
                     }
                 }
-                _ = self.ticker.tick(), if announcing => self.send_announcement_frame().await,
+                _ = self.ticker.tick(), if playing.is_some() => {
+                    if let Some(side) = playing {
+                        self.send_frame(side).await;
+                    }
+                }
                 received = self.caller.recv_from(&mut self.caller_buf[..]) => match received {
                     Ok((len, from)) => self.on_packet(Side::Caller, len, from).await,
                     Err(error) => tracing::debug!(%error, "caller-side RTP receive failed"),
@@ -92,22 +98,31 @@ impl Relay {
         }
     }
 
-    /// Sends the next 20 ms of the announcement to the caller, once codec and address are known.
-    async fn send_announcement_frame(&mut self) {
+    /// Sends the next 20 ms of what plays to `side`, once codec and address are known: the
+    /// announcement to a waiting caller, the hold music to whoever is held.
+    async fn send_frame(&mut self, side: Side) {
         let (codec, target, pt) = {
             let negotiation = self.shared.negotiation();
-            let leg = &negotiation.caller;
+            let leg = negotiation.leg(side);
             match (negotiation.codec, leg.target(), leg.audio_pt) {
                 (Some(codec), Some(target), Some(pt)) => (codec, target, pt),
                 _ => return,
             }
         };
-        let announcement = match &mut self.announcement {
-            Some(a) if a.codec() == codec => a,
-            slot => slot.insert(Announcement::new(codec)),
+        let tune = match *self.mode.borrow() {
+            Mode::Hold(_) => &HOLD_MUSIC,
+            _ => &CHIME,
         };
-        let frame = announcement.next_frame();
-        let header = self.to_caller.next_own(Instant::now());
+        let player = match &mut self.player {
+            Some(player) if player.codec() == codec => player,
+            slot => slot.insert(Player::new(tune, codec)),
+        };
+        let frame = player.next_frame();
+        let stream = match side {
+            Side::Caller => &mut self.to_caller,
+            Side::Operator => &mut self.to_operator,
+        };
+        let header = stream.next_own(Instant::now());
         let packet = RtpPacketBuilder::new()
             .payload_type(pt)
             .sequence_number(header.seq)
@@ -117,8 +132,8 @@ impl Relay {
             .payload(&frame[..])
             .write_vec();
         match packet {
-            Ok(packet) => self.send(Side::Caller, &packet, target).await,
-            Err(error) => tracing::warn!(%error, "announcement packet not built"),
+            Ok(packet) => self.send(side, &packet, target).await,
+            Err(error) => tracing::warn!(%error, "tone packet not built"),
         }
     }
 
@@ -202,6 +217,16 @@ impl Relay {
             Side::Operator => &self.operator,
         };
         send_on(&self.shared, socket, side, packet, target).await;
+    }
+}
+
+/// Who hears what the relay plays in `mode`: the waiting caller the announcement, the other
+/// side of a hold the hold music; nobody when idle or bridged.
+fn listener(mode: Mode) -> Option<Side> {
+    match mode {
+        Mode::Announce => Some(Side::Caller),
+        Mode::Hold(holder) => Some(holder.other()),
+        Mode::Idle | Mode::Bridge => None,
     }
 }
 

@@ -35,6 +35,9 @@ pub(crate) struct RemoteAudio {
     pub(crate) direction: Direction,
     /// The peer listed comfort noise (`CN`, RFC 3389): it suppresses silence.
     pub(crate) comfort_noise: bool,
+    /// The `o=` session id and version: an SDP repeated with the same version is unchanged
+    /// (RFC 3264 §8), as in a session refresh.
+    pub(crate) origin: String,
 }
 
 impl RemoteAudio {
@@ -44,6 +47,13 @@ impl RemoteAudio {
             .iter()
             .find(|(c, _)| *c == codec)
             .map(|&(_, pt)| pt)
+    }
+
+    /// Whether the peer puts the stream on hold: it will not receive (`sendonly`,
+    /// `inactive`) or names no address (`c=0.0.0.0`, RFC 2543 style).
+    pub(crate) fn holds(&self) -> bool {
+        matches!(self.direction, Direction::SendOnly | Direction::Inactive)
+            || self.addr.ip().is_unspecified()
     }
 }
 
@@ -110,6 +120,10 @@ pub(crate) fn parse_audio(body: &[u8]) -> Result<RemoteAudio> {
         dtmf_pt,
         direction: media.direction,
         comfort_noise,
+        origin: format!(
+            "{} {}",
+            session.origin.session_id, session.origin.session_version
+        ),
     })
 }
 
@@ -235,6 +249,23 @@ mod tests {
         let audio = parse_audio(&body).expect("valid SDP");
         assert_eq!(audio.addr, "[2001:db8::7]:4002".parse().expect("addr"));
         assert_eq!(audio.direction, Direction::SendOnly);
+    }
+
+    #[test]
+    fn sendonly_inactive_and_a_null_address_are_hold_and_the_origin_is_read() {
+        let held = |c: &str, extra: &str| {
+            parse_audio(&offer(c, "", "audio 4000 RTP/AVP 8", extra))
+                .expect("valid SDP")
+                .holds()
+        };
+        let c = "c=IN IP4 192.0.2.10\r\n";
+        assert!(held(c, "a=sendonly\r\n"));
+        assert!(held(c, "a=inactive\r\n"));
+        assert!(held("c=IN IP4 0.0.0.0\r\n", ""));
+        assert!(!held(c, "a=sendrecv\r\n"));
+        assert!(!held(c, "a=recvonly\r\n"));
+        let audio = parse_audio(&offer(c, "", "audio 4000 RTP/AVP 8", "")).expect("valid SDP");
+        assert_eq!(audio.origin, "1 1");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use super::codec::{Codec, DEFAULT_DTMF_PT};
 use super::relay::Relay;
 use super::sdp::{LocalAudio, RemoteAudio, parse_audio, write_audio};
-use super::state::{Leg, Mode, Shared, Side};
+use super::state::{Leg, Mode, Negotiation, Shared, Side};
 use super::{MediaConfig, MediaError, MediaStats, Result};
 
 /// The media of one call: a caller-side and an operator-side RTP socket and the task between.
@@ -100,22 +100,108 @@ impl MediaSession {
     /// answer with the caller-side port.
     pub fn answer_caller_offer(&self, offer: &[u8]) -> Result<Vec<u8>> {
         let remote = self.parse_remote(offer)?;
-        let (codec, pt) = {
-            let mut negotiation = self.shared.negotiation();
-            let (codec, pt) = choose(&remote, negotiation.codec)?;
-            negotiation.codec = Some(codec);
-            take_remote(&mut negotiation.caller, &remote, pt);
-            (codec, pt)
-        };
-        Ok(write_audio(&LocalAudio {
+        let mut negotiation = self.shared.negotiation();
+        let (codec, pt) = choose(&remote, negotiation.codec)?;
+        negotiation.codec = Some(codec);
+        take_remote(&mut negotiation.caller, &remote, pt);
+        Ok(self.answer(&mut negotiation, Side::Caller, &remote, codec, pt))
+    }
+
+    /// A peer's offer inside the established dialog on `side` (re-INVITE or UPDATE): a
+    /// refresh (the same `o=` version as before) is answered with our SDP as it was, the same
+    /// version; a changed offer is taken — a new address or port, a hold (`sendonly`,
+    /// `inactive`, `c=0.0.0.0`) or its end — and answered with our version + 1. The call's
+    /// codec stays: an offer without it gets NoCommonCodec (488), and nothing changes.
+    pub(crate) fn answer_reoffer(&self, side: Side, offer: &[u8]) -> Result<Vec<u8>> {
+        let remote = self.parse_remote(offer)?;
+        let mut negotiation = self.shared.negotiation();
+        let leg = negotiation.leg_mut(side);
+        if leg.remote_origin.as_deref() == Some(remote.origin.as_str())
+            && let Some(ours) = &leg.local_sdp
+        {
+            return Ok(ours.clone());
+        }
+        let (codec, pt) = choose(&remote, negotiation.codec)?;
+        let leg = negotiation.leg_mut(side);
+        if leg.sdp_addr == Some(remote.addr) {
+            // Same address: the latched sources stay valid.
+            leg.remote_origin = Some(remote.origin.clone());
+            leg.audio_pt = Some(pt);
+            leg.dtmf_pt = remote.dtmf_pt;
+            leg.comfort_noise = remote.comfort_noise;
+        } else {
+            take_remote(leg, &remote, pt);
+        }
+        leg.holding = remote.holds();
+        let answer = self.answer(&mut negotiation, side, &remote, codec, pt);
+        let holder = negotiation.holder();
+        drop(negotiation);
+        self.follow_hold(holder);
+        Ok(answer)
+    }
+
+    /// Our SDP on `side` when the call is re-offered with no SDP (a re-INVITE asking for our
+    /// offer): what we last sent, or a fresh offer.
+    pub(crate) fn current_sdp(&self, side: Side) -> Vec<u8> {
+        let ours = self.shared.negotiation().leg(side).local_sdp.clone();
+        ours.unwrap_or_else(|| match side {
+            Side::Caller => self.offer_to_caller(),
+            Side::Operator => self.offer_to_operator(),
+        })
+    }
+
+    /// The side whose peer holds the call, if one does.
+    pub(crate) fn held_by(&self) -> Option<Side> {
+        self.shared.negotiation().holder()
+    }
+
+    /// Plays hold music to the other side while a peer holds; back to the bridge when none
+    /// does. Only a bridged call is held: before, the announcement plays on.
+    fn follow_hold(&self, holder: Option<Side>) {
+        let current = *self.mode.borrow();
+        match (current, holder) {
+            (Mode::Bridge | Mode::Hold(_), Some(side)) if current != Mode::Hold(side) => {
+                self.mode.send_replace(Mode::Hold(side));
+            }
+            (Mode::Hold(_), None) => self.bridge(),
+            _ => {}
+        }
+    }
+
+    /// Our answer on `side` to `remote` with the chosen codec, remembered for refreshes.
+    fn answer(
+        &self,
+        negotiation: &mut Negotiation,
+        side: Side,
+        remote: &RemoteAudio,
+        codec: Codec,
+        pt: u8,
+    ) -> Vec<u8> {
+        let body = write_audio(&LocalAudio {
             ip: self.advertise_ip,
-            port: self.caller_port,
+            port: self.port(side),
             codecs: vec![(codec, pt)],
             dtmf_pt: remote.dtmf_pt,
             direction: remote.direction.flipped(),
             session_id: self.sdp_session_id,
-            version: next_version(&self.caller_version),
-        }))
+            version: next_version(self.version(side)),
+        });
+        negotiation.leg_mut(side).local_sdp = Some(body.clone());
+        body
+    }
+
+    fn port(&self, side: Side) -> u16 {
+        match side {
+            Side::Caller => self.caller_port,
+            Side::Operator => self.operator_port,
+        }
+    }
+
+    fn version(&self, side: Side) -> &AtomicU64 {
+        match side {
+            Side::Caller => &self.caller_version,
+            Side::Operator => &self.operator_version,
+        }
     }
 
     /// Late offer (INVITE without SDP): our offer to the caller for the 200 OK; PCMA and PCMU
@@ -169,16 +255,34 @@ impl MediaSession {
     }
 
     /// Resolves when no RTP arrived for the silence timeout: from the caller before
-    /// [`Self::bridge`], from neither leg after it. Also resolves once the session is closed.
+    /// [`Self::bridge`], from neither leg after it; never while the call is held (a held
+    /// phone may send nothing). Also resolves once the session is closed.
     pub async fn silent(&self) {
+        let mut mode = self.mode.subscribe();
         loop {
-            let bridged = *self.mode.borrow() == Mode::Bridge;
-            let deadline = self.shared.activity.last(bridged) + self.silence_timeout;
-            if deadline <= std::time::Instant::now() {
+            let current = *mode.borrow_and_update();
+            let deadline = match current {
+                Mode::Hold(_) => None,
+                _ => {
+                    Some(self.shared.activity.last(current == Mode::Bridge) + self.silence_timeout)
+                }
+            };
+            if deadline.is_some_and(|deadline| deadline <= std::time::Instant::now()) {
                 return;
             }
+            let sleep = async {
+                match deadline {
+                    Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                () = tokio::time::sleep_until(deadline.into()) => {}
+                () = sleep => {}
+                changed = mode.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
                 () = self.shared.cancel.cancelled() => return,
             }
         }
@@ -200,19 +304,17 @@ impl MediaSession {
             Some(codec) => vec![codec],
             None => Codec::ALL.to_vec(),
         };
-        let (port, version) = match side {
-            Side::Caller => (self.caller_port, &self.caller_version),
-            Side::Operator => (self.operator_port, &self.operator_version),
-        };
-        write_audio(&LocalAudio {
+        let body = write_audio(&LocalAudio {
             ip: self.advertise_ip,
-            port,
+            port: self.port(side),
             codecs: codecs.into_iter().map(|c| (c, c.payload_type())).collect(),
             dtmf_pt,
             direction: Direction::SendRecv,
             session_id: self.sdp_session_id,
-            version: next_version(version),
-        })
+            version: next_version(self.version(side)),
+        });
+        self.shared.negotiation().leg_mut(side).local_sdp = Some(body.clone());
+        body
     }
 
     /// Reads a peer's SDP, refusing an address outside the media networks: we would send
@@ -257,6 +359,8 @@ pub(crate) fn choose(remote: &RemoteAudio, current: Option<Codec>) -> Result<(Co
 /// Records a peer's address and payload types on its leg.
 fn take_remote(leg: &mut Leg, remote: &RemoteAudio, audio_pt: u8) {
     leg.set_sdp_addr(remote.addr);
+    leg.remote_origin = Some(remote.origin.clone());
+    leg.holding = remote.holds();
     leg.audio_pt = Some(audio_pt);
     leg.dtmf_pt = remote.dtmf_pt;
     leg.comfort_noise = remote.comfort_noise;

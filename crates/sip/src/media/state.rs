@@ -24,6 +24,9 @@ pub(crate) enum Mode {
     Announce,
     /// Relay both ways.
     Bridge,
+    /// The peer on this side holds the call: the other side hears the hold music, nothing is
+    /// relayed, and silence ends nothing.
+    Hold(Side),
 }
 
 /// One of the two legs of a session.
@@ -31,6 +34,16 @@ pub(crate) enum Mode {
 pub(crate) enum Side {
     Caller,
     Operator,
+}
+
+impl Side {
+    /// The other leg.
+    pub(crate) fn other(self) -> Self {
+        match self {
+            Side::Caller => Side::Operator,
+            Side::Operator => Side::Caller,
+        }
+    }
 }
 
 /// How many packets a leg may receive before latching closes: a peer behind a NAT sends from
@@ -59,6 +72,12 @@ pub(crate) struct Leg {
     pub(crate) audio_pt: Option<u8>,
     /// The peer's telephone-event payload type.
     pub(crate) dtmf_pt: Option<u8>,
+    /// The `o=` id and version of the peer's last SDP, to tell a refresh from a change.
+    pub(crate) remote_origin: Option<String>,
+    /// Our last SDP on this leg, repeated as it was when the peer only refreshes.
+    pub(crate) local_sdp: Option<Vec<u8>>,
+    /// The peer's last SDP put the stream on hold.
+    pub(crate) holding: bool,
 }
 
 impl Leg {
@@ -120,6 +139,21 @@ pub(crate) struct Negotiation {
 }
 
 impl Negotiation {
+    /// The leg on `side`, to read.
+    pub(crate) fn leg(&self, side: Side) -> &Leg {
+        match side {
+            Side::Caller => &self.caller,
+            Side::Operator => &self.operator,
+        }
+    }
+
+    /// The side whose peer holds the call, if one does (the caller's first).
+    pub(crate) fn holder(&self) -> Option<Side> {
+        [Side::Caller, Side::Operator]
+            .into_iter()
+            .find(|&side| self.leg(side).holding)
+    }
+
     /// The leg on `side`.
     pub(crate) fn leg_mut(&mut self, side: Side) -> &mut Leg {
         match side {

@@ -438,3 +438,77 @@ async fn ports_run_out_and_come_back_when_a_session_is_dropped() {
     }
     assert!(reopened.is_some(), "ports not freed after drop");
 }
+
+#[tokio::test]
+async fn a_refresh_keeps_our_sdp_and_a_hold_plays_music_to_the_other_side_until_resumed() {
+    let session = engine(22200, Duration::from_millis(300))
+        .open()
+        .await
+        .expect("open");
+    let (caller, operator) = (peer().await, peer().await);
+    let answer = session
+        .answer_caller_offer(&sdp(port_of(&caller), "8", ""))
+        .expect("answer");
+    session.offer_to_operator();
+    let phone = sdp(port_of(&operator), "8", "");
+    session.operator_answer(&phone).expect("operator answer");
+    session.bridge();
+
+    // The caller refreshes with the same SDP: our answer comes back as it was.
+    let again = session
+        .answer_reoffer(Side::Caller, &sdp(port_of(&caller), "8", ""))
+        .expect("refresh");
+    assert_eq!(again, answer);
+
+    // The phone holds (version 2, sendonly): we answer recvonly with a new version, the caller
+    // hears the hold music, and silence ends nothing.
+    let held = String::from_utf8(phone.clone())
+        .expect("utf-8")
+        .replace("o=peer 1 1", "o=peer 1 2")
+        .replace("a=sendrecv", "a=sendonly");
+    let ours = text(
+        &session
+            .answer_reoffer(Side::Operator, held.as_bytes())
+            .expect("hold"),
+    );
+    assert!(ours.contains("a=recvonly"), "{ours}");
+    assert_eq!(session.held_by(), Some(Side::Operator));
+    let music = recv_rtp(&caller).await;
+    assert_eq!(music.pt, 8);
+    assert!(
+        music.payload.iter().any(|&b| b != 0xD5),
+        "music, not silence"
+    );
+    assert!(
+        timeout(Duration::from_millis(900), session.silent())
+            .await
+            .is_err(),
+        "a held call is not silent"
+    );
+
+    // Resumed (version 3, sendrecv): the relay runs again, the phone's audio reaches the caller.
+    let resumed = String::from_utf8(phone)
+        .expect("utf-8")
+        .replace("o=peer 1 1", "o=peer 1 3");
+    session
+        .answer_reoffer(Side::Operator, resumed.as_bytes())
+        .expect("resume");
+    assert_eq!(session.held_by(), None);
+    let to = session.operator_port();
+    for seq in 0..5u16 {
+        send_rtp(&operator, to, 8, seq, u32::from(seq) * 160, &[0x42; 160]).await;
+    }
+    let relayed = loop {
+        let packet = recv_rtp(&caller).await;
+        if packet.payload == [0x42; 160] {
+            break packet;
+        }
+    };
+    assert_eq!(relayed.ssrc, music.ssrc, "one stream toward the caller");
+    // An offer without the call's codec is refused and changes nothing.
+    let pcmu = text(&sdp(port_of(&operator), "0", "")).replace("o=peer 1 1", "o=peer 1 4");
+    assert!(matches!(
+        session.answer_reoffer(Side::Operator, pcmu.as_bytes()),
+        Err(MediaError::NoCommonCodec)
+    ));
+}

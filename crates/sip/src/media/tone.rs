@@ -1,4 +1,5 @@
-//! The waiting announcement, generated in code: a soft two-note chime, then silence, repeated.
+//! What Centrale plays, generated in code: the waiting announcement (a soft two-note chime,
+//! then silence, repeated) and the hold music (a slow four-note arpeggio without pause).
 //!
 //! Each note is a sine with a quiet octave partial and a bell-like envelope (5 ms attack,
 //! exponential decay), peaking well below full scale so it stays pleasant on a phone.
@@ -16,9 +17,20 @@ struct Note {
     freq: f64,
 }
 
+/// A looping piece: its notes and the length of one cycle in samples.
+pub(crate) struct Tune {
+    notes: &'static [Note],
+    cycle: u32,
+}
+
 /// E5 then C5, a falling major third like a door chime; the first note still rings under the
-/// second, as on a real chime. Silence follows until the cycle ends.
-const NOTES: [Note; 2] = [
+/// second, as on a real chime. Silence follows until the cycle (4 s) ends.
+pub(crate) static CHIME: Tune = Tune {
+    notes: &CHIME_NOTES,
+    cycle: 4 * CLOCK_RATE,
+};
+
+const CHIME_NOTES: [Note; 2] = [
     Note {
         start: 0,
         len: 8000,
@@ -31,8 +43,35 @@ const NOTES: [Note; 2] = [
     },
 ];
 
-/// Length of one cycle: 1.5 s of chime, then 2.5 s of silence.
-const CYCLE: u32 = 4 * CLOCK_RATE;
+/// C5 E5 G5 E5, half a second each, every note ringing into the next: 2 s, looped, never
+/// silent, so a held caller knows the line is alive.
+pub(crate) static HOLD_MUSIC: Tune = Tune {
+    notes: &HOLD_NOTES,
+    cycle: 2 * CLOCK_RATE,
+};
+
+const HOLD_NOTES: [Note; 4] = [
+    Note {
+        start: 0,
+        len: 6000,
+        freq: 523.25,
+    },
+    Note {
+        start: 4000,
+        len: 6000,
+        freq: 659.25,
+    },
+    Note {
+        start: 8000,
+        len: 6000,
+        freq: 783.99,
+    },
+    Note {
+        start: 12000,
+        len: 4000,
+        freq: 659.25,
+    },
+];
 
 /// Peak amplitude of one note, about -15 dBFS.
 const PEAK: f64 = 5500.0;
@@ -55,10 +94,11 @@ fn note_sample(note: &Note, t: u32) -> f64 {
     envelope * (phase.sin() + 0.2 * (2.0 * phase).sin()) / 1.2
 }
 
-/// The linear sample at position `n` of the looping announcement.
-fn sample(n: u32) -> i16 {
-    let n = n % CYCLE;
-    let sum: f64 = NOTES
+/// The linear sample at position `n` of the looping `tune`.
+fn sample(tune: &Tune, n: u32) -> i16 {
+    let n = n % tune.cycle;
+    let sum: f64 = tune
+        .notes
         .iter()
         .filter(|note| n >= note.start && n < note.start + note.len)
         .map(|note| note_sample(note, n - note.start))
@@ -67,17 +107,21 @@ fn sample(n: u32) -> i16 {
     (PEAK * sum) as i16
 }
 
-/// Produces the announcement 20 ms at a time, encoded in one codec.
-#[derive(Debug)]
-pub(crate) struct Announcement {
+/// Plays a tune 20 ms at a time, encoded in one codec.
+pub(crate) struct Player {
+    tune: &'static Tune,
     codec: Codec,
     position: u32,
 }
 
-impl Announcement {
-    /// Starts at the beginning of the chime.
-    pub(crate) fn new(codec: Codec) -> Self {
-        Self { codec, position: 0 }
+impl Player {
+    /// Starts at the beginning of `tune`.
+    pub(crate) fn new(tune: &'static Tune, codec: Codec) -> Self {
+        Self {
+            tune,
+            codec,
+            position: 0,
+        }
     }
 
     /// The codec the frames are encoded in.
@@ -89,25 +133,33 @@ impl Announcement {
     pub(crate) fn next_frame(&mut self) -> [u8; SAMPLES_PER_FRAME] {
         let mut frame = [0u8; SAMPLES_PER_FRAME];
         let start = self.position as usize;
-        if let Some(encoded) = encoded_cycle(self.codec).get(start..start + SAMPLES_PER_FRAME) {
+        let encoded = encoded_cycle(self.tune, self.codec);
+        if let Some(encoded) = encoded.get(start..start + SAMPLES_PER_FRAME) {
             frame.copy_from_slice(encoded);
         }
-        self.position = (self.position + SAMPLES_PER_FRAME as u32) % CYCLE;
+        self.position = (self.position + SAMPLES_PER_FRAME as u32) % self.tune.cycle;
         frame
     }
 }
 
-/// The whole cycle encoded in `codec`, computed once per process: every queued call plays the
-/// same chime, and computing it per packet (two sines and an exp per sample) cost a third of
-/// the CPU under load (bench/sip.sh).
-fn encoded_cycle(codec: Codec) -> &'static [u8] {
-    static PCMA: OnceLock<Vec<u8>> = OnceLock::new();
-    static PCMU: OnceLock<Vec<u8>> = OnceLock::new();
-    let cell = match codec {
-        Codec::Pcma => &PCMA,
-        Codec::Pcmu => &PCMU,
+/// The whole cycle of `tune` encoded in `codec`, computed once per process: every queued call
+/// plays the same chime, and computing it per packet (two sines and an exp per sample) cost a
+/// third of the CPU under load (bench/sip.sh).
+fn encoded_cycle(tune: &'static Tune, codec: Codec) -> &'static [u8] {
+    static CACHE: [[OnceLock<Vec<u8>>; 2]; 2] = [
+        [OnceLock::new(), OnceLock::new()],
+        [OnceLock::new(), OnceLock::new()],
+    ];
+    let row = usize::from(std::ptr::eq(tune, &HOLD_MUSIC));
+    let column = match codec {
+        Codec::Pcma => 0,
+        Codec::Pcmu => 1,
     };
-    cell.get_or_init(|| (0..CYCLE).map(|n| codec.encode(sample(n))).collect())
+    CACHE[row][column].get_or_init(|| {
+        (0..tune.cycle)
+            .map(|n| codec.encode(sample(tune, n)))
+            .collect()
+    })
 }
 
 #[cfg(test)]
@@ -116,17 +168,32 @@ mod tests {
 
     #[test]
     fn chime_is_soft_and_followed_by_silence() {
-        let peak = (0..CYCLE).map(|n| sample(n).unsigned_abs()).max();
+        let peak = (0..CHIME.cycle)
+            .map(|n| sample(&CHIME, n).unsigned_abs())
+            .max();
         assert!(peak.is_some_and(|p| p > 2000 && p < 8000), "peak {peak:?}");
-        assert!((12_000..CYCLE).all(|n| sample(n) == 0));
+        assert!((12_000..CHIME.cycle).all(|n| sample(&CHIME, n) == 0));
+    }
+
+    #[test]
+    fn hold_music_is_soft_and_never_silent_for_long() {
+        let samples: Vec<i16> = (0..HOLD_MUSIC.cycle)
+            .map(|n| sample(&HOLD_MUSIC, n))
+            .collect();
+        let peak = samples.iter().map(|s| s.unsigned_abs()).max();
+        assert!(peak.is_some_and(|p| p > 2000 && p < 8000), "peak {peak:?}");
+        // Every 20 ms frame carries sound.
+        for frame in samples.chunks(SAMPLES_PER_FRAME) {
+            assert!(frame.iter().any(|s| s.unsigned_abs() > 100));
+        }
     }
 
     #[test]
     fn frames_loop_over_the_cycle() {
-        let mut announcement = Announcement::new(Codec::Pcma);
+        let mut announcement = Player::new(&CHIME, Codec::Pcma);
         let first = announcement.next_frame();
         assert!(first.iter().any(|&b| b != 0xD5));
-        let frames_per_cycle = CYCLE as usize / SAMPLES_PER_FRAME;
+        let frames_per_cycle = CHIME.cycle as usize / SAMPLES_PER_FRAME;
         for _ in 1..frames_per_cycle {
             announcement.next_frame();
         }
@@ -135,13 +202,16 @@ mod tests {
 
     #[test]
     fn frames_are_the_encoded_samples() {
-        for codec in Codec::ALL {
-            let mut announcement = Announcement::new(codec);
-            for frame_index in 0..(CYCLE as usize / SAMPLES_PER_FRAME) {
-                let frame = announcement.next_frame();
+        for (tune, codec) in [&CHIME, &HOLD_MUSIC]
+            .into_iter()
+            .flat_map(|tune| Codec::ALL.map(|codec| (tune, codec)))
+        {
+            let mut player = Player::new(tune, codec);
+            for frame_index in 0..(tune.cycle as usize / SAMPLES_PER_FRAME) {
+                let frame = player.next_frame();
                 let first = (frame_index * SAMPLES_PER_FRAME) as u32;
                 let expected: Vec<u8> = (first..first + SAMPLES_PER_FRAME as u32)
-                    .map(|n| codec.encode(sample(n)))
+                    .map(|n| codec.encode(sample(tune, n)))
                     .collect();
                 assert_eq!(frame.as_slice(), expected.as_slice());
             }

@@ -1,7 +1,9 @@
 //! Call records: arrival, offers, answer, end; the history; a caller's earlier notes.
 
 use crate::*;
-use centrale_core::calls::{CallOutcome, CallRecord, CallerId, NewCall, Offer, OfferResult, Party};
+use centrale_core::calls::{
+    CallFact, CallOutcome, CallRecord, CallerId, NewCall, Offer, OfferResult, Party,
+};
 use centrale_core::notes::NoteSummary;
 use centrale_core::ports::{CallStore, StaffStore};
 use centrale_core::{CallId, Error, NoteId, PasswordHash, StaffId};
@@ -45,6 +47,8 @@ fn arrived(call: &NewCall) -> CallRecord {
         ended_by: None,
         outcome: None,
         wait_ms: None,
+        holds: 0,
+        held_ms: 0,
         offers: vec![],
     }
 }
@@ -103,6 +107,8 @@ async fn a_call_from_arrival_to_end() {
         ended_by: Some(Party::Caller),
         outcome: Some(CallOutcome::Answered),
         wait_ms: Some(12_000),
+        holds: 0,
+        held_ms: 0,
         offers: vec![
             Offer {
                 operator_id: anna,
@@ -152,6 +158,57 @@ async fn a_call_from_arrival_to_end() {
 }
 
 #[tokio::test]
+async fn holds_are_counted_and_their_time_summed_up_to_the_end() {
+    let db = fresh_db().await;
+    let bakery = client(&db, "Bakkerij").await;
+    let anna = operator(&db, "anna@bureau.nl").await;
+    let call = new_call(bakery, "06 12345678", 0);
+    let hold = |ms, held| CallFact::Hold {
+        client: bakery,
+        call: call.id,
+        at: at(ms),
+        held,
+    };
+    db.record_arrival(&call).await.unwrap();
+    db.record_answer(bakery, call.id, anna, at(5_000))
+        .await
+        .unwrap();
+    // Held 10 s, resumed; held again (said twice) until the caller hangs up 30 s later.
+    db.record_facts(&[hold(20_000, true), hold(30_000, false)])
+        .await
+        .unwrap();
+    db.record_facts(&[hold(40_000, true), hold(45_000, true)])
+        .await
+        .unwrap();
+    let held_now = db.call_record(bakery, call.id).await.unwrap();
+    assert_eq!(held_now.holds, 2);
+    // The hold going on counts up to now (the fixed instants lie in the past).
+    assert!(held_now.held_ms > 10_000, "{held_now:?}");
+    db.record_end(
+        bakery,
+        call.id,
+        at(70_000),
+        Party::Caller,
+        CallOutcome::Answered,
+    )
+    .await
+    .unwrap();
+    let record = db.call_record(bakery, call.id).await.unwrap();
+    assert_eq!((record.holds, record.held_ms), (2, 40_000));
+    // A hold of a call that does not exist is refused with the rest of its batch.
+    let stranger = CallFact::Hold {
+        client: bakery,
+        call: CallId::new(),
+        at: at(1),
+        held: true,
+    };
+    assert!(matches!(
+        db.record_facts(&[stranger]).await,
+        Err(Error::NotFound("call"))
+    ));
+}
+
+#[tokio::test]
 async fn unanswered_calls_wait_until_their_end() {
     let db = fresh_db().await;
     let bakery = client(&db, "Bakkerij").await;
@@ -180,6 +237,8 @@ async fn unanswered_calls_wait_until_their_end() {
             ended_by: Some(Party::Caller),
             outcome: Some(CallOutcome::AbandonedQueued),
             wait_ms: Some(42_500),
+            holds: 0,
+            held_ms: 0,
             ..arrived(&queued)
         }
     );

@@ -1,0 +1,263 @@
+//! RFC 4028 session timers, as far as a request asks for one: its `Session-Expires`
+//! (compact `x`), checked against our `Min-SE`, and the headers our 2xx answers it with.
+//!
+//! Centrale leaves the refreshing to the peer that asked: when a request names no refresher,
+//! our answer says `refresher=uac`, the requester. When it names us (`uas`), Centrale refreshes
+//! with a re-INVITE every half interval; when the peer refreshes and stops, the session ends
+//! before the interval runs out ([`SessionClock`]).
+
+use crate::headers;
+use rsipstack::sip::headers::make_header;
+use rsipstack::sip::{Header, Request};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The shortest session interval Centrale accepts (RFC 4028's minimum, 90 s): a refresh more
+/// often would be load for nothing.
+pub const MIN_SE_SECS: u32 = 90;
+
+/// Who refreshes the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refresher {
+    Uac,
+    Uas,
+}
+
+/// What a request's `Session-Expires` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionExpires {
+    pub secs: u32,
+    pub refresher: Option<Refresher>,
+}
+
+/// A `Session-Expires` below our `Min-SE`: answered 422 with [`too_small`]'s headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooSmall;
+
+/// The session timer a request asks for, if any; an unreadable value counts as none (the
+/// request is served without a timer rather than refused).
+pub fn requested(request: &Request) -> Result<Option<SessionExpires>, TooSmall> {
+    let Some(asked) = headers::value(request, "Session-Expires").and_then(parse) else {
+        return Ok(None);
+    };
+    if asked.secs < MIN_SE_SECS {
+        return Err(TooSmall);
+    }
+    Ok(Some(asked))
+}
+
+/// `1800;refresher=uac` → 1800 s, the requester refreshes.
+fn parse(value: &str) -> Option<SessionExpires> {
+    let mut parts = value.split(';');
+    let secs = parts.next()?.trim().parse().ok()?;
+    let refresher = parts.find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("refresher") {
+            return None;
+        }
+        match value.trim().to_ascii_lowercase().as_str() {
+            "uac" => Some(Refresher::Uac),
+            "uas" => Some(Refresher::Uas),
+            _ => None,
+        }
+    });
+    Some(SessionExpires { secs, refresher })
+}
+
+/// The headers of a 422: our `Min-SE`.
+pub fn too_small() -> Vec<Header> {
+    vec![make_header("Min-SE", MIN_SE_SECS.to_string())]
+}
+
+/// The headers of our 2xx to a request that asked for `asked`: the interval and who refreshes
+/// (as asked, else the requester), and `Require: timer` when the requester supports timers
+/// (RFC 4028 §9).
+pub fn answer(request: &Request, asked: SessionExpires) -> Vec<Header> {
+    let refresher = match asked.refresher {
+        Some(Refresher::Uas) => "uas",
+        Some(Refresher::Uac) | None => "uac",
+    };
+    let mut headers = vec![make_header(
+        "Session-Expires",
+        format!("{};refresher={refresher}", asked.secs),
+    )];
+    if supports_timer(request) {
+        headers.push(make_header("Require", "timer".into()));
+    }
+    headers
+}
+
+/// The session timer of a dialog as it runs: who refreshes and when the next refresh is due.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionClock {
+    interval: Duration,
+    /// Centrale refreshes (it was named `uas` by the peer that asked).
+    ours: bool,
+    last: Instant,
+}
+
+impl SessionClock {
+    /// The clock `asked` starts, on the dialog where Centrale answered the request.
+    pub fn answered(asked: SessionExpires) -> Self {
+        Self {
+            interval: Duration::from_secs(asked.secs.into()),
+            ours: asked.refresher == Some(Refresher::Uas),
+            last: Instant::now(),
+        }
+    }
+
+    /// Whether Centrale is the refresher.
+    pub fn ours(&self) -> bool {
+        self.ours
+    }
+
+    /// When something must happen: our refresh at half the interval, or, when the peer
+    /// refreshes, the end of a session it stopped refreshing (RFC 4028 §10: the interval less
+    /// a third of it, at most 32 s).
+    pub fn due(&self) -> Instant {
+        if self.ours {
+            self.last + self.interval / 2
+        } else {
+            self.last + self.interval - (self.interval / 3).min(Duration::from_secs(32))
+        }
+    }
+
+    /// The session was refreshed now, by either side.
+    pub fn refreshed(&mut self) {
+        self.last = Instant::now();
+    }
+
+    /// The `Session-Expires` of our own refresh.
+    pub fn refresh_headers(&self) -> Vec<Header> {
+        vec![
+            make_header(
+                "Session-Expires",
+                format!("{};refresher=uac", self.interval.as_secs()),
+            ),
+            make_header("Supported", SUPPORTED.join(", ")),
+        ]
+    }
+}
+
+/// The extensions Centrale supports, for `Supported` and against a request's `Require`.
+pub const SUPPORTED: &[&str] = &["timer"];
+
+/// The option tags a request requires that Centrale does not support (RFC 3261 §8.2.2.3:
+/// answered 420 with `Unsupported` naming them).
+pub fn unsupported(request: &Request) -> Vec<String> {
+    headers::values(request, "Require")
+        .into_iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .filter(|tag| !SUPPORTED.iter().any(|ours| ours.eq_ignore_ascii_case(tag)))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn supports_timer(request: &Request) -> bool {
+    ["Supported", "Require"].into_iter().any(|name| {
+        headers::values(request, name)
+            .into_iter()
+            .flat_map(|value| value.split(','))
+            .any(|tag| tag.trim().eq_ignore_ascii_case("timer"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(extra: &str) -> Request {
+        let text = format!(
+            "INVITE sip:+31852001001@127.0.0.1 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n\
+             From: <sip:+31612345678@127.0.0.1>;tag=1\r\n\
+             To: <sip:+31852001001@127.0.0.1>\r\n\
+             Call-ID: st@test\r\nCSeq: 1 INVITE\r\n{extra}Content-Length: 0\r\n\r\n"
+        );
+        Request::try_from(text.as_str()).expect("a valid request")
+    }
+
+    #[test]
+    fn an_interval_and_its_refresher_are_read_also_in_compact_form() {
+        let asked = requested(&request("Session-Expires: 1800;refresher=uas\r\n"));
+        assert_eq!(
+            asked,
+            Ok(Some(SessionExpires {
+                secs: 1800,
+                refresher: Some(Refresher::Uas)
+            }))
+        );
+        let compact = requested(&request("x: 600\r\n"));
+        assert_eq!(
+            compact,
+            Ok(Some(SessionExpires {
+                secs: 600,
+                refresher: None
+            }))
+        );
+        assert_eq!(requested(&request("")), Ok(None));
+        assert_eq!(requested(&request("Session-Expires: soon\r\n")), Ok(None));
+    }
+
+    #[test]
+    fn an_interval_below_min_se_is_too_small() {
+        assert_eq!(
+            requested(&request("Session-Expires: 60\r\n")),
+            Err(TooSmall)
+        );
+        assert_eq!(
+            requested(&request("Session-Expires: 90\r\n")).map(|a| a.map(|a| a.secs)),
+            Ok(Some(90))
+        );
+    }
+
+    #[test]
+    fn the_answer_leaves_refreshing_to_the_requester_unless_it_named_us() {
+        let text = |headers: Vec<Header>| {
+            headers
+                .iter()
+                .map(|h| format!("{}: {}", h.name(), h.value()))
+                .collect::<Vec<_>>()
+        };
+        let with_timer = request("Supported: timer, replaces\r\nSession-Expires: 1800\r\n");
+        let asked = requested(&with_timer).unwrap().unwrap();
+        assert_eq!(
+            text(answer(&with_timer, asked)),
+            ["Session-Expires: 1800;refresher=uac", "Require: timer"]
+        );
+        let without = request("Session-Expires: 1800;refresher=uas\r\n");
+        let asked = requested(&without).unwrap().unwrap();
+        assert_eq!(
+            text(answer(&without, asked)),
+            ["Session-Expires: 1800;refresher=uas"]
+        );
+    }
+
+    #[test]
+    fn the_clock_is_due_at_half_the_interval_for_us_and_before_expiry_for_the_peer() {
+        let ours = SessionClock::answered(SessionExpires {
+            secs: 1800,
+            refresher: Some(Refresher::Uas),
+        });
+        assert!(ours.ours());
+        assert_eq!(ours.due() - ours.last, Duration::from_secs(900));
+        let theirs = SessionClock::answered(SessionExpires {
+            secs: 90,
+            refresher: None,
+        });
+        assert!(!theirs.ours());
+        assert_eq!(theirs.due() - theirs.last, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn required_extensions_we_lack_are_named() {
+        assert_eq!(
+            unsupported(&request("Require: timer, 100rel\r\nRequire: foo\r\n")),
+            ["100rel", "foo"]
+        );
+        assert!(unsupported(&request("Require: timer\r\n")).is_empty());
+        assert!(unsupported(&request("")).is_empty());
+    }
+}
