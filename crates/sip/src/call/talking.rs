@@ -53,11 +53,13 @@ pub async fn talk(call: &mut Call) -> Move {
     }
     media.bridge();
     let mut holder = None;
+    // Late offer: the caller's answer comes in the ACK of our 200 (not of a later re-INVITE).
+    let mut awaiting_answer = admitted.answer.is_none();
     loop {
         tokio::select! {
             state = call.caller_states.recv() => match state {
-                Some(DialogState::Confirmed(..)) if admitted.answer.is_none() => {
-                    // Late offer: the caller's answer came in the ACK.
+                Some(DialogState::Confirmed(..)) if awaiting_answer => {
+                    awaiting_answer = false;
                     if let Some(ack) = call.caller.last_remote_ack()
                         && let Err(e) = media.caller_answer(&ack.body)
                     {
