@@ -16,6 +16,21 @@ pub fn values<'a>(request: &'a Request, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The option tags listed in every header named `name` (`Require`, `Supported`: comma
+/// separated, in order).
+pub fn tags<'a>(request: &'a Request, name: &str) -> impl Iterator<Item = &'a str> {
+    values(request, name)
+        .into_iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+}
+
+/// The `Content-Type` of an SDP body of ours.
+pub fn sdp_content_type() -> Header {
+    make_header("Content-Type", "application/sdp".into())
+}
+
 /// The first value of a header.
 pub fn value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     values(request, name).into_iter().next()

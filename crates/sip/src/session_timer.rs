@@ -145,23 +145,16 @@ pub const SUPPORTED: &[&str] = &["timer"];
 /// The option tags a request requires that Centrale does not support (RFC 3261 §8.2.2.3:
 /// answered 420 with `Unsupported` naming them).
 pub fn unsupported(request: &Request) -> Vec<String> {
-    headers::values(request, "Require")
-        .into_iter()
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .filter(|tag| !tag.is_empty())
+    headers::tags(request, "Require")
         .filter(|tag| !SUPPORTED.iter().any(|ours| ours.eq_ignore_ascii_case(tag)))
         .map(str::to_owned)
         .collect()
 }
 
 fn supports_timer(request: &Request) -> bool {
-    ["Supported", "Require"].into_iter().any(|name| {
-        headers::values(request, name)
-            .into_iter()
-            .flat_map(|value| value.split(','))
-            .any(|tag| tag.trim().eq_ignore_ascii_case("timer"))
-    })
+    ["Supported", "Require"]
+        .into_iter()
+        .any(|name| headers::tags(request, name).any(|tag| tag.eq_ignore_ascii_case("timer")))
 }
 
 #[cfg(test)]

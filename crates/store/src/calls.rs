@@ -18,7 +18,7 @@ use centrale_core::ports::CallStore;
 use centrale_core::{CallId, ClientId, Error, PhoneNumber, Result, StaffId};
 use chrono::{DateTime, Utc};
 use sqlx::Any;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyQueryResult, AnyRow};
 
 /// The batch's transaction.
 type Tx = sqlx::Transaction<'static, Any>;
@@ -205,9 +205,7 @@ async fn write_offer(
     .execute(&mut **tx)
     .await
     .map_err(operator_error)?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("call"));
-    }
+    one_call(&done)?;
     sqlx::query(
         "INSERT INTO call_offers (call_id, client_id, seq, operator_id, offered_at)
          SELECT $2, $1, COALESCE(MAX(seq), 0) + 1, $3, $4
@@ -273,10 +271,7 @@ async fn write_answer(
     .execute(&mut **tx)
     .await
     .map_err(operator_error)?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("call"));
-    }
-    Ok(())
+    one_call(&done)
 }
 
 /// A hold starts (counted, its start kept) or ends (its length added); a repeated start or
@@ -303,10 +298,7 @@ async fn write_hold(
         .execute(&mut **tx)
         .await
         .map_err(storage)?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("call"));
-    }
-    Ok(())
+    one_call(&done)
 }
 
 async fn write_end(
@@ -332,6 +324,11 @@ async fn write_end(
     .execute(&mut **tx)
     .await
     .map_err(storage)?;
+    one_call(&done)
+}
+
+/// A statement on one call's row found it, or the call does not exist.
+fn one_call(done: &AnyQueryResult) -> Result<()> {
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("call"));
     }

@@ -188,21 +188,21 @@ async fn what_centrale_does_not_support_gets_420_and_too_short_a_session_422() {
     let sip = RawSip::bind("127.0.0.1", env.sip).await;
     let sdp = offer("127.0.0.1", 40100, "");
 
-    let call = RawCall::invite_with(&sip, BAKERY_NUMBER, &sdp, &["Require: timer, foo"]).await;
-    let refused = call
-        .final_response(&sip, Duration::from_secs(5))
-        .await
-        .expect("an answer");
-    assert_eq!(refused.status, 420, "{}", refused.text);
-    assert_eq!(refused.headers("Unsupported"), ["foo"]);
-
-    let call = RawCall::invite_with(&sip, BAKERY_NUMBER, &sdp, &["x: 30"]).await;
-    let refused = call
-        .final_response(&sip, Duration::from_secs(5))
-        .await
-        .expect("an answer");
-    assert_eq!(refused.status, 422, "{}", refused.text);
-    assert_eq!(refused.headers("Min-SE"), ["90"]);
+    let refused = |extra: &'static str| {
+        let (sip, sdp) = (&sip, &sdp);
+        async move {
+            let call = RawCall::invite_with(sip, BAKERY_NUMBER, sdp, &[extra]).await;
+            call.final_response(sip, Duration::from_secs(5))
+                .await
+                .expect("an answer")
+        }
+    };
+    let unsupported = refused("Require: timer, foo").await;
+    assert_eq!(unsupported.status, 420, "{}", unsupported.text);
+    assert_eq!(unsupported.headers("Unsupported"), ["foo"]);
+    let too_short = refused("x: 30").await;
+    assert_eq!(too_short.status, 422, "{}", too_short.text);
+    assert_eq!(too_short.headers("Min-SE"), ["90"]);
     // Neither became a call.
     assert!(env.calls_of_number(BAKERY_NUMBER).await.is_empty());
 }

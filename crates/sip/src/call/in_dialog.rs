@@ -2,10 +2,10 @@
 //! address, a hold or its end) is answered from the media session, OPTIONS and INFO get 200.
 //! Anything else keeps the stack's answer (501 once the handle is dropped).
 
+use crate::headers;
 use crate::media::{MediaError, MediaSession, Side};
 use crate::session_timer::{self, SessionClock};
 use rsipstack::dialog::dialog::{DialogState, TransactionHandle};
-use rsipstack::sip::headers::make_header;
 use rsipstack::sip::{Header, Method, Request, StatusCode};
 
 /// Answers `state` if it is a request on the `side` leg; other states are not requests.
@@ -77,7 +77,7 @@ async fn refresh(
         clock.refreshed();
     }
     if body.is_some() {
-        headers.push(make_header("Content-Type", "application/sdp".into()));
+        headers.push(headers::sdp_content_type());
     }
     respond(handle, StatusCode::OK, headers, body).await;
 }

@@ -33,7 +33,6 @@ use chrono::{DateTime, Utc};
 use rsipstack::dialog::dialog::DialogStateReceiver;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::StatusCode;
-use rsipstack::sip::headers::make_header;
 use rsipstack::transaction::transaction::Transaction;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -115,7 +114,7 @@ pub(crate) async fn run(
 impl Call {
     /// Early media (a late offer only hears ringing), then the queue.
     fn enter_queue(&mut self, commands: tokio::sync::mpsc::UnboundedSender<CallCommand>) {
-        let sdp = || Some(vec![make_header("Content-Type", "application/sdp".into())]);
+        let sdp = || Some(vec![crate::headers::sdp_content_type()]);
         let early = match &self.admitted.answer {
             Some(answer) => self.caller.ringing(sdp(), Some(answer.clone())),
             None => self.caller.ringing(None, None),

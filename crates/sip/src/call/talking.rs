@@ -7,6 +7,7 @@
 use super::Call;
 use super::ended::hang_up;
 use super::in_dialog;
+use crate::headers;
 use crate::journal::{CallJournal, Step};
 use crate::media::Side;
 use crate::session_timer::{SUPPORTED, SessionClock};
@@ -38,7 +39,7 @@ pub async fn talk(call: &mut Call) -> Move {
         .clone()
         .unwrap_or_else(|| media.offer_to_caller());
     let mut headers = vec![
-        make_header("Content-Type", "application/sdp".into()),
+        headers::sdp_content_type(),
         make_header("Supported", SUPPORTED.join(", ")),
     ];
     let mut caller_clock = None;
@@ -87,25 +88,19 @@ pub async fn talk(call: &mut Call) -> Move {
                 let sdp = || media.current_sdp(Side::Caller);
                 if !keep_alive(&mut caller_clock, &call.caller, sdp) {
                     tracing::info!(id = %call.id, "the caller stopped refreshing the session");
-                    hang_up(leg);
-                    hang_up(&call.caller);
-                    return Move::End(Party::System);
+                    return end_both(leg, &call.caller);
                 }
             }
             () = due(operator_clock) => {
                 let sdp = || media.current_sdp(Side::Operator);
                 if !keep_alive(&mut operator_clock, leg, sdp) {
                     tracing::info!(id = %call.id, "the phone stopped refreshing the session");
-                    hang_up(leg);
-                    hang_up(&call.caller);
-                    return Move::End(Party::System);
+                    return end_both(leg, &call.caller);
                 }
             }
             () = media.silent() => {
                 tracing::info!(id = %call.id, "no RTP for too long: ending the call");
-                hang_up(leg);
-                hang_up(&call.caller);
-                return Move::End(Party::System);
+                return end_both(leg, &call.caller);
             }
         }
         let now_held = media.held_by();
@@ -114,6 +109,13 @@ pub async fn talk(call: &mut Call) -> Move {
             holder = now_held;
         }
     }
+}
+
+/// Centrale ends the call: BYE on both legs.
+fn end_both(operator: &InviteDialog, caller: &InviteDialog) -> Move {
+    hang_up(operator);
+    hang_up(caller);
+    Move::End(Party::System)
 }
 
 /// Where a call's holds are recorded.
@@ -169,7 +171,7 @@ fn keep_alive(
     }
     running.refreshed();
     let mut headers = running.refresh_headers();
-    headers.push(make_header("Content-Type", "application/sdp".into()));
+    headers.push(headers::sdp_content_type());
     let (leg, body) = (leg.clone(), sdp());
     tokio::spawn(async move {
         if let Err(e) = leg.reinvite(Some(headers), Some(body)).await {

@@ -16,7 +16,7 @@ use tokio::time::{Interval, MissedTickBehavior};
 
 use super::state::{Mode, Shared, Side};
 use super::stream::OutStream;
-use super::tone::{CHIME, HOLD_MUSIC, Player};
+use super::tone::{CHIME, HOLD_MUSIC, Player, Tune};
 
 /// Large enough for any RTP packet on a link with a 1500-byte MTU, and then some.
 const BUFFER: usize = 2048;
@@ -68,7 +68,7 @@ impl Relay {
     /// Runs until the session is closed or dropped; the sockets are freed on return.
     pub(crate) async fn run(mut self) {
         loop {
-            let playing = listener(*self.mode.borrow());
+            let now_playing = playing(*self.mode.borrow());
             tokio::select! {
                 () = self.shared.cancel.cancelled() => break,
                 changed = self.mode.changed() => {
@@ -77,13 +77,13 @@ impl Relay {
                     }
                     // Each start plays its tune from the beginning.
                     self.player = None;
-                    if listener(*self.mode.borrow_and_update()).is_some() {
+                    if playing(*self.mode.borrow_and_update()).is_some() {
                         self.ticker.reset_immediately();
                     }
                 }
-                _ = self.ticker.tick(), if playing.is_some() => {
-                    if let Some(side) = playing {
-                        self.send_frame(side).await;
+                _ = self.ticker.tick(), if now_playing.is_some() => {
+                    if let Some((side, tune)) = now_playing {
+                        self.send_frame(side, tune).await;
                     }
                 }
                 received = self.caller.recv_from(&mut self.caller_buf[..]) => match received {
@@ -98,9 +98,8 @@ impl Relay {
         }
     }
 
-    /// Sends the next 20 ms of what plays to `side`, once codec and address are known: the
-    /// announcement to a waiting caller, the hold music to whoever is held.
-    async fn send_frame(&mut self, side: Side) {
+    /// Sends the next 20 ms of `tune` to `side`, once codec and address are known.
+    async fn send_frame(&mut self, side: Side, tune: &'static Tune) {
         let (codec, target, pt) = {
             let negotiation = self.shared.negotiation();
             let leg = negotiation.leg(side);
@@ -108,10 +107,6 @@ impl Relay {
                 (Some(codec), Some(target), Some(pt)) => (codec, target, pt),
                 _ => return,
             }
-        };
-        let tune = match *self.mode.borrow() {
-            Mode::Hold(_) => &HOLD_MUSIC,
-            _ => &CHIME,
         };
         let player = match &mut self.player {
             Some(player) if player.codec() == codec => player,
@@ -220,12 +215,12 @@ impl Relay {
     }
 }
 
-/// Who hears what the relay plays in `mode`: the waiting caller the announcement, the other
-/// side of a hold the hold music; nobody when idle or bridged.
-fn listener(mode: Mode) -> Option<Side> {
+/// What the relay plays in `mode`, and to whom: the announcement to the waiting caller, the
+/// hold music to the other side of a hold; nothing when idle or bridged.
+fn playing(mode: Mode) -> Option<(Side, &'static Tune)> {
     match mode {
-        Mode::Announce => Some(Side::Caller),
-        Mode::Hold(holder) => Some(holder.other()),
+        Mode::Announce => Some((Side::Caller, &CHIME)),
+        Mode::Hold(holder) => Some((holder.other(), &HOLD_MUSIC)),
         Mode::Idle | Mode::Bridge => None,
     }
 }

@@ -122,17 +122,7 @@ impl MediaSession {
             return Ok(ours.clone());
         }
         let (codec, pt) = choose(&remote, negotiation.codec)?;
-        let leg = negotiation.leg_mut(side);
-        if leg.sdp_addr == Some(remote.addr) {
-            // Same address: the latched sources stay valid.
-            leg.remote_origin = Some(remote.origin.clone());
-            leg.audio_pt = Some(pt);
-            leg.dtmf_pt = remote.dtmf_pt;
-            leg.comfort_noise = remote.comfort_noise;
-        } else {
-            take_remote(leg, &remote, pt);
-        }
-        leg.holding = remote.holds();
+        take_remote(negotiation.leg_mut(side), &remote, pt);
         let answer = self.answer(&mut negotiation, side, &remote, codec, pt);
         let holder = negotiation.holder();
         drop(negotiation);

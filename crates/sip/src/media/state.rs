@@ -90,8 +90,12 @@ impl Leg {
             .filter(|addr| addr.port() != 0 && !addr.ip().is_unspecified())
     }
 
-    /// Takes a new SDP address; latching starts over since the peer may have moved.
+    /// Takes the SDP's address; when it is a new one, latching starts over since the peer may
+    /// have moved (the same address again, as in a refresh or a hold, keeps what was latched).
     pub(crate) fn set_sdp_addr(&mut self, addr: SocketAddr) {
+        if self.sdp_addr == Some(addr) {
+            return;
+        }
         self.sdp_addr = Some(addr);
         self.latched.clear();
         self.accepted = 0;

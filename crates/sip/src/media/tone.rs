@@ -17,10 +17,12 @@ struct Note {
     freq: f64,
 }
 
-/// A looping piece: its notes and the length of one cycle in samples.
+/// A looping piece: its notes, the length of one cycle in samples, and that cycle encoded
+/// per codec (PCMA, PCMU), computed on first use.
 pub(crate) struct Tune {
     notes: &'static [Note],
     cycle: u32,
+    encoded: [OnceLock<Vec<u8>>; 2],
 }
 
 /// E5 then C5, a falling major third like a door chime; the first note still rings under the
@@ -28,6 +30,7 @@ pub(crate) struct Tune {
 pub(crate) static CHIME: Tune = Tune {
     notes: &CHIME_NOTES,
     cycle: 4 * CLOCK_RATE,
+    encoded: [OnceLock::new(), OnceLock::new()],
 };
 
 const CHIME_NOTES: [Note; 2] = [
@@ -48,6 +51,7 @@ const CHIME_NOTES: [Note; 2] = [
 pub(crate) static HOLD_MUSIC: Tune = Tune {
     notes: &HOLD_NOTES,
     cycle: 2 * CLOCK_RATE,
+    encoded: [OnceLock::new(), OnceLock::new()],
 };
 
 const HOLD_NOTES: [Note; 4] = [
@@ -133,7 +137,7 @@ impl Player {
     pub(crate) fn next_frame(&mut self) -> [u8; SAMPLES_PER_FRAME] {
         let mut frame = [0u8; SAMPLES_PER_FRAME];
         let start = self.position as usize;
-        let encoded = encoded_cycle(self.tune, self.codec);
+        let encoded = self.tune.encoded_cycle(self.codec);
         if let Some(encoded) = encoded.get(start..start + SAMPLES_PER_FRAME) {
             frame.copy_from_slice(encoded);
         }
@@ -142,24 +146,21 @@ impl Player {
     }
 }
 
-/// The whole cycle of `tune` encoded in `codec`, computed once per process: every queued call
-/// plays the same chime, and computing it per packet (two sines and an exp per sample) cost a
-/// third of the CPU under load (bench/sip.sh).
-fn encoded_cycle(tune: &'static Tune, codec: Codec) -> &'static [u8] {
-    static CACHE: [[OnceLock<Vec<u8>>; 2]; 2] = [
-        [OnceLock::new(), OnceLock::new()],
-        [OnceLock::new(), OnceLock::new()],
-    ];
-    let row = usize::from(std::ptr::eq(tune, &HOLD_MUSIC));
-    let column = match codec {
-        Codec::Pcma => 0,
-        Codec::Pcmu => 1,
-    };
-    CACHE[row][column].get_or_init(|| {
-        (0..tune.cycle)
-            .map(|n| codec.encode(sample(tune, n)))
-            .collect()
-    })
+impl Tune {
+    /// The whole cycle encoded in `codec`, computed once per process: every queued call plays
+    /// the same chime, and computing it per packet (two sines and an exp per sample) cost a
+    /// third of the CPU under load (bench/sip.sh).
+    fn encoded_cycle(&self, codec: Codec) -> &[u8] {
+        let cell = match codec {
+            Codec::Pcma => &self.encoded[0],
+            Codec::Pcmu => &self.encoded[1],
+        };
+        cell.get_or_init(|| {
+            (0..self.cycle)
+                .map(|n| codec.encode(sample(self, n)))
+                .collect()
+        })
+    }
 }
 
 #[cfg(test)]
