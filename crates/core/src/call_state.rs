@@ -115,6 +115,7 @@ mod tests {
             OfferResult::Rejected,
             OfferResult::Timeout,
             OfferResult::Failed,
+            OfferResult::Incompatible,
         ] {
             assert_eq!(Ringing(anna).after(Move::Missed(missed)), Ok(Queued));
         }

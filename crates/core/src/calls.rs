@@ -47,8 +47,11 @@ pub enum OfferResult {
     Timeout,
     /// The caller gave up while it rang.
     Cancelled,
-    /// The phone could not be reached or the media did not match.
+    /// The phone could not be reached.
     Failed,
+    /// The phone took no media we could give it (488, or an answer without G.711): like a
+    /// phone nobody answers, it pauses its operator, and the call goes to the next at once.
+    Incompatible,
 }
 
 /// A call arriving: what is known before anyone answers.

@@ -25,6 +25,7 @@ pub mod config;
 mod credentials;
 mod digest;
 mod directory;
+mod extensions;
 mod headers;
 mod journal;
 pub mod location;

@@ -6,7 +6,7 @@
 //! with a re-INVITE every half interval; when the peer refreshes and stops, the session ends
 //! before the interval runs out ([`SessionClock`]).
 
-use crate::headers;
+use crate::{extensions, headers};
 use rsipstack::sip::headers::make_header;
 use rsipstack::sip::{Header, Request};
 use std::time::Duration;
@@ -81,7 +81,7 @@ pub fn answer(request: &Request, asked: SessionExpires) -> Vec<Header> {
         "Session-Expires",
         format!("{};refresher={refresher}", asked.secs),
     )];
-    if supports_timer(request) {
+    if extensions::named(request, "timer") {
         headers.push(make_header("Require", "timer".into()));
     }
     headers
@@ -134,27 +134,9 @@ impl SessionClock {
                 "Session-Expires",
                 format!("{};refresher=uac", self.interval.as_secs()),
             ),
-            make_header("Supported", SUPPORTED.join(", ")),
+            extensions::supported(),
         ]
     }
-}
-
-/// The extensions Centrale supports, for `Supported` and against a request's `Require`.
-pub const SUPPORTED: &[&str] = &["timer"];
-
-/// The option tags a request requires that Centrale does not support (RFC 3261 §8.2.2.3:
-/// answered 420 with `Unsupported` naming them).
-pub fn unsupported(request: &Request) -> Vec<String> {
-    headers::tags(request, "Require")
-        .filter(|tag| !SUPPORTED.iter().any(|ours| ours.eq_ignore_ascii_case(tag)))
-        .map(str::to_owned)
-        .collect()
-}
-
-fn supports_timer(request: &Request) -> bool {
-    ["Supported", "Require"]
-        .into_iter()
-        .any(|name| headers::tags(request, name).any(|tag| tag.eq_ignore_ascii_case("timer")))
 }
 
 #[cfg(test)]
@@ -242,15 +224,5 @@ mod tests {
         });
         assert!(!theirs.ours());
         assert_eq!(theirs.due() - theirs.last, Duration::from_secs(60));
-    }
-
-    #[test]
-    fn required_extensions_we_lack_are_named() {
-        assert_eq!(
-            unsupported(&request("Require: timer, 100rel\r\nRequire: foo\r\n")),
-            ["100rel", "foo"]
-        );
-        assert!(unsupported(&request("Require: timer\r\n")).is_empty());
-        assert!(unsupported(&request("")).is_empty());
     }
 }

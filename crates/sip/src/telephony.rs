@@ -3,6 +3,7 @@
 
 use crate::board::Board;
 use crate::call::context::{CallContext, CallLimits};
+use crate::call::reliable::{Prack, Reliable};
 use crate::config::SipConfig;
 use crate::credentials::KnownCredentials;
 use crate::directory::{LiveDirectory, refresh_in_full};
@@ -156,6 +157,7 @@ impl Telephony {
                 max_queue_length: config.max_queue_length,
             },
             local,
+            reliable: Reliable::default(),
         });
         let telephony = Arc::new(Telephony {
             config,
@@ -207,8 +209,19 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
     if let Some(dialog) = telephony.calls.dialogs.match_dialog(&tx) {
         let result = match dialog {
             Dialog::Invite(mut d) => {
+                let prack = (tx.original.method == Method::PRack)
+                    .then(|| telephony.calls.reliable.prack(&tx.original));
+                if let Some(Prack::Unknown) = prack {
+                    // RFC 3262 §3: a PRACK for no reliable response of ours.
+                    reply(&telephony, &mut tx, StatusCode::CallTransactionDoesNotExist).await;
+                    return;
+                }
                 end_early_dialog(&d, &tx);
-                d.handle(&mut tx).await
+                let handled = d.handle(&mut tx).await;
+                if let Some(Prack::Acknowledges(acknowledgement)) = prack {
+                    acknowledgement.pass_on();
+                }
+                handled
             }
             _ => Ok(()),
         };
@@ -222,7 +235,7 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
         Method::Invite => invite(telephony, tx).await,
         Method::Options => reply(&telephony, &mut tx, StatusCode::OK).await,
         Method::Ack => {}
-        Method::Bye | Method::Cancel => {
+        Method::Bye | Method::Cancel | Method::PRack => {
             reply(&telephony, &mut tx, StatusCode::CallTransactionDoesNotExist).await
         }
         // RFC 3261 §8.2.1: a 405 lists the methods we do serve.
@@ -278,7 +291,7 @@ async fn invite(telephony: Arc<Telephony>, mut tx: Transaction) {
 
 /// The methods Centrale serves outside a dialog or within one.
 pub(crate) const ALLOWED_METHODS: &str =
-    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO";
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO";
 
 /// Whether the request's framing holds: a readable Content-Length (at most one value, and
 /// present when a Content-Type announces a body) no larger than the body that arrived. The parser cuts the body to Content-Length and keeps a

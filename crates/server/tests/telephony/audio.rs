@@ -18,6 +18,10 @@
 //! decoded); the caller's socket heard the operator's 1000 Hz tone (a Goertzel filter over each
 //! packet). The call record says answered.
 //!
+//! The same runs with a phone that allows only PCMU (`audio_codecs=PCMU` on its account): the
+//! relay converts A-law to µ-law and back, so the speech reappears within a quantisation step
+//! instead of bit for bit, and the tone reaches the caller as A-law.
+//!
 //! baresip 1.0 (libre 1.1) gives up on a 401 that also offers SHA-256; Centrale offers only MD5
 //! unless told otherwise (`sip_digest_sha256`), so baresip registers directly.
 //!
@@ -45,12 +49,32 @@ const OPERATOR_TONE_HZ: f64 = 1000.0;
 
 #[tokio::test]
 async fn audio_flows_both_ways_between_the_caller_and_a_baresip_operator() {
+    audio_flows_both_ways(Law::Same).await;
+}
+
+/// The carrier speaks A-law, the phone only µ-law: Centrale converts both ways, and each side
+/// hears the other's samples, decoded, within a step of the coarser law.
+#[tokio::test]
+async fn a_pcmu_only_baresip_and_an_alaw_caller_hear_each_other_through_conversion() {
+    audio_flows_both_ways(Law::PhonePcmuOnly).await;
+}
+
+/// Which G.711 law the operator's phone may use.
+#[derive(Clone, Copy, PartialEq)]
+enum Law {
+    /// Any: it takes the caller's A-law, and the audio is relayed untouched.
+    Same,
+    /// Only µ-law: the relay converts.
+    PhonePcmuOnly,
+}
+
+async fn audio_flows_both_ways(law: Law) {
     let env = TestApp::demo().await;
     let anna = env.operator(1).await;
     let tone = env.dir().join("operator-tone.wav");
     // Longer than the call: aufile ends the call when its file runs out.
     write_wav(&tone, &sine(OPERATOR_TONE_HZ, 8000.0, 30 * RATE as usize));
-    let phone = Baresip::start(&env, &anna, &tone);
+    let phone = Baresip::start(&env, &anna, &tone, law);
     eprintln!("baresip log: {}", phone.log_path().display());
     env.wait_registered(&anna, true).await;
 
@@ -72,7 +96,19 @@ async fn audio_flows_both_ways_between_the_caller_and_a_baresip_operator() {
     assert_eq!(call["ended_by"], "caller", "{call}");
     assert_eq!(call["offers"][0]["result"], "answered", "{call}");
 
-    // The operator heard the caller: the capture's speech, sample for sample.
+    // The phone answered in the law it was allowed (baresip's SIP trace has its SDP).
+    let log = std::fs::read_to_string(phone.log_path()).unwrap_or_default();
+    let answered_pt = match law {
+        Law::Same => "RTP/AVP 8",
+        Law::PhonePcmuOnly => "RTP/AVP 0",
+    };
+    assert!(
+        log.contains(answered_pt),
+        "baresip's answer lacks {answered_pt}: {log}"
+    );
+
+    // The operator heard the caller: the capture's speech, sample for sample (within a step
+    // of µ-law when converted).
     let heard_by_operator = phone.recording().await;
     let spoken = capture_packets(Path::new(CAPTURE));
     let loud: Vec<usize> = (0..spoken.len())
@@ -81,7 +117,7 @@ async fn audio_flows_both_ways_between_the_caller_and_a_baresip_operator() {
     let missing: Vec<usize> = loud
         .iter()
         .copied()
-        .filter(|&i| !contains(&heard_by_operator, &spoken[i]))
+        .filter(|&i| !contains(&heard_by_operator, &spoken[i], law))
         .collect();
     let found = loud.len() - missing.len();
     let recording_rms = rms(&heard_by_operator);
@@ -235,7 +271,8 @@ struct Baresip {
 impl Baresip {
     /// Registers `operator` at Centrale, auto-answers, plays `source` (8 kHz mono WAV) into
     /// calls and dumps what it hears into `dir/rec`.
-    fn start(env: &TestApp, operator: &Operator, source: &Path) -> Self {
+    /// With [`Law::PhonePcmuOnly`] the account allows only PCMU.
+    fn start(env: &TestApp, operator: &Operator, source: &Path, law: Law) -> Self {
         let dir = env.dir().join(format!("baresip-{}", operator.user));
         let rec = dir.join("rec");
         std::fs::create_dir_all(&rec).expect("baresip folder");
@@ -260,8 +297,12 @@ impl Baresip {
             rec = rec.display(),
         );
         std::fs::write(dir.join("config"), config).expect("baresip config");
+        let codecs = match law {
+            Law::Same => "",
+            Law::PhonePcmuOnly => ";audio_codecs=PCMU",
+        };
         let account = format!(
-            "<sip:{user}@{registrar}>;auth_pass={password};answermode=auto;regint=60\n",
+            "<sip:{user}@{registrar}>;auth_pass={password};answermode=auto;regint=60{codecs}\n",
             user = operator.user,
             registrar = env.sip,
             password = operator.password,
@@ -399,9 +440,20 @@ fn decode_alaw(byte: u8) -> i16 {
     audio_codec_algorithms::decode_alaw(byte)
 }
 
-/// Whether `needle` occurs in `haystack` exactly.
-fn contains(haystack: &[i16], needle: &[i16]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+/// Whether `needle` occurs in `haystack`: exactly, or when converted to the other law within a
+/// step of it (the step of either law at a sample is at most 1/16 of its value, plus the
+/// finest steps near zero).
+fn contains(haystack: &[i16], needle: &[i16], law: Law) -> bool {
+    let same = |a: &i16, b: &i16| match law {
+        Law::Same => a == b,
+        Law::PhonePcmuOnly => {
+            (i32::from(*a) - i32::from(*b)).abs() <= i32::from(b.unsigned_abs()) / 16 + 32
+        }
+    };
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|w| w.iter().zip(needle).all(|(a, b)| same(a, b)))
 }
 
 fn rms(samples: &[i16]) -> f64 {

@@ -1,7 +1,7 @@
 //! Where a call goes when nobody, or not the first operator, answers: callers giving up in
 //! the queue or while a phone rings, phones refusing or ringing out.
 
-use centrale_testkit::{BAKERY_NUMBER, TestApp};
+use centrale_testkit::{BAKERY_NUMBER, Operator, TestApp, scenario as scenario_path};
 
 #[tokio::test]
 async fn a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned() {
@@ -90,9 +90,39 @@ async fn a_caller_who_hangs_up_while_the_phone_rings_cancels_the_ringing() {
 #[tokio::test]
 async fn a_busy_phone_passes_the_call_to_the_next_operator() {
     let env = TestApp::demo().await;
+    let anna = anna_refuses_and_bram_answers(&env, "operator_reject_486.xml", "rejected").await;
+    // A busy phone is a refusal, not an absence: Anna stays available.
+    assert_eq!(env.operator_state(&anna).await["state"], "available");
+}
+
+/// A phone that takes no media we offer (488, although it is offered both G.711 laws) passes
+/// the call on at once, and its operator is paused as for a missed call: the phone needs a look.
+#[tokio::test]
+async fn a_phone_refusing_the_media_passes_the_call_on_and_pauses_its_operator() {
+    let env = TestApp::demo().await;
+    // Derived from the busy phone, as crates/sip/tests/scenarios/selftest.sh derives it.
+    let scenario = env.dir().join("operator_reject_488.xml");
+    let busy = std::fs::read_to_string(scenario_path("operator_reject_486.xml")).expect("scenario");
+    std::fs::write(
+        &scenario,
+        busy.replace("486 Busy Here", "488 Not Acceptable Here"),
+    )
+    .expect("derived scenario");
+    let scenario = scenario.to_str().expect("utf-8 path");
+    let anna = anna_refuses_and_bram_answers(&env, scenario, "incompatible").await;
+    assert_eq!(env.operator_state(&anna).await["state"], "pause");
+}
+
+/// Anna's phone (rung first) refuses with `scenario`, Bram's answers: the call is recorded as
+/// answered by Bram, after an offer to Anna that ended `anna_result`.
+async fn anna_refuses_and_bram_answers(
+    env: &TestApp,
+    scenario: &str,
+    anna_result: &str,
+) -> Operator {
     let anna = env.operator(1).await;
     let bram = env.operator(2).await;
-    let busy = env.phone(&anna, "operator_reject_486.xml", 1, &[]);
+    let refuses = env.phone(&anna, scenario, 1, &[]);
     let answers = env.phone(&bram, "operator_answer.xml", 1, &[]);
     env.wait_registered(&anna, true).await;
     env.wait_registered(&bram, true).await;
@@ -104,7 +134,7 @@ async fn a_busy_phone_passes_the_call_to_the_next_operator() {
         .finish()
         .await
         .assert_ok("carrier call");
-    busy.finish().await.assert_ok("Anna's phone rejects");
+    refuses.finish().await.assert_ok("Anna's phone refuses");
     answers.finish().await.assert_ok("Bram's phone answers");
 
     let call = env.ended_call(BAKERY_NUMBER).await;
@@ -113,11 +143,10 @@ async fn a_busy_phone_passes_the_call_to_the_next_operator() {
     assert_eq!(call["operator_id"], bram_id);
     let offers = call["offers"].as_array().unwrap();
     let results: Vec<_> = offers.iter().map(|o| o["result"].clone()).collect();
-    assert_eq!(results, ["rejected", "answered"], "{call}");
+    assert_eq!(results, [anna_result, "answered"], "{call}");
     assert_eq!(offers[0]["operator_id"], anna_id);
     assert_eq!(offers[1]["operator_id"], bram_id);
-    // A busy phone is a refusal, not an absence: Anna stays available.
-    assert_eq!(env.operator_state(&anna).await["state"], "available");
+    anna
 }
 
 #[tokio::test]

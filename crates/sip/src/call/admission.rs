@@ -11,10 +11,10 @@
 
 use super::CallContext;
 use super::caps::{Full, QueuePlace, TrunkPlace};
-use crate::headers;
 use crate::media::{MediaError, MediaSession};
 use crate::peer::Peer;
 use crate::session_timer::{self, SessionExpires};
+use crate::{extensions, headers};
 use centrale_core::calls::CallerId;
 use centrale_core::directory::{ClientCard, Unrouted};
 use centrale_core::{ClientStatus, ForwardingNumber};
@@ -78,7 +78,7 @@ pub async fn admit(
     peer: Peer,
     trunk: Option<IpAddr>,
 ) -> Result<Admitted, Refused> {
-    let unsupported = session_timer::unsupported(request);
+    let unsupported = extensions::unsupported(request);
     if !unsupported.is_empty() {
         return Err(Refused {
             status: StatusCode::BadExtension,

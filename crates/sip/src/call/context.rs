@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Caps;
+use super::reliable::Reliable;
 
 /// See the module documentation; one for all calls.
 pub struct CallContext {
@@ -36,6 +37,8 @@ pub struct CallContext {
     pub limits: CallLimits,
     /// Our own address as peers should reach it.
     pub local: SocketAddr,
+    /// Our reliable 183s and their PRACKs.
+    pub reliable: Reliable,
 }
 
 /// The settings a call obeys.

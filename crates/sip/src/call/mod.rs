@@ -13,6 +13,7 @@ pub(crate) mod context;
 mod ended;
 mod in_dialog;
 mod queued;
+pub(crate) mod reliable;
 mod ringing;
 mod screen_pop;
 mod talking;
@@ -54,6 +55,8 @@ pub(crate) struct Call {
     answered: Option<(StaffId, DateTime<Utc>)>,
     /// What each operator it is offered to sees, as at its arrival.
     pop: Option<Box<ScreenPop>>,
+    /// Our reliable 183 (RFC 3262), whose PRACK must come before our 200.
+    prack: Option<reliable::Awaited>,
 }
 
 /// Runs an admitted INVITE as a call until it ends. `arrived` is when the INVITE reached us.
@@ -97,6 +100,7 @@ pub(crate) async fn run(
         commands: command_receiver,
         operator_leg: None,
         answered: None,
+        prack: None,
     };
     call.enter_queue(commands);
     while !matches!(call.state, CallState::Ended(_)) {
@@ -112,15 +116,20 @@ pub(crate) async fn run(
 }
 
 impl Call {
-    /// Early media (a late offer only hears ringing), then the queue.
+    /// Early media, in a 183 sent reliably when the caller asks (a late offer only hears
+    /// ringing), then the queue.
     fn enter_queue(&mut self, commands: tokio::sync::mpsc::UnboundedSender<CallCommand>) {
-        let sdp = || Some(vec![crate::headers::sdp_content_type()]);
-        let early = match &self.admitted.answer {
-            Some(answer) => self.caller.ringing(sdp(), Some(answer.clone())),
-            None => self.caller.ringing(None, None),
-        };
-        if early.is_err() {
-            tracing::debug!(id = %self.id, "caller left before the call could be queued");
+        match &self.admitted.answer {
+            Some(answer) => {
+                let headers = vec![crate::headers::sdp_content_type()];
+                let reliable = &self.context.reliable;
+                self.prack = reliable::send_183(reliable, &self.caller, headers, answer.clone());
+            }
+            None => {
+                if self.caller.ringing(None, None).is_err() {
+                    tracing::debug!(id = %self.id, "caller left before the call could be queued");
+                }
+            }
         }
         if self.admitted.answer.is_some() {
             self.admitted.media.start_announcement();
@@ -182,11 +191,11 @@ impl Call {
             (CallState::Ringing(operator), Move::Missed(result), _) => {
                 journal.record(offer_ended(operator, result));
                 // A phone that refused (busy, unreachable) is left alone for a while
-                // (`core::acd`); one that rang out pauses its operator.
-                let missed = if result == OfferResult::Timeout {
-                    Missed::NoAnswer
-                } else {
-                    Missed::Refused
+                // (`core::acd`); one that rang out or cannot take the media pauses its
+                // operator: her phone needs a look before she takes calls again.
+                let missed = match result {
+                    OfferResult::Timeout | OfferResult::Incompatible => Missed::NoAnswer,
+                    _ => Missed::Refused,
                 };
                 board.offer_failed(call, operator, missed);
             }

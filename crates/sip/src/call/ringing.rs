@@ -72,7 +72,7 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
                 if let Err(e) = media.operator_answer(&response.body) {
                     tracing::warn!(error = %e, %operator, "the operator's phone answered with unusable media");
                     let _ = leg.bye().await;
-                    return Move::Missed(OfferResult::Failed);
+                    return Move::Missed(OfferResult::Incompatible);
                 }
                 // Drain the early states so the bridged phase sees only what follows.
                 while leg_states.try_recv().is_ok() {}
@@ -112,6 +112,7 @@ fn refusal(status: &StatusCode) -> OfferResult {
     match status.code() {
         486 | 600 | 603 | 480 => OfferResult::Rejected,
         408 => OfferResult::Timeout,
+        488 | 606 => OfferResult::Incompatible,
         _ => OfferResult::Failed,
     }
 }

@@ -7,17 +7,17 @@
 use super::Call;
 use super::ended::hang_up;
 use super::in_dialog;
+use crate::extensions;
 use crate::headers;
 use crate::journal::{CallJournal, Step};
 use crate::media::Side;
-use crate::session_timer::{SUPPORTED, SessionClock};
+use crate::session_timer::SessionClock;
 use centrale_core::call_state::Move;
 use centrale_core::calls::Party;
 use centrale_core::{CallId, ClientId};
 use chrono::Utc;
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::invite_dialog::InviteDialog;
-use rsipstack::sip::headers::make_header;
 use std::sync::Arc;
 
 /// Talks until the call ends; returns who ended it.
@@ -38,16 +38,17 @@ pub async fn talk(call: &mut Call) -> Move {
         .answer
         .clone()
         .unwrap_or_else(|| media.offer_to_caller());
-    let mut headers = vec![
-        headers::sdp_content_type(),
-        make_header("Supported", SUPPORTED.join(", ")),
-    ];
+    let mut headers = vec![headers::sdp_content_type(), extensions::supported()];
     let mut caller_clock = None;
     if let Some((asked, answer)) = &admitted.session_timer {
         headers.extend(answer.iter().cloned());
         caller_clock = Some(SessionClock::answered(*asked));
     }
     let mut operator_clock = None;
+    // RFC 3262 §3: our 183 carried our answer, so its PRACK comes before our 200.
+    if let Some(prack) = &mut call.prack {
+        prack.acknowledged().await;
+    }
     if call.caller.accept(Some(headers), Some(body)).is_err() {
         hang_up(leg);
         return Move::End(Party::Caller);

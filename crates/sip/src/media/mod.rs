@@ -1,8 +1,9 @@
 //! RTP media: SDP offer/answer, port allocation, announcement, relay.
 //!
 //! Centrale anchors the media of every call: the caller's RTP reaches one of our UDP ports, the
-//! operator phone's RTP another, and a small task per call moves packets between them. We never
-//! transcode, so both legs must agree on one G.711 codec (PCMA or PCMU).
+//! operator phone's RTP another, and a small task per call moves packets between them. Each leg
+//! chooses its own G.711 law (PCMA or PCMU); when they differ the relay converts the audio
+//! sample by sample (G.711's tables), so a PCMU-only phone can take an A-law trunk's call.
 //!
 //! Key types:
 //! - [`MediaEngine`]: shared, cheap to clone; hands out even RTP ports from a configured range.

@@ -1,6 +1,6 @@
 //! The task behind one session: it owns both sockets, plays the announcement or the hold music
 //! at real-time pace and relays RTP between the legs, rewriting each packet into the receiving
-//! leg's stream.
+//! leg's stream (and its audio into that leg's G.711 law when the legs chose different ones).
 //!
 //! One task and one `select!` per session: the two sockets, a 20 ms ticker while it plays
 //! (not polled once bridged), the mode channel and the cancellation token.
@@ -103,7 +103,7 @@ impl Relay {
         let (codec, target, pt) = {
             let negotiation = self.shared.negotiation();
             let leg = negotiation.leg(side);
-            match (negotiation.codec, leg.target(), leg.audio_pt) {
+            match (leg.codec, leg.target(), leg.audio_pt) {
                 (Some(codec), Some(target), Some(pt)) => (codec, target, pt),
                 _ => return,
             }
@@ -154,7 +154,7 @@ impl Relay {
         if (72..=76).contains(&pt) {
             return;
         }
-        let (out_pt, target) = {
+        let ((out_pt, laws), target) = {
             let mut negotiation = self.shared.negotiation();
             if !negotiation.leg_mut(side).admit(from) {
                 // Checked before counting: a stranger's packets must not keep a dead call alive.
@@ -172,7 +172,7 @@ impl Relay {
                 Side::Operator => (&negotiation.operator, &negotiation.caller),
             };
             match (to_leg.map_pt(from_leg, pt), to_leg.target()) {
-                (Some(out_pt), Some(target)) => (out_pt, target),
+                (Some(mapped), Some(target)) => (mapped, target),
                 _ => return,
             }
         };
@@ -187,6 +187,9 @@ impl Relay {
         };
         if packet.set_payload_type(out_pt).is_err() {
             return;
+        }
+        if let Some((from, to)) = laws {
+            from.convert(to, packet.payload_mut());
         }
         packet.set_ssrc(header.ssrc);
         packet.set_sequence_number(header.seq);

@@ -79,9 +79,13 @@ impl MediaSession {
         self.shared.negotiation().caller.peer_ip = Some(ip);
     }
 
-    /// The IP the operator phone's SIP goes to: the only source the operator leg may latch to.
+    /// A new phone is rung: the operator leg starts over, and the IP its SIP goes to is the
+    /// only source the leg may latch to.
     pub fn set_operator_peer(&self, ip: IpAddr) {
-        self.shared.negotiation().operator.peer_ip = Some(ip);
+        self.shared.negotiation().operator = Leg {
+            peer_ip: Some(ip),
+            ..Leg::default()
+        };
     }
 
     /// Whether the caller negotiated comfort noise (`CN`): it may then send no RTP for long
@@ -90,28 +94,27 @@ impl MediaSession {
         self.shared.negotiation().caller.comfort_noise
     }
 
-    /// The codec of the call, once a peer has chosen it.
-    pub fn codec(&self) -> Option<Codec> {
-        self.shared.negotiation().codec
+    /// The codec the peer on `side` chose, once it has.
+    pub(crate) fn codec(&self, side: Side) -> Option<Codec> {
+        self.shared.negotiation().leg(side).codec
     }
 
     /// Early offer from the caller: takes the caller's first offered codec among PCMA and PCMU
-    /// (or the call's codec if already chosen) and keeps telephone-event if offered; returns our
-    /// answer with the caller-side port.
+    /// and keeps telephone-event if offered; returns our answer with the caller-side port.
     pub fn answer_caller_offer(&self, offer: &[u8]) -> Result<Vec<u8>> {
         let remote = self.parse_remote(offer)?;
         let mut negotiation = self.shared.negotiation();
-        let (codec, pt) = choose(&remote, negotiation.codec)?;
-        negotiation.codec = Some(codec);
-        take_remote(&mut negotiation.caller, &remote, pt);
+        let (codec, pt) = choose(&remote, negotiation.caller.codec)?;
+        take_remote(&mut negotiation.caller, &remote, codec, pt);
         Ok(self.answer(&mut negotiation, Side::Caller, &remote, codec, pt))
     }
 
     /// A peer's offer inside the established dialog on `side` (re-INVITE or UPDATE): a
     /// refresh (the same `o=` version as before) is answered with our SDP as it was, the same
     /// version; a changed offer is taken — a new address or port, a hold (`sendonly`,
-    /// `inactive`, `c=0.0.0.0`) or its end — and answered with our version + 1. The call's
-    /// codec stays: an offer without it gets NoCommonCodec (488), and nothing changes.
+    /// `inactive`, `c=0.0.0.0`), its end or the other G.711 law — and answered with our
+    /// version + 1. The leg keeps its codec while the peer lists it; an offer without any of
+    /// ours gets NoCommonCodec (488), and nothing changes.
     pub(crate) fn answer_reoffer(&self, side: Side, offer: &[u8]) -> Result<Vec<u8>> {
         let remote = self.parse_remote(offer)?;
         let mut negotiation = self.shared.negotiation();
@@ -121,8 +124,8 @@ impl MediaSession {
         {
             return Ok(ours.clone());
         }
-        let (codec, pt) = choose(&remote, negotiation.codec)?;
-        take_remote(negotiation.leg_mut(side), &remote, pt);
+        let (codec, pt) = choose(&remote, negotiation.leg(side).codec)?;
+        take_remote(negotiation.leg_mut(side), &remote, codec, pt);
         let answer = self.answer(&mut negotiation, side, &remote, codec, pt);
         let holder = negotiation.holder();
         drop(negotiation);
@@ -195,10 +198,10 @@ impl MediaSession {
     }
 
     /// Late offer (INVITE without SDP): our offer to the caller for the 200 OK; PCMA and PCMU
-    /// (only the call's codec once chosen) and telephone-event 101.
+    /// (the operator's first once she answered) and telephone-event 101.
     pub fn offer_to_caller(&self) -> Vec<u8> {
-        let codec = self.codec();
-        self.offer(Side::Caller, codec, Some(DEFAULT_DTMF_PT))
+        let codecs = Codec::first_of_all(self.codec(Side::Operator));
+        self.offer(Side::Caller, codecs, Some(DEFAULT_DTMF_PT))
     }
 
     /// The caller's answer (in the ACK) to [`Self::offer_to_caller`].
@@ -206,10 +209,11 @@ impl MediaSession {
         self.take_answer(Side::Caller, answer)
     }
 
-    /// Our offer to the operator's phone, with the operator-side port: the call's codec if
-    /// chosen (else PCMA, PCMU) and telephone-event unless the caller declined it.
+    /// Our offer to the operator's phone, with the operator-side port: every codec we can
+    /// deliver, the caller's first (so the relay converts only for a phone without it), and
+    /// telephone-event unless the caller declined it.
     pub fn offer_to_operator(&self) -> Vec<u8> {
-        let (codec, dtmf_pt) = {
+        let (codecs, dtmf_pt) = {
             let negotiation = self.shared.negotiation();
             let caller = &negotiation.caller;
             // Without events on the caller leg, DTMF must travel in-band: do not ask for events.
@@ -220,13 +224,12 @@ impl MediaSession {
                 (Some(_), Some(pt)) if Codec::from_static_pt(pt).is_some() => Some(DEFAULT_DTMF_PT),
                 (Some(_), Some(pt)) => Some(pt),
             };
-            (negotiation.codec, dtmf_pt)
+            (Codec::first_of_all(caller.codec), dtmf_pt)
         };
-        self.offer(Side::Operator, codec, dtmf_pt)
+        self.offer(Side::Operator, codecs, dtmf_pt)
     }
 
-    /// The operator phone's answer. NoCommonCodec if it lacks the call's codec (we do not
-    /// transcode); if no codec is chosen yet (late offer), the operator's choice becomes it.
+    /// The operator phone's answer: its first codec of ours; NoCommonCodec if it names none.
     pub fn operator_answer(&self, answer: &[u8]) -> Result<()> {
         self.take_answer(Side::Operator, answer)
     }
@@ -288,12 +291,8 @@ impl MediaSession {
         self.shared.cancel.cancel();
     }
 
-    /// Our offer on `side` with the given codec (or both) and telephone-event type.
-    fn offer(&self, side: Side, codec: Option<Codec>, dtmf_pt: Option<u8>) -> Vec<u8> {
-        let codecs = match codec {
-            Some(codec) => vec![codec],
-            None => Codec::ALL.to_vec(),
-        };
+    /// Our offer on `side` with the given codecs and telephone-event type.
+    fn offer(&self, side: Side, codecs: Vec<Codec>, dtmf_pt: Option<u8>) -> Vec<u8> {
         let body = write_audio(&LocalAudio {
             ip: self.advertise_ip,
             port: self.port(side),
@@ -323,9 +322,8 @@ impl MediaSession {
     fn take_answer(&self, side: Side, answer: &[u8]) -> Result<()> {
         let remote = self.parse_remote(answer)?;
         let mut negotiation = self.shared.negotiation();
-        let (codec, pt) = choose(&remote, negotiation.codec)?;
-        negotiation.codec = Some(codec);
-        take_remote(negotiation.leg_mut(side), &remote, pt);
+        let (codec, pt) = choose(&remote, negotiation.leg(side).codec)?;
+        take_remote(negotiation.leg_mut(side), &remote, codec, pt);
         Ok(())
     }
 }
@@ -336,21 +334,21 @@ impl Drop for MediaSession {
     }
 }
 
-/// The codec for a peer's SDP: the call's codec if chosen (the peer must list it), else the
-/// peer's first of ours; with the peer's payload type for it.
+/// The codec for a peer's SDP: the leg's codec while the peer lists it, else the peer's first
+/// of ours; with the peer's payload type for it.
 pub(crate) fn choose(remote: &RemoteAudio, current: Option<Codec>) -> Result<(Codec, u8)> {
-    match current {
-        Some(codec) => remote.pt_of(codec).map(|pt| (codec, pt)),
-        None => remote.codecs.first().copied(),
-    }
-    .ok_or(MediaError::NoCommonCodec)
+    current
+        .and_then(|codec| remote.pt_of(codec).map(|pt| (codec, pt)))
+        .or_else(|| remote.codecs.first().copied())
+        .ok_or(MediaError::NoCommonCodec)
 }
 
-/// Records a peer's address and payload types on its leg.
-fn take_remote(leg: &mut Leg, remote: &RemoteAudio, audio_pt: u8) {
+/// Records a peer's address, codec and payload types on its leg.
+fn take_remote(leg: &mut Leg, remote: &RemoteAudio, codec: Codec, audio_pt: u8) {
     leg.set_sdp_addr(remote.addr);
     leg.remote_origin = Some(remote.origin.clone());
     leg.holding = remote.holds();
+    leg.codec = Some(codec);
     leg.audio_pt = Some(audio_pt);
     leg.dtmf_pt = remote.dtmf_pt;
     leg.comfort_noise = remote.comfort_noise;

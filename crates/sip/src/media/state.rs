@@ -68,7 +68,9 @@ pub(crate) struct Leg {
     pub(crate) accepted: u32,
     /// The peer negotiated comfort noise (`CN`): it may stay silent for long, legitimately.
     pub(crate) comfort_noise: bool,
-    /// The peer's payload type for the session codec.
+    /// The codec this leg's peer chose (each leg chooses its own: the relay converts).
+    pub(crate) codec: Option<Codec>,
+    /// The peer's payload type for that codec.
     pub(crate) audio_pt: Option<u8>,
     /// The peer's telephone-event payload type.
     pub(crate) dtmf_pt: Option<u8>,
@@ -121,12 +123,15 @@ impl Leg {
         true
     }
 
-    /// The payload type on this leg for a payload type received on the `from` leg.
-    pub(crate) fn map_pt(&self, from: &Leg, pt: u8) -> Option<u8> {
+    /// What a packet of payload type `pt` received on the `from` leg becomes on this leg: its
+    /// payload type here, and for audio in another law the laws to convert between. RFC 4733
+    /// events keep their payload, under this leg's type; anything else is not relayed.
+    pub(crate) fn map_pt(&self, from: &Leg, pt: u8) -> Option<(u8, Option<(Codec, Codec)>)> {
         if Some(pt) == from.audio_pt {
-            self.audio_pt
+            let laws = from.codec.zip(self.codec).filter(|(from, to)| from != to);
+            self.audio_pt.map(|out| (out, laws))
         } else if Some(pt) == from.dtmf_pt {
-            self.dtmf_pt
+            self.dtmf_pt.map(|out| (out, None))
         } else {
             None
         }
@@ -136,8 +141,6 @@ impl Leg {
 /// The outcome of SDP on both legs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Negotiation {
-    /// The one codec of the call, once a peer has chosen it.
-    pub(crate) codec: Option<Codec>,
     pub(crate) caller: Leg,
     pub(crate) operator: Leg,
 }

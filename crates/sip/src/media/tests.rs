@@ -111,7 +111,7 @@ async fn answers_a_pcma_first_offer_with_pcma_and_keeps_dtmf() {
     ] {
         assert!(answer.contains(line), "{line} missing from {answer}");
     }
-    assert_eq!(session.codec(), Some(Codec::Pcma));
+    assert_eq!(session.codec(Side::Caller), Some(Codec::Pcma));
 }
 
 #[tokio::test]
@@ -125,10 +125,11 @@ async fn answers_a_pcmu_first_offer_with_pcmu_and_the_offered_dtmf_type() {
     let m_line = format!("m=audio {} RTP/AVP 0 96\r\n", session.caller_port());
     assert!(answer.contains(&m_line), "{answer}");
     assert!(answer.contains("a=rtpmap:96 telephone-event/8000\r\n"));
-    assert_eq!(session.codec(), Some(Codec::Pcmu));
-    // The operator is offered the caller's codec only, and the caller's event type.
+    assert_eq!(session.codec(Side::Caller), Some(Codec::Pcmu));
+    // The operator is offered the caller's codec first, then the other law, and the caller's
+    // event type.
     let offer = text(&session.offer_to_operator());
-    let m_line = format!("m=audio {} RTP/AVP 0 96\r\n", session.operator_port());
+    let m_line = format!("m=audio {} RTP/AVP 0 8 96\r\n", session.operator_port());
     assert!(offer.contains(&m_line), "{offer}");
 }
 
@@ -146,11 +147,11 @@ async fn refuses_offers_without_g711_and_unreadable_sdp() {
             Err(MediaError::BadSdp(_))
         ));
     }
-    assert_eq!(session.codec(), None);
+    assert_eq!(session.codec(Side::Caller), None);
 }
 
 #[tokio::test]
-async fn late_offer_lets_the_callers_answer_choose_and_the_operator_must_follow() {
+async fn late_offer_lets_the_callers_answer_choose_and_the_operator_may_choose_the_other_law() {
     let session = engine(21300, LONG).open().await.expect("open");
     let offer = text(&session.offer_to_caller());
     let m_line = format!("m=audio {} RTP/AVP 8 0 101\r\n", session.caller_port());
@@ -158,16 +159,17 @@ async fn late_offer_lets_the_callers_answer_choose_and_the_operator_must_follow(
     session
         .caller_answer(&sdp(4000, "0 101", DTMF))
         .expect("caller answer");
-    assert_eq!(session.codec(), Some(Codec::Pcmu));
+    assert_eq!(session.codec(Side::Caller), Some(Codec::Pcmu));
     let offer = text(&session.offer_to_operator());
-    assert!(offer.contains(" RTP/AVP 0 101\r\n"), "{offer}");
+    assert!(offer.contains(" RTP/AVP 0 8 101\r\n"), "{offer}");
     assert!(matches!(
-        session.operator_answer(&sdp(4002, "8", "")),
+        session.operator_answer(&sdp(4002, "9", "a=rtpmap:9 G722/8000\r\n")),
         Err(MediaError::NoCommonCodec)
     ));
     session
-        .operator_answer(&sdp(4002, "0", ""))
+        .operator_answer(&sdp(4002, "8", ""))
         .expect("operator answer");
+    assert_eq!(session.codec(Side::Operator), Some(Codec::Pcma));
 }
 
 #[tokio::test]
@@ -178,13 +180,13 @@ async fn without_a_caller_codec_the_operator_chooses() {
     session
         .operator_answer(&sdp(4002, "0 101", DTMF))
         .expect("operator answer");
-    assert_eq!(session.codec(), Some(Codec::Pcmu));
+    assert_eq!(session.codec(Side::Operator), Some(Codec::Pcmu));
     let offer = text(&session.offer_to_caller());
-    assert!(offer.contains(" RTP/AVP 0 101\r\n"), "{offer}");
-    assert!(matches!(
-        session.caller_answer(&sdp(4000, "8", "")),
-        Err(MediaError::NoCommonCodec)
-    ));
+    assert!(offer.contains(" RTP/AVP 0 8 101\r\n"), "{offer}");
+    session
+        .caller_answer(&sdp(4000, "8", ""))
+        .expect("the caller may answer with the other law");
+    assert_eq!(session.codec(Side::Caller), Some(Codec::Pcma));
 }
 
 #[tokio::test]
@@ -227,7 +229,7 @@ async fn bridge_relays_both_ways_and_continues_the_callers_stream() {
     session.start_announcement();
     let first = recv_rtp(&caller).await;
     let offer = text(&session.offer_to_operator());
-    assert!(offer.contains(" RTP/AVP 8 101\r\n"), "{offer}");
+    assert!(offer.contains(" RTP/AVP 8 0 101\r\n"), "{offer}");
     // The phone answers with its own event type: it must be mapped both ways.
     let phone_dtmf = "a=rtpmap:96 telephone-event/8000\r\n";
     session
@@ -505,10 +507,105 @@ async fn a_refresh_keeps_our_sdp_and_a_hold_plays_music_to_the_other_side_until_
         }
     };
     assert_eq!(relayed.ssrc, music.ssrc, "one stream toward the caller");
-    // An offer without the call's codec is refused and changes nothing.
-    let pcmu = text(&sdp(port_of(&operator), "0", "")).replace("o=peer 1 1", "o=peer 1 4");
+    // An offer without G.711 is refused and changes nothing.
+    let g722 = text(&sdp(port_of(&operator), "9", "")).replace("o=peer 1 1", "o=peer 1 4");
     assert!(matches!(
-        session.answer_reoffer(Side::Operator, pcmu.as_bytes()),
+        session.answer_reoffer(Side::Operator, g722.as_bytes()),
         Err(MediaError::NoCommonCodec)
     ));
+    assert_eq!(session.codec(Side::Operator), Some(Codec::Pcma));
+}
+
+/// Linear samples of a 440 Hz tone over one 20 ms frame, loud enough to use most segments.
+fn tone_frame() -> Vec<i16> {
+    (0..160)
+        .map(|n| (12_000.0 * (f64::from(n) * 440.0 * std::f64::consts::TAU / 8000.0).sin()) as i16)
+        .collect()
+}
+
+/// Whether `received` in `law` decodes to `sent` within a step of either law.
+fn sounds_the_same(law: Codec, received: &[u8], sent: &[i16]) -> bool {
+    received.len() == sent.len()
+        && received.iter().zip(sent).all(|(&byte, &sample)| {
+            let (got, want) = (i32::from(law.decode(byte)), i32::from(sample));
+            (got - want).abs() <= want.abs() / 16 + 32
+        })
+}
+
+#[tokio::test]
+async fn legs_on_different_laws_are_converted_both_ways_and_events_pass_untouched() {
+    let session = engine(22300, LONG).open().await.expect("open");
+    let (caller, operator) = (peer().await, peer().await);
+    session
+        .answer_caller_offer(&sdp(port_of(&caller), "8 101", DTMF))
+        .expect("answer");
+    let offer = text(&session.offer_to_operator());
+    assert!(offer.contains(" RTP/AVP 8 0 101\r\n"), "{offer}");
+    // A µ-law-only phone with its own event type.
+    let phone_dtmf = "a=rtpmap:96 telephone-event/8000\r\n";
+    session
+        .operator_answer(&sdp(port_of(&operator), "0 96", phone_dtmf))
+        .expect("a PCMU-only phone is taken");
+    assert_eq!(session.codec(Side::Caller), Some(Codec::Pcma));
+    assert_eq!(session.codec(Side::Operator), Some(Codec::Pcmu));
+    session.bridge();
+
+    let tone = tone_frame();
+    let in_alaw: Vec<u8> = tone.iter().map(|&s| Codec::Pcma.encode(s)).collect();
+    let in_ulaw: Vec<u8> = tone.iter().map(|&s| Codec::Pcmu.encode(s)).collect();
+
+    // Caller (A-law) → phone: µ-law with the phone's payload type 0, the same sound.
+    send_rtp(&caller, session.caller_port(), 8, 1, 160, &in_alaw).await;
+    send_rtp(
+        &caller,
+        session.caller_port(),
+        101,
+        2,
+        320,
+        &[3, 10, 0, 160],
+    )
+    .await;
+    let audio = recv_rtp(&operator).await;
+    assert_eq!(audio.pt, 0);
+    assert_ne!(audio.payload, in_alaw, "converted, not copied");
+    assert!(sounds_the_same(Codec::Pcmu, &audio.payload, &tone));
+    let event = recv_rtp(&operator).await;
+    assert_eq!(
+        (event.pt, event.payload.as_slice()),
+        (96, &[3, 10, 0, 160][..])
+    );
+
+    // Phone (µ-law) → caller: A-law with payload type 8, the same sound; events mapped back.
+    send_rtp(&operator, session.operator_port(), 0, 1, 160, &in_ulaw).await;
+    send_rtp(
+        &operator,
+        session.operator_port(),
+        96,
+        2,
+        320,
+        &[7, 10, 0, 160],
+    )
+    .await;
+    let audio = recv_rtp(&caller).await;
+    assert_eq!(audio.pt, 8);
+    assert!(sounds_the_same(Codec::Pcma, &audio.payload, &tone));
+    let event = recv_rtp(&caller).await;
+    assert_eq!(
+        (event.pt, event.payload.as_slice()),
+        (101, &[7, 10, 0, 160][..])
+    );
+
+    // The hold music toward a leg is in that leg's own law.
+    let held = text(&sdp(port_of(&caller), "8 101", DTMF))
+        .replace("o=peer 1 1", "o=peer 1 2")
+        .replace("a=sendrecv", "a=sendonly");
+    session
+        .answer_reoffer(Side::Caller, held.as_bytes())
+        .expect("hold");
+    let music = recv_rtp(&operator).await;
+    assert_eq!(music.pt, 0);
+    assert!(
+        music.payload.iter().any(|&b| b != 0xFF),
+        "µ-law music, not silence"
+    );
 }

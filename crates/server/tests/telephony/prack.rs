@@ -1,0 +1,155 @@
+//! RFC 3262 on the carrier leg (issue 11): a carrier that requires reliable provisional
+//! responses gets its 183 with `Require: 100rel` and an `RSeq`, sent again until it PRACKs; a
+//! PRACK for a response Centrale never sent gets 481, the right one 200; Centrale's 200 comes
+//! after the PRACK, and the call goes on as any other. The carrier is a raw SIP peer, so the
+//! test sees every retransmission; the operator's phone is SIPp.
+
+use super::raw_call::{RawCall, offer};
+use centrale_testkit::{BAKERY_NUMBER, RawResponse, RawSip, TestApp};
+use std::time::Duration;
+
+/// The call's next 183, skipping 100 Trying.
+async fn next_183(call: &RawCall, sip: &RawSip) -> RawResponse {
+    loop {
+        let response = call
+            .response(sip, Duration::from_secs(5), true)
+            .await
+            .expect("a 183 within 5 s");
+        if response.status == 183 {
+            return response;
+        }
+    }
+}
+
+/// The call's next response to `cseq` (e.g. "2 PRACK"), skipping others (183s included).
+async fn answer_to(call: &RawCall, sip: &RawSip, cseq: &str) -> RawResponse {
+    loop {
+        let response = call
+            .response(sip, Duration::from_secs(10), true)
+            .await
+            .unwrap_or_else(|| panic!("no answer to {cseq}"));
+        let answers = response.headers("CSeq").first().map(String::as_str) == Some(cseq);
+        if answers && response.status >= 200 {
+            return response;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_carrier_requiring_100rel_gets_its_183_reliably_until_it_pracks() {
+    let env = TestApp::demo().await;
+    let anna = env.operator(1).await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+
+    let sip = RawSip::bind("127.0.0.1", env.sip).await;
+    let sdp = offer("127.0.0.1", 40200, "");
+    let extra = ["Supported: 100rel, timer", "Require: 100rel"];
+    let call = RawCall::invite_with(&sip, BAKERY_NUMBER, &sdp, &extra).await;
+
+    // Nobody is available yet: the caller waits with our 183, sent reliably.
+    let early = next_183(&call, &sip).await;
+    assert!(
+        early
+            .headers("Require")
+            .iter()
+            .any(|r| r.contains("100rel")),
+        "{}",
+        early.text
+    );
+    let rseq = early.headers("RSeq").first().cloned().expect("an RSeq");
+    let rseq: u32 = rseq.trim().parse().expect("a numeric RSeq");
+    assert!((1..=0x7fff_ffff).contains(&rseq), "RSeq {rseq}");
+    assert!(
+        early.text.contains("m=audio "),
+        "our answer: {}",
+        early.text
+    );
+    // Not acknowledged, it comes again, the same response.
+    let again = next_183(&call, &sip).await;
+    assert_eq!(again.headers("RSeq"), [rseq.to_string()]);
+
+    // A PRACK naming a response we never sent (the wrong CSeq) gets 481.
+    let wrong = format!("RAck: {rseq} 7 INVITE");
+    call.in_dialog(&sip, "PRACK", 2, &early, &[&wrong], "")
+        .await;
+    let refused = answer_to(&call, &sip, "2 PRACK").await;
+    assert_eq!(refused.status, 481, "{}", refused.text);
+    // The right one gets 200.
+    let right = format!("RAck: {rseq} 1 INVITE");
+    call.in_dialog(&sip, "PRACK", 3, &early, &[&right], "")
+        .await;
+    let acknowledged = answer_to(&call, &sip, "3 PRACK").await;
+    assert_eq!(acknowledged.status, 200, "{}", acknowledged.text);
+
+    // Anna takes the call: Centrale's 200, and the call goes on to its end.
+    env.set_state(&anna, "available").await;
+    let ok = answer_to(&call, &sip, "1 INVITE").await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    call.ack(&sip, &ok).await;
+    call.in_dialog(&sip, "BYE", 4, &ok, &[], "").await;
+    assert_eq!(answer_to(&call, &sip, "4 BYE").await.status, 200);
+    phone.finish().await.assert_ok("operator phone");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["outcome"], "answered", "{record}");
+    assert_eq!(record["ended_by"], "caller", "{record}");
+}
+
+#[tokio::test]
+async fn a_caller_that_only_supports_100rel_is_served_reliably_and_a_stray_prack_gets_481() {
+    let env = TestApp::demo().await;
+    let sip = RawSip::bind("127.0.0.1", env.sip).await;
+    let sdp = offer("127.0.0.1", 40202, "");
+    let call = RawCall::invite_with(&sip, BAKERY_NUMBER, &sdp, &["Supported: 100rel"]).await;
+    let early = next_183(&call, &sip).await;
+    let rseq = early.headers("RSeq").first().cloned().expect("an RSeq");
+    let right = format!("RAck: {rseq} 1 INVITE");
+    call.in_dialog(&sip, "PRACK", 2, &early, &[&right], "")
+        .await;
+    assert_eq!(answer_to(&call, &sip, "2 PRACK").await.status, 200);
+
+    // A PRACK from a caller that was sent no reliable 183.
+    let stray = RawCall::invite_with(&sip, BAKERY_NUMBER, &sdp, &[]).await;
+    let stray_early = next_183(&stray, &sip).await;
+    assert!(
+        stray_early.headers("RSeq").is_empty(),
+        "{}",
+        stray_early.text
+    );
+    stray
+        .in_dialog(&sip, "PRACK", 2, &stray_early, &[&right], "")
+        .await;
+    assert_eq!(answer_to(&stray, &sip, "2 PRACK").await.status, 481);
+
+    // Both callers give up; their INVITEs get 487.
+    for (call, early) in [(&call, &early), (&stray, &stray_early)] {
+        call.in_dialog(&sip, "BYE", 3, early, &[], "").await;
+        assert_eq!(answer_to(call, &sip, "1 INVITE").await.status, 487);
+    }
+}
+
+/// The same as a SIPp carrier would run it (`carrier_call_100rel.xml`), with Anna available.
+#[tokio::test]
+async fn a_sipp_carrier_requiring_100rel_pracks_and_is_answered() {
+    let env = TestApp::demo().await;
+    let anna = env.operator(1).await;
+    let events = env.api.events(&env.api.token).await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    env.carrier("carrier_call_100rel.xml", BAKERY_NUMBER, &["-d", "500"])
+        .finish()
+        .await
+        .assert_ok("carrier call with 100rel");
+    phone.finish().await.assert_ok("operator phone");
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["outcome"], "answered", "{call}");
+    let call_id = call["id"].as_str().expect("call id");
+    events
+        .wait_for("call.ended", |e| e["call_id"] == call_id)
+        .await;
+    assert_eq!(
+        events.types_for_call(call_id),
+        ["call.queued", "call.offered", "call.answered", "call.ended"]
+    );
+}

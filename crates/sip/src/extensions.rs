@@ -1,0 +1,80 @@
+//! The SIP extensions (option tags, RFC 3261 §19.2) Centrale supports: `100rel` (reliable
+//! provisional responses, RFC 3262, in `call::reliable`) and `timer` (session timers, RFC 4028,
+//! in [`crate::session_timer`]). A request requiring any other tag gets 420 naming it.
+
+use crate::headers;
+use rsipstack::sip::headers::make_header;
+use rsipstack::sip::{Header, Request};
+
+/// The extensions Centrale supports, for `Supported` and against a request's `Require`.
+pub const SUPPORTED: &[&str] = &["100rel", "timer"];
+
+/// Our `Supported` header.
+pub fn supported() -> Header {
+    make_header("Supported", SUPPORTED.join(", "))
+}
+
+/// The option tags a request requires that Centrale does not support (RFC 3261 §8.2.2.3:
+/// answered 420 with `Unsupported` naming them). `100rel` is among them for an INVITE without
+/// an offer: a reliable 18x would have to carry our offer (RFC 3261 §13.2.1), and Centrale
+/// makes its offer in the 200.
+pub fn unsupported(request: &Request) -> Vec<String> {
+    let late_offer = request.body.is_empty();
+    headers::tags(request, "Require")
+        .filter(|tag| {
+            let ours = SUPPORTED.iter().any(|ours| ours.eq_ignore_ascii_case(tag));
+            !ours || (late_offer && tag.eq_ignore_ascii_case("100rel"))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether the request's `Supported` or `Require` names `tag` (in full or compact form).
+pub fn named(request: &Request, tag: &str) -> bool {
+    ["Supported", "Require"]
+        .into_iter()
+        .any(|name| headers::tags(request, name).any(|named| named.eq_ignore_ascii_case(tag)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(extra: &str) -> Request {
+        let text = format!(
+            "INVITE sip:+31201234567@127.0.0.1 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n\
+             From: <sip:carrier@127.0.0.1>;tag=1\r\nTo: <sip:+31201234567@127.0.0.1>\r\n\
+             Call-ID: ext-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n{extra}\
+             Content-Length: 0\r\n\r\n"
+        );
+        Request::try_from(text.as_str()).expect("request")
+    }
+
+    #[test]
+    fn required_extensions_we_lack_are_named() {
+        let offer = "Content-Type: application/sdp\r\n";
+        let with_offer = |extra: &str| {
+            let mut invite = request(&format!("{extra}{offer}"));
+            invite.body = b"v=0\r\n".to_vec();
+            invite
+        };
+        assert_eq!(
+            unsupported(&with_offer("Require: timer, 100rel\r\nRequire: foo\r\n")),
+            ["foo"]
+        );
+        assert!(unsupported(&with_offer("Require: timer, 100REL\r\n")).is_empty());
+        assert!(unsupported(&request("")).is_empty());
+        // Without an offer, a reliable 183 cannot be sent.
+        assert_eq!(unsupported(&request("Require: 100rel\r\n")), ["100rel"]);
+        assert!(unsupported(&request("Supported: 100rel\r\n")).is_empty());
+    }
+
+    #[test]
+    fn a_tag_is_named_in_supported_or_require_also_in_compact_form() {
+        assert!(named(&request("Supported: 100rel\r\n"), "100rel"));
+        assert!(named(&request("k: timer, 100rel\r\n"), "100rel"));
+        assert!(named(&request("Require: 100rel\r\n"), "100rel"));
+        assert!(!named(&request("Supported: timer\r\n"), "100rel"));
+    }
+}
