@@ -198,6 +198,36 @@ mod tests {
         Request::try_from(text.as_str()).expect("test request parses")
     }
 
+    /// RFC 3261 §7.3.3 compact forms and `tel:` URIs (RFC 3966), as some trunks send them.
+    #[test]
+    fn compact_headers_and_tel_uris_are_read_like_the_long_forms() {
+        let text = "INVITE tel:+31852001001 SIP/2.0\r\n\
+                    v: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bK1\r\n\
+                    f: \"Jan\" <tel:+31612345678>;tag=1\r\n\
+                    t: <tel:+31852001001;phone-context=+31>\r\n\
+                    i: compact-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n\
+                    m: <sip:+31612345678@192.0.2.10:5070>\r\n\
+                    k: 100rel, timer\r\nc: application/sdp\r\nl: 0\r\n\r\n";
+        let invite = Request::try_from(text).expect("a compact INVITE parses");
+        assert_eq!(
+            dialled(&invite).map(|n| n.to_string()),
+            Some("+31852001001".to_owned())
+        );
+        let caller = caller(&invite);
+        assert_eq!(
+            caller.number.map(|n| n.to_string()),
+            Some("+31612345678".to_owned())
+        );
+        assert_eq!(caller.name.as_deref(), Some("Jan"));
+        assert_eq!(
+            tags(&invite, "Supported").collect::<Vec<_>>(),
+            ["100rel", "timer"]
+        );
+        assert_eq!(value(&invite, "Content-Type"), Some("application/sdp"));
+        assert_eq!(value(&invite, "Call-ID"), Some("compact-1"));
+        assert_eq!(value(&invite, "Content-Length"), Some("0"));
+    }
+
     #[test]
     fn the_dialled_number_comes_from_the_request_uri_in_any_spelling() {
         let req = request(&["From: <sip:+31612345678@carrier>;tag=1"]);

@@ -262,6 +262,21 @@ async fn a_late_offer_is_answered_end_to_end() {
     assert_eq!(done.call["offers"][0]["result"], "answered");
 }
 
+/// RFC 3262: a carrier requiring 100rel PRACKs our reliable 183 and is answered.
+#[tokio::test]
+async fn a_carrier_requiring_reliable_provisionals_is_answered_end_to_end() {
+    let env = TestApp::demo().await;
+    answered_by_anna(&env, "carrier_call_100rel.xml", BAKERY_NUMBER, &[]).await;
+}
+
+/// The carrier's leg over TCP (SIPp `-t t1`: one connection for the call).
+#[tokio::test]
+async fn a_carrier_call_over_tcp_is_answered_end_to_end() {
+    let env = TestApp::demo().await;
+    let done = answered_by_anna(&env, "carrier_call.xml", BAKERY_NUMBER, &["-t", "t1"]).await;
+    assert_eq!(done.call["caller"]["number"], "+31612345678");
+}
+
 #[tokio::test]
 async fn the_operator_hangs_up() {
     let env = TestApp::demo().await;

@@ -12,6 +12,7 @@ mod in_dialog;
 mod journal;
 mod malformed;
 mod media_bleed;
+mod odd_messages;
 mod prack;
 mod raw_call;
 mod refusals;

@@ -2,7 +2,8 @@
 //! responses gets its 183 with `Require: 100rel` and an `RSeq`, sent again until it PRACKs; a
 //! PRACK for a response Centrale never sent gets 481, the right one 200; Centrale's 200 comes
 //! after the PRACK, and the call goes on as any other. The carrier is a raw SIP peer, so the
-//! test sees every retransmission; the operator's phone is SIPp.
+//! test sees every retransmission; the operator's phone is SIPp. (A SIPp carrier doing the
+//! same, `carrier_call_100rel.xml`, is in `calls`.)
 
 use super::raw_call::{RawCall, offer};
 use centrale_testkit::{BAKERY_NUMBER, RawResponse, RawSip, TestApp};
@@ -126,30 +127,4 @@ async fn a_caller_that_only_supports_100rel_is_served_reliably_and_a_stray_prack
         call.in_dialog(&sip, "BYE", 3, early, &[], "").await;
         assert_eq!(answer_to(call, &sip, "1 INVITE").await.status, 487);
     }
-}
-
-/// The same as a SIPp carrier would run it (`carrier_call_100rel.xml`), with Anna available.
-#[tokio::test]
-async fn a_sipp_carrier_requiring_100rel_pracks_and_is_answered() {
-    let env = TestApp::demo().await;
-    let anna = env.operator(1).await;
-    let events = env.api.events(&env.api.token).await;
-    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
-    env.wait_registered(&anna, true).await;
-    env.set_state(&anna, "available").await;
-    env.carrier("carrier_call_100rel.xml", BAKERY_NUMBER, &["-d", "500"])
-        .finish()
-        .await
-        .assert_ok("carrier call with 100rel");
-    phone.finish().await.assert_ok("operator phone");
-    let call = env.ended_call(BAKERY_NUMBER).await;
-    assert_eq!(call["outcome"], "answered", "{call}");
-    let call_id = call["id"].as_str().expect("call id");
-    events
-        .wait_for("call.ended", |e| e["call_id"] == call_id)
-        .await;
-    assert_eq!(
-        events.types_for_call(call_id),
-        ["call.queued", "call.offered", "call.answered", "call.ended"]
-    );
 }

@@ -87,6 +87,43 @@ async fn a_caller_who_hangs_up_while_the_phone_rings_cancels_the_ringing() {
     assert_eq!(env.operator_state(&anna).await["state"], "available");
 }
 
+/// The caller gives up just as the phone answers: the phone's 200 crosses Centrale's CANCEL.
+/// Centrale ACKs it and hangs up (operator_answer_crossing_cancel.xml passes only then); the
+/// call is the caller's abandoned one, Anna is free, and nothing is left on the board.
+#[tokio::test]
+async fn a_cancel_crossing_the_phones_answer_ends_with_ack_and_bye_to_the_phone() {
+    let env = TestApp::builder()
+        .demo()
+        .settings(|s| s.ring_timeout_secs = 30)
+        .start()
+        .await;
+    let anna = env.operator(1).await;
+    let phone = env.phone(&anna, "operator_answer_crossing_cancel.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+
+    env.carrier("carrier_cancel_queued.xml", BAKERY_NUMBER, &["-d", "1500"])
+        .finish()
+        .await
+        .assert_ok("carrier cancels and gets 487");
+    phone
+        .finish()
+        .await
+        .assert_ok("the phone's 200 is ACKed and BYEd");
+
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["outcome"], "abandoned_ringing", "{call}");
+    assert_eq!(call["ended_by"], "caller", "{call}");
+    assert!(call["answered_at"].is_null(), "{call}");
+    assert_eq!(call["offers"][0]["result"], "cancelled", "{call}");
+    assert_eq!(env.operator_state(&anna).await["state"], "available");
+    assert_eq!(
+        env.api.get("/api/v1/queue").await.body,
+        serde_json::json!([])
+    );
+    assert_eq!(env.metric("centrale_active_calls").await, 0.0);
+}
+
 #[tokio::test]
 async fn a_busy_phone_passes_the_call_to_the_next_operator() {
     let env = TestApp::demo().await;
