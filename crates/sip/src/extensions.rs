@@ -40,16 +40,7 @@ pub fn named(request: &Request, tag: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn request(extra: &str) -> Request {
-        let text = format!(
-            "INVITE sip:+31201234567@127.0.0.1 SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n\
-             From: <sip:carrier@127.0.0.1>;tag=1\r\nTo: <sip:+31201234567@127.0.0.1>\r\n\
-             Call-ID: ext-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n{extra}\
-             Content-Length: 0\r\n\r\n"
-        );
-        Request::try_from(text.as_str()).expect("request")
-    }
+    use crate::headers::test_invite as request;
 
     #[test]
     fn required_extensions_we_lack_are_named() {

@@ -180,6 +180,20 @@ fn split_list(value: &str) -> Vec<&str> {
     parts.into_iter().filter(|p| !p.is_empty()).collect()
 }
 
+/// An INVITE from the carrier to the bakery's number with `extra` header lines (each ending
+/// in CRLF) and no body, for unit tests of what a request says.
+#[cfg(test)]
+pub(crate) fn test_invite(extra: &str) -> Request {
+    let text = format!(
+        "INVITE sip:+31852001001@127.0.0.1 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n\
+         From: <sip:+31612345678@127.0.0.1>;tag=1\r\n\
+         To: <sip:+31852001001@127.0.0.1>\r\n\
+         Call-ID: st@test\r\nCSeq: 1 INVITE\r\n{extra}Content-Length: 0\r\n\r\n"
+    );
+    Request::try_from(text.as_str()).expect("a valid request")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,16 +143,7 @@ impl SessionClock {
 mod tests {
     use super::*;
 
-    fn request(extra: &str) -> Request {
-        let text = format!(
-            "INVITE sip:+31852001001@127.0.0.1 SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n\
-             From: <sip:+31612345678@127.0.0.1>;tag=1\r\n\
-             To: <sip:+31852001001@127.0.0.1>\r\n\
-             Call-ID: st@test\r\nCSeq: 1 INVITE\r\n{extra}Content-Length: 0\r\n\r\n"
-        );
-        Request::try_from(text.as_str()).expect("a valid request")
-    }
+    use crate::headers::test_invite as request;
 
     #[test]
     fn an_interval_and_its_refresher_are_read_also_in_compact_form() {

@@ -1,7 +1,7 @@
 //! Where a call goes when nobody, or not the first operator, answers: callers giving up in
 //! the queue or while a phone rings, phones refusing or ringing out.
 
-use centrale_testkit::{BAKERY_NUMBER, Operator, TestApp, scenario as scenario_path};
+use centrale_testkit::{BAKERY_NUMBER, Events, Operator, TestApp, scenario as scenario_path};
 
 #[tokio::test]
 async fn a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned() {
@@ -43,48 +43,29 @@ async fn a_caller_who_hangs_up_in_the_queue_is_recorded_as_abandoned() {
 
 #[tokio::test]
 async fn a_caller_who_hangs_up_while_the_phone_rings_cancels_the_ringing() {
-    // A long ring timeout: the caller, not the timer, ends the ringing.
-    let env = TestApp::builder()
-        .demo()
-        .settings(|s| s.ring_timeout_secs = 30)
-        .start()
-        .await;
-    let anna = env.operator(1).await;
-    let events = env.api.events(&env.api.token).await;
-    let phone = env.phone(&anna, "operator_never_answer.xml", 1, &[]);
-    env.wait_registered(&anna, true).await;
-    env.set_state(&anna, "available").await;
-
-    env.carrier("carrier_cancel_queued.xml", BAKERY_NUMBER, &["-d", "1500"])
-        .finish()
-        .await
-        .assert_ok("carrier cancels and gets 487");
     // operator_never_answer.xml only passes when Centrale CANCELs its INVITE.
-    phone
-        .finish()
-        .await
-        .assert_ok("operator phone receives the CANCEL");
-
-    let call = env.ended_call(BAKERY_NUMBER).await;
-    assert_eq!(call["outcome"], "abandoned_ringing", "{call}");
-    assert_eq!(call["ended_by"], "caller");
-    assert!(call["answered_at"].is_null(), "{call}");
+    let cancelled = caller_cancels_while_anna_rings(
+        "operator_never_answer.xml",
+        "operator phone receives the CANCEL",
+    )
+    .await;
+    let (env, anna, call) = (&cancelled.env, &cancelled.anna, &cancelled.call);
     let offers = call["offers"].as_array().unwrap();
     assert_eq!(offers.len(), 1, "{call}");
-    assert_eq!(offers[0]["result"], "cancelled");
-    assert_eq!(offers[0]["operator_id"], env.staff_id(&anna).await);
+    assert_eq!(offers[0]["operator_id"], env.staff_id(anna).await);
     assert!(offers[0]["ended_at"].is_string());
 
     let call_id = call["id"].as_str().unwrap();
-    events
+    cancelled
+        .events
         .wait_for("call.ended", |e| e["call_id"] == call_id)
         .await;
     assert_eq!(
-        events.types_for_call(call_id),
+        cancelled.events.types_for_call(call_id),
         ["call.queued", "call.offered", "call.ended"]
     );
     // A caller leaving is not Anna's fault: she is not paused.
-    assert_eq!(env.operator_state(&anna).await["state"], "available");
+    assert_eq!(env.operator_state(anna).await["state"], "available");
 }
 
 /// The caller gives up just as the phone answers: the phone's 200 crosses Centrale's CANCEL.
@@ -92,13 +73,44 @@ async fn a_caller_who_hangs_up_while_the_phone_rings_cancels_the_ringing() {
 /// call is the caller's abandoned one, Anna is free, and nothing is left on the board.
 #[tokio::test]
 async fn a_cancel_crossing_the_phones_answer_ends_with_ack_and_bye_to_the_phone() {
+    let cancelled = caller_cancels_while_anna_rings(
+        "operator_answer_crossing_cancel.xml",
+        "the phone's 200 is ACKed and BYEd",
+    )
+    .await;
+    let env = &cancelled.env;
+    assert_eq!(
+        env.operator_state(&cancelled.anna).await["state"],
+        "available"
+    );
+    assert_eq!(
+        env.api.get("/api/v1/queue").await.body,
+        serde_json::json!([])
+    );
+    assert_eq!(env.metric("centrale_active_calls").await, 0.0);
+}
+
+/// A call the caller gave up on while Anna's phone rang.
+struct Cancelled {
+    env: TestApp,
+    anna: Operator,
+    events: Events,
+    call: serde_json::Value,
+}
+
+/// Anna's phone runs `phone_scenario` (which must pass: `phone_ok` says what that proves); the
+/// carrier hangs up after 1.5 s, while it rings (the ring timeout is 30 s: the caller, not the
+/// timer, ends the ringing). The record is the caller's call abandoned while ringing, its one
+/// offer cancelled.
+async fn caller_cancels_while_anna_rings(phone_scenario: &str, phone_ok: &str) -> Cancelled {
     let env = TestApp::builder()
         .demo()
         .settings(|s| s.ring_timeout_secs = 30)
         .start()
         .await;
     let anna = env.operator(1).await;
-    let phone = env.phone(&anna, "operator_answer_crossing_cancel.xml", 1, &[]);
+    let events = env.api.events(&env.api.token).await;
+    let phone = env.phone(&anna, phone_scenario, 1, &[]);
     env.wait_registered(&anna, true).await;
     env.set_state(&anna, "available").await;
 
@@ -106,22 +118,19 @@ async fn a_cancel_crossing_the_phones_answer_ends_with_ack_and_bye_to_the_phone(
         .finish()
         .await
         .assert_ok("carrier cancels and gets 487");
-    phone
-        .finish()
-        .await
-        .assert_ok("the phone's 200 is ACKed and BYEd");
+    phone.finish().await.assert_ok(phone_ok);
 
     let call = env.ended_call(BAKERY_NUMBER).await;
     assert_eq!(call["outcome"], "abandoned_ringing", "{call}");
     assert_eq!(call["ended_by"], "caller", "{call}");
     assert!(call["answered_at"].is_null(), "{call}");
     assert_eq!(call["offers"][0]["result"], "cancelled", "{call}");
-    assert_eq!(env.operator_state(&anna).await["state"], "available");
-    assert_eq!(
-        env.api.get("/api/v1/queue").await.body,
-        serde_json::json!([])
-    );
-    assert_eq!(env.metric("centrale_active_calls").await, 0.0);
+    Cancelled {
+        env,
+        anna,
+        events,
+        call,
+    }
 }
 
 #[tokio::test]

@@ -123,7 +123,7 @@ impl Call {
             Some(answer) => {
                 let headers = vec![crate::headers::sdp_content_type()];
                 let reliable = &self.context.reliable;
-                self.prack = reliable::send_183(reliable, &self.caller, headers, answer.clone());
+                self.prack = reliable.send_183(&self.caller, headers, answer.clone());
             }
             None => {
                 if self.caller.ringing(None, None).is_err() {

@@ -21,6 +21,9 @@ use tokio::sync::watch;
 const T1: Duration = Duration::from_millis(500);
 const T2: Duration = Duration::from_secs(4);
 
+/// How long a reliable 183 waits for its PRACK (RFC 3262 §3: 64·T1).
+const GIVE_UP: Duration = T1.saturating_mul(64);
+
 /// The reliable 183s awaiting or having had their PRACK, by the caller's Call-ID.
 #[derive(Default)]
 pub struct Reliable {
@@ -82,6 +85,31 @@ impl Reliable {
             .remove(call_id);
     }
 
+    /// Sends the caller's 183 with `headers` and `body` (our answer): reliably when the INVITE
+    /// names `100rel`, retransmitted by a task of its own until acknowledged; else once.
+    pub fn send_183(
+        &self,
+        caller: &InviteDialog,
+        mut headers: Vec<Header>,
+        body: Vec<u8>,
+    ) -> Option<Awaited> {
+        let invite = caller.initial_request();
+        let ids = invite.call_id_header().ok().zip(invite.cseq_header().ok());
+        let Some((call_id, cseq)) = ids.filter(|_| crate::extensions::named(&invite, "100rel"))
+        else {
+            send(caller, Some(headers), Some(body));
+            return None;
+        };
+        let cseq = cseq.seq().unwrap_or_default();
+        let (rseq, acknowledged) = self.expect(call_id.value().to_owned(), cseq);
+        headers.push(make_header("Require", "100rel".into()));
+        headers.push(make_header("RSeq", rseq.to_string()));
+        send(caller, Some(headers.clone()), Some(body.clone()));
+        let again = retransmit(caller.clone(), headers, body, acknowledged.clone());
+        tokio::spawn(again);
+        Some(Awaited(acknowledged))
+    }
+
     /// Records a reliable 183 about to go out; returns the RSeq it carries and what turns true
     /// once it is acknowledged.
     fn expect(&self, call_id: String, cseq: u32) -> (u32, watch::Receiver<bool>) {
@@ -107,49 +135,20 @@ pub struct Awaited(watch::Receiver<bool>);
 impl Awaited {
     /// Waits until the PRACK came (at once if it did), or until the 183 is given up on.
     pub async fn acknowledged(&mut self) {
-        let _ = tokio::time::timeout(64 * T1, self.0.wait_for(|&acked| acked)).await;
+        let _ = tokio::time::timeout(GIVE_UP, self.0.wait_for(|&acked| acked)).await;
     }
 }
 
-/// Sends the caller's 183 with `headers` and `body` (our answer): reliably when the INVITE
-/// names `100rel`, retransmitted by a task of its own until acknowledged; else once.
-pub fn send_183(
-    reliable: &Reliable,
-    caller: &InviteDialog,
-    mut headers: Vec<Header>,
-    body: Vec<u8>,
-) -> Option<Awaited> {
-    let invite = caller.initial_request();
-    let wanted = crate::extensions::named(&invite, "100rel");
-    let ids = invite.call_id_header().ok().zip(invite.cseq_header().ok());
-    let Some((call_id, cseq)) = ids.filter(|_| wanted) else {
-        send(caller, Some(headers), Some(body));
-        return None;
-    };
-    let cseq = cseq.seq().unwrap_or_default();
-    let (rseq, acknowledged) = reliable.expect(call_id.value().to_owned(), cseq);
-    headers.push(make_header("Require", "100rel".into()));
-    headers.push(make_header("RSeq", rseq.to_string()));
-    send(caller, Some(headers.clone()), Some(body.clone()));
-    tokio::spawn(retransmit(
-        caller.clone(),
-        headers,
-        body,
-        acknowledged.clone(),
-    ));
-    Some(Awaited(acknowledged))
-}
-
 /// Sends the 183 again until it is acknowledged or the INVITE has its final response; after
-/// 64·T1 without a PRACK the INVITE gets 500.
+/// [`GIVE_UP`] without a PRACK the INVITE gets 500.
 async fn retransmit(
     caller: InviteDialog,
     headers: Vec<Header>,
     body: Vec<u8>,
     mut acknowledged: watch::Receiver<bool>,
 ) {
+    let give_up = tokio::time::Instant::now() + GIVE_UP;
     let mut interval = T1;
-    let mut waited = Duration::ZERO;
     loop {
         if tokio::time::timeout(interval, acknowledged.wait_for(|&acked| acked))
             .await
@@ -160,8 +159,7 @@ async fn retransmit(
         if !matches!(caller.state(), DialogState::Early(..)) {
             return;
         }
-        waited += interval;
-        if waited >= 64 * T1 {
+        if tokio::time::Instant::now() >= give_up {
             tracing::info!(id = %caller.id(), "no PRACK for our reliable 183: INVITE refused");
             if let Err(e) = caller.reject(Some(StatusCode::ServerInternalError), None) {
                 tracing::debug!(error = %e, "500 to an unacknowledged INVITE not sent");
