@@ -37,6 +37,7 @@ mod registrar;
 mod reply;
 mod session_timer;
 pub mod telephony;
+mod unknown_method;
 
 pub use board::Board;
 pub use config::SipConfig;

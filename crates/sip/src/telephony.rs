@@ -12,6 +12,7 @@ use crate::media::{MediaConfig, MediaEngine};
 use crate::metrics::SipMetrics;
 use crate::nonce::Nonces;
 use crate::peer::{Peer, StampVia};
+use crate::unknown_method::ScreenedSocket;
 use crate::{auth, call, headers, registrar};
 use centrale_core::acd::OperatorState;
 use centrale_core::ports::{EventSink, Store, Switchboard};
@@ -107,10 +108,13 @@ impl Telephony {
             .map_err(|e| listen_error(rsipstack::Error::from(e)))?;
         // Peers must see the advertised address with the port really bound (port 0 in tests).
         let local = SocketAddr::new(config.advertise, bound.port());
-        let udp =
-            UdpConnection::from_socket(Arc::new(socket), Some(local), Some(cancel.child_token()))
-                .await
-                .map_err(listen_error)?;
+        let udp = UdpConnection::from_socket(
+            Arc::new(ScreenedSocket(socket)),
+            Some(local),
+            Some(cancel.child_token()),
+        )
+        .await
+        .map_err(listen_error)?;
         transport.add_transport(udp.into());
         let tcp_addr = SocketAddr::new(config.listen.ip(), bound.port());
         let tcp = TcpListenerConnection::new(tcp_addr, Some(local))

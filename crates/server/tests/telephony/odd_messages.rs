@@ -85,3 +85,48 @@ async fn an_invite_in_compact_form_with_tel_uris_becomes_a_call() {
     assert_eq!(record["caller"]["number"], "+31612345678", "{record}");
     assert_eq!(record["caller"]["name"], "Jan Jansen", "{record}");
 }
+
+#[tokio::test]
+async fn a_request_of_an_unknown_method_gets_501_in_a_call_and_outside_one() {
+    let env = TestApp::demo().await;
+    let sip = RawSip::bind("127.0.0.1", env.sip).await;
+    let call = RawCall::invite(&sip, BAKERY_NUMBER, &offer("127.0.0.1", 40304, "")).await;
+    let early = response(&sip, &call.call_id, "1 INVITE", &[183]).await;
+
+    // Within the caller's early dialog: 501, with Allow naming what Centrale does serve.
+    call.in_dialog(&sip, "PING", 2, &early, &[], "").await;
+    let refused = response(&sip, &call.call_id, "2 PING", &[501]).await;
+    let allow = refused.headers("Allow").join(", ");
+    assert!(
+        allow.contains("INVITE") && !allow.contains("PING"),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.headers("To")[0].contains("tag="),
+        "{}",
+        refused.text
+    );
+
+    // Outside any dialog, with a method spelt in lower case letters and digits.
+    let request = sip.build(
+        "X-Ping2",
+        &format!("sip:centrale@{}", env.sip),
+        &[
+            "From: <sip:probe@127.0.0.1>;tag=p1",
+            "To: <sip:centrale@127.0.0.1>",
+            "Call-ID: probe-501",
+            "CSeq: 1 X-Ping2",
+        ],
+        "",
+    );
+    sip.send(request.as_bytes()).await;
+    response(&sip, "probe-501", "1 X-Ping2", &[501]).await;
+
+    // The call goes on as if nothing had come: the caller gives up in the queue.
+    call.in_dialog(&sip, "BYE", 3, &early, &[], "").await;
+    response(&sip, &call.call_id, "3 BYE", &[200]).await;
+    response(&sip, &call.call_id, "1 INVITE", &[487]).await;
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["outcome"], "abandoned_queued", "{record}");
+}
