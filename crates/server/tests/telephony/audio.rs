@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
@@ -57,6 +58,127 @@ async fn audio_flows_both_ways_between_the_caller_and_a_baresip_operator() {
 #[tokio::test]
 async fn a_pcmu_only_baresip_and_an_alaw_caller_hear_each_other_through_conversion() {
     audio_flows_both_ways(Law::PhonePcmuOnly).await;
+}
+
+/// A real phone's hold key (issue 11, item 3): baresip holds with a re-INVITE `a=sendonly` and
+/// goes on sending its tone, yet the caller hears Centrale's hold music instead; on resume the
+/// operator is heard again. The record and the events show the hold.
+#[tokio::test]
+async fn a_baresip_operator_holds_and_resumes_and_the_caller_hears_hold_music_between() {
+    let env = TestApp::demo().await;
+    let events = env.api.events(&env.api.token).await;
+    let anna = env.operator(1).await;
+    let tone = env.dir().join("operator-tone.wav");
+    write_wav(&tone, &sine(OPERATOR_TONE_HZ, 8000.0, 60 * RATE as usize));
+    let phone = Baresip::start(&env, &anna, &tone, Law::Same);
+    eprintln!("baresip log: {}", phone.log_path().display());
+    env.wait_registered(&anna, true).await;
+
+    let caller = CallerMedia::bind().await;
+    let rtp_port = caller.port.to_string();
+    // The caller talks for 7 s, then stays on the line 12 s more.
+    let carrier = env.carrier(
+        "carrier_call_audio.xml",
+        BAKERY_NUMBER,
+        &["-d", "12000", "-set", "rtp_port", &rtp_port],
+    );
+    caller.wait_latched().await;
+    env.set_state(&anna, "available").await;
+    let answered = events.wait_for("call.answered", |_| true).await;
+    let call_id = answered["call_id"].as_str().unwrap().to_owned();
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before_hold = caller.heard().len();
+    phone.command("hold").await;
+    let held = events
+        .wait_for("call.held", |e| e["call_id"] == call_id)
+        .await;
+    assert_eq!(held["by"], "operator", "{held}");
+    let holding_from = caller.heard().len();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let holding_until = caller.heard().len();
+    phone.command("resume").await;
+    let resumed = events
+        .wait_for("call.resumed", |e| e["call_id"] == call_id)
+        .await;
+    assert_eq!(resumed["by"], "operator", "{resumed}");
+
+    carrier
+        .finish()
+        .await
+        .assert_ok("carrier call held by the phone");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["outcome"], "answered", "{record}");
+    assert_eq!(record["ended_by"], "caller", "{record}");
+    assert_eq!(record["holds"], 1, "{record}");
+    assert_eq!(
+        events.types_for_call(&call_id),
+        [
+            "call.queued",
+            "call.offered",
+            "call.answered",
+            "call.held",
+            "call.resumed",
+            "call.ended"
+        ]
+    );
+
+    // What the caller heard: the operator, then hold music (not her tone), then her again.
+    let heard = caller.heard();
+    let decoded = |packets: &[Heard]| -> Vec<Vec<i16>> {
+        packets
+            .iter()
+            .filter(|p| p.pt == 8)
+            .map(|p| p.payload.iter().map(|&b| decode_alaw(b)).collect())
+            .collect()
+    };
+    let operator_packets = |packets: &[Vec<i16>]| {
+        packets
+            .iter()
+            .filter(|s| rms(s) > 1000.0 && tone_share(s, OPERATOR_TONE_HZ) > 0.6)
+            .count()
+    };
+    let before = decoded(&heard[..before_hold]);
+    let during = decoded(&heard[holding_from..holding_until]);
+    let after = decoded(&heard[holding_until..]);
+    let music = during
+        .iter()
+        .filter(|s| rms(s) > 100.0 && tone_share(s, OPERATOR_TONE_HZ) < 0.3)
+        .count();
+    eprintln!(
+        "caller heard: before the hold {} packets ({} the operator's); during it {} ({music} \
+         music, {} the operator's); after it {} ({} the operator's)",
+        before.len(),
+        operator_packets(&before),
+        during.len(),
+        operator_packets(&during),
+        after.len(),
+        operator_packets(&after)
+    );
+    assert!(
+        operator_packets(&before) >= 50,
+        "the operator was not heard before the hold"
+    );
+    // Four seconds of hold: 200 packets; some margin for scheduling.
+    assert!(
+        during.len() >= 150,
+        "only {} packets during the hold",
+        during.len()
+    );
+    assert_eq!(
+        operator_packets(&during),
+        0,
+        "the operator was heard while holding"
+    );
+    assert!(
+        music * 10 >= during.len() * 9,
+        "only {music} of {} packets during the hold were music",
+        during.len()
+    );
+    assert!(
+        operator_packets(&after) >= 50,
+        "the operator was not heard after resuming"
+    );
 }
 
 /// Which G.711 law the operator's phone may use.
@@ -266,6 +388,8 @@ fn rtp_payload(packet: &[u8]) -> Option<(u8, &[u8])> {
 struct Baresip {
     _child: Child,
     dir: PathBuf,
+    /// Where its `ctrl_tcp` module takes commands (the keys a user would press).
+    control: u16,
 }
 
 impl Baresip {
@@ -277,6 +401,7 @@ impl Baresip {
         let rec = dir.join("rec");
         std::fs::create_dir_all(&rec).expect("baresip folder");
         let port = free_port();
+        let control = free_port();
         // No sound card: aubridge is a player that needs none (nothing reads the bridge), and
         // the sndfile filter records the decoded audio before it reaches the player.
         let config = format!(
@@ -291,7 +416,10 @@ impl Baresip {
              module\taufile.so\n\
              module\taubridge.so\n\
              module\tsndfile.so\n\
+             module\tmenu.so\n\
+             module\tctrl_tcp.so\n\
              module_tmp\taccount.so\n\
+             ctrl_tcp_listen\t127.0.0.1:{control}\n\
              snd_path\t{rec}\n",
             source = source.display(),
             rec = rec.display(),
@@ -319,7 +447,45 @@ impl Baresip {
             .kill_on_drop(true)
             .spawn()
             .expect("baresip runs (apt-get install baresip-core)");
-        Self { _child: child, dir }
+        Self {
+            _child: child,
+            dir,
+            control,
+        }
+    }
+
+    /// Runs a menu command (`hold`, `resume`, …) through `ctrl_tcp` — a JSON object in a
+    /// netstring — and waits for baresip's answer, which must say it went well.
+    async fn command(&self, command: &str) {
+        let request = serde_json::json!({"command": command, "params": "", "token": command});
+        let request = request.to_string();
+        let mut control = tokio::net::TcpStream::connect(("127.0.0.1", self.control))
+            .await
+            .expect("baresip's ctrl_tcp listens");
+        control
+            .write_all(format!("{}:{request},", request.len()).as_bytes())
+            .await
+            .expect("command sent");
+        // Events come on the same stream; the answer is the netstring with "response".
+        let mut received = Vec::new();
+        let answered = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut buf = [0u8; 4096];
+            loop {
+                let len = control.read(&mut buf).await.expect("ctrl_tcp readable");
+                assert!(len > 0, "baresip closed the control connection");
+                received.extend_from_slice(&buf[..len]);
+                let text = String::from_utf8_lossy(&received).into_owned();
+                if text.contains("\"response\":true") {
+                    return text;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("baresip did not answer {command}"));
+        assert!(
+            answered.contains("\"ok\":true"),
+            "baresip refused {command}: {answered}"
+        );
     }
 
     fn log_path(&self) -> PathBuf {
