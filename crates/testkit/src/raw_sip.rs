@@ -76,6 +76,43 @@ impl RawSip {
         }
     }
 
+    /// The next request of `method` that Centrale sends within `wait` (anything else that
+    /// arrives meanwhile is skipped), as text.
+    pub async fn incoming(&self, method: &str, wait: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let (len, _) = tokio::time::timeout_at(deadline, self.socket.recv_from(&mut buf))
+                .await
+                .ok()?
+                .ok()?;
+            let text = String::from_utf8_lossy(&buf[..len]).into_owned();
+            if text.starts_with(&format!("{method} ")) {
+                return Some(text);
+            }
+        }
+    }
+
+    /// Answers `request` (as [`Self::incoming`] returned it) with `status` (e.g. "200 OK"):
+    /// its Via, From, To, Call-ID and CSeq copied, then `headers` and `body`.
+    pub async fn answer(&self, request: &str, status: &str, headers: &[&str], body: &str) {
+        let request = RawResponse {
+            status: 0,
+            text: request.to_owned(),
+        };
+        let mut text = format!("SIP/2.0 {status}\r\n");
+        for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
+            for value in request.headers(name) {
+                text.push_str(&format!("{name}: {value}\r\n"));
+            }
+        }
+        for header in headers {
+            text.push_str(&format!("{header}\r\n"));
+        }
+        text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        self.send(text.as_bytes()).await;
+    }
+
     /// Sends `text` and waits (at most 3 s) for its final response.
     pub async fn request(&self, text: &str) -> Option<RawResponse> {
         self.send(text.as_bytes()).await;

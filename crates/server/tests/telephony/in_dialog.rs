@@ -1,8 +1,9 @@
 //! Carrier-style traffic inside and around a call's dialog (issue 11): session refreshes by
 //! re-INVITE and UPDATE (RFC 4028), a changed offer the relay follows, OPTIONS and INFO in the
 //! dialog, extensions Centrale does not support (420), too short a session (422), a BYE
-//! before the answer (200, and 487 to the INVITE), and a phone holding the call for a minute
-//! while the caller hears the hold music.
+//! before the answer (200, and 487 to the INVITE), a phone holding the call for a minute
+//! while the caller hears the hold music, and the session timer run out both ways: Centrale
+//! refreshing when named refresher, and ending a session nobody refreshed.
 //!
 //! The carrier is a raw SIP peer, so each test asserts the exact responses; the operators'
 //! phones are SIPp (operator_answer.xml, operator_hold.xml).
@@ -374,4 +375,127 @@ async fn a_call_held_for_a_minute_hears_hold_music_and_the_record_shows_the_hold
             "call.ended"
         ]
     );
+}
+
+/// RFC 4028 as time really passes, with two calls at once on the shortest interval Centrale
+/// allows (90 s): one caller names Centrale the refresher and gets its re-INVITE at half the
+/// interval, with the SDP as it was; the other names itself and never refreshes, so Centrale
+/// ends the call a third of the interval before it would expire.
+#[tokio::test]
+async fn centrale_refreshes_when_named_and_ends_a_session_nobody_refreshed() {
+    // Nobody sends RTP here: the silence timeout must not end the calls first.
+    let env = TestApp::builder()
+        .demo()
+        .settings(|settings| settings.rtp_silence_secs = 600)
+        .start()
+        .await;
+    let (anna, bram) = (env.operator(1).await, env.operator(2).await);
+    let wait = ["-set", "wait_s", "150"];
+    let phones = [
+        env.phone(&anna, "operator_answer.xml", 1, &wait),
+        env.phone(&bram, "operator_answer.xml", 1, &wait),
+    ];
+    for operator in [&anna, &bram] {
+        env.wait_registered(operator, true).await;
+        env.set_state(operator, "available").await;
+    }
+
+    let refreshed_by_centrale = async {
+        let sip = RawSip::bind("127.0.0.1", env.sip).await;
+        let sdp = offer_v(40310, 1);
+        let call = RawCall::invite_with(
+            &sip,
+            BAKERY_NUMBER,
+            &sdp,
+            &["Supported: timer", "Session-Expires: 90;refresher=uas"],
+        )
+        .await;
+        let ok = answer_to(&call, &sip, "1 INVITE").await;
+        assert_eq!(
+            ok.headers("Session-Expires"),
+            ["90;refresher=uas"],
+            "{}",
+            ok.text
+        );
+        call.ack(&sip, &ok).await;
+        let started = tokio::time::Instant::now();
+
+        let refresh = sip
+            .incoming("INVITE", Duration::from_secs(60))
+            .await
+            .expect("Centrale refreshes the session");
+        let after = started.elapsed();
+        eprintln!("Centrale's refresh came after {after:?}");
+        // At half the interval: not at once, and before the session would expire.
+        assert!(after.as_secs() >= 30, "refreshed after only {after:?}");
+        assert!(refresh.contains(&call.call_id), "{refresh}");
+        assert!(
+            refresh.contains("Session-Expires: 90;refresher=uac"),
+            "{refresh}"
+        );
+        let ours = RawResponse {
+            status: 0,
+            text: refresh.clone(),
+        };
+        // The refresh offers Centrale's SDP as it was: the same o= line as in its 200.
+        assert_eq!(origin(&ours), origin(&ok));
+        sip.answer(
+            &refresh,
+            "200 OK",
+            &[
+                &format!("Contact: <sip:+31612345678@{}>", sip.local),
+                "Session-Expires: 90;refresher=uac",
+                "Require: timer",
+                "Content-Type: application/sdp",
+            ],
+            &sdp,
+        )
+        .await;
+        // Still up well past the first interval's end; then the caller hangs up.
+        tokio::time::sleep(Duration::from_secs(50)).await;
+        call.in_dialog(&sip, "BYE", 2, &ok, &[], "").await;
+        assert_eq!(answer_to(&call, &sip, "2 BYE").await.status, 200);
+    };
+
+    let never_refreshed = async {
+        let sip = RawSip::bind("127.0.0.1", env.sip).await;
+        let call = RawCall::invite_with(
+            &sip,
+            BAKERY_NUMBER,
+            &offer_v(40312, 1),
+            &["Supported: timer", "Session-Expires: 90;refresher=uac"],
+        )
+        .await;
+        let ok = answer_to(&call, &sip, "1 INVITE").await;
+        assert_eq!(
+            ok.headers("Session-Expires"),
+            ["90;refresher=uac"],
+            "{}",
+            ok.text
+        );
+        call.ack(&sip, &ok).await;
+        let started = tokio::time::Instant::now();
+        let bye = sip
+            .incoming("BYE", Duration::from_secs(80))
+            .await
+            .expect("Centrale ends the unrefreshed session");
+        let after = started.elapsed();
+        eprintln!("Centrale ended the unrefreshed session after {after:?}");
+        // Before the 90 s ran out (the Sipp wait above bounds it), and not at once.
+        assert!(after.as_secs() >= 45, "ended after only {after:?}");
+        sip.answer(&bye, "200 OK", &[], "").await;
+    };
+
+    tokio::join!(refreshed_by_centrale, never_refreshed);
+    for phone in phones {
+        phone.finish().await.assert_ok("operator phone");
+    }
+    let records = env.calls_of_number(BAKERY_NUMBER).await;
+    let mut ended_by: Vec<&str> = records
+        .iter()
+        .inspect(|r| assert_eq!(r["outcome"], "answered", "{r}"))
+        .map(|r| r["ended_by"].as_str().unwrap_or_default())
+        .collect();
+    ended_by.sort();
+    assert_eq!(ended_by, ["caller", "system"], "{records:?}");
 }
