@@ -9,9 +9,15 @@ use rsipstack::sip::{Header, Request};
 /// The extensions Centrale supports, for `Supported` and against a request's `Require`.
 pub const SUPPORTED: &[&str] = &["100rel", "timer"];
 
-/// Our `Supported` header.
+/// Our `Supported` header, on our answers.
 pub fn supported() -> Header {
     make_header("Supported", SUPPORTED.join(", "))
+}
+
+/// Our `Supported` header on requests we send (an INVITE to a phone, a refresh): `timer` only,
+/// since as the requester Centrale does not PRACK, so it must not invite reliable provisionals.
+pub fn supported_on_requests() -> Header {
+    make_header("Supported", "timer".into())
 }
 
 /// The option tags a request requires that Centrale does not support (RFC 3261 §8.2.2.3:

@@ -4,12 +4,29 @@
 
 use centrale_core::PhoneNumber;
 use centrale_core::calls::CallerId;
-use rsipstack::sip::{Header, Request, headers::make_header};
+use rsipstack::sip::{Header, Headers, Request, Response, headers::make_header};
+
+/// A request or a response: what has headers to read.
+pub trait Message {
+    fn headers(&self) -> &Headers;
+}
+
+impl Message for Request {
+    fn headers(&self) -> &Headers {
+        &self.headers
+    }
+}
+
+impl Message for Response {
+    fn headers(&self) -> &Headers {
+        &self.headers
+    }
+}
 
 /// All values of the headers named `name` (case-insensitive), in order.
-pub fn values<'a>(request: &'a Request, name: &str) -> Vec<&'a str> {
-    request
-        .headers
+pub fn values<'a>(message: &'a impl Message, name: &str) -> Vec<&'a str> {
+    message
+        .headers()
         .iter()
         .filter(|h| h.name().eq_ignore_ascii_case(name))
         .map(|h| h.value())
@@ -18,8 +35,8 @@ pub fn values<'a>(request: &'a Request, name: &str) -> Vec<&'a str> {
 
 /// The option tags listed in every header named `name` (`Require`, `Supported`: comma
 /// separated, in order).
-pub fn tags<'a>(request: &'a Request, name: &str) -> impl Iterator<Item = &'a str> {
-    values(request, name)
+pub fn tags<'a>(message: &'a impl Message, name: &str) -> impl Iterator<Item = &'a str> {
+    values(message, name)
         .into_iter()
         .flat_map(|value| value.split(','))
         .map(str::trim)
@@ -32,8 +49,8 @@ pub fn sdp_content_type() -> Header {
 }
 
 /// The first value of a header.
-pub fn value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    values(request, name).into_iter().next()
+pub fn value<'a>(message: &'a impl Message, name: &str) -> Option<&'a str> {
+    values(message, name).into_iter().next()
 }
 
 /// A name-addr or addr-spec split into display name and URI: `"Jan" <sip:+316@x>;tag=1`.

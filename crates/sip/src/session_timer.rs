@@ -4,11 +4,13 @@
 //! Centrale leaves the refreshing to the peer that asked: when a request names no refresher,
 //! our answer says `refresher=uac`, the requester. When it names us (`uas`), Centrale refreshes
 //! with a re-INVITE every half interval; when the peer refreshes and stops, the session ends
-//! before the interval runs out ([`SessionClock`]).
+//! before the interval runs out ([`SessionClock`]). On the phone's leg Centrale is the
+//! requester: it says it supports timers, and a phone whose 2xx sets one ([`granted`]) gets the
+//! same clock, Centrale refreshing unless the phone named itself.
 
 use crate::{extensions, headers};
 use rsipstack::sip::headers::make_header;
-use rsipstack::sip::{Header, Request};
+use rsipstack::sip::{Header, Request, Response};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -44,6 +46,14 @@ pub fn requested(request: &Request) -> Result<Option<SessionExpires>, TooSmall> 
         return Err(TooSmall);
     }
     Ok(Some(asked))
+}
+
+/// The session timer a phone's 2xx to our INVITE sets (RFC 4028 §7.4), if any: Centrale, the
+/// requester, refreshes unless the phone named itself (`uas`).
+pub fn granted(response: &Response) -> Option<SessionClock> {
+    let granted = headers::value(response, "Session-Expires").and_then(parse)?;
+    let ours = granted.refresher != Some(Refresher::Uas);
+    Some(SessionClock::started(granted.secs, ours))
 }
 
 /// `1800;refresher=uac` → 1800 s, the requester refreshes.
@@ -99,9 +109,13 @@ pub struct SessionClock {
 impl SessionClock {
     /// The clock `asked` starts, on the dialog where Centrale answered the request.
     pub fn answered(asked: SessionExpires) -> Self {
+        Self::started(asked.secs, asked.refresher == Some(Refresher::Uas))
+    }
+
+    fn started(secs: u32, ours: bool) -> Self {
         Self {
-            interval: Duration::from_secs(asked.secs.into()),
-            ours: asked.refresher == Some(Refresher::Uas),
+            interval: Duration::from_secs(secs.into()),
+            ours,
             last: Instant::now(),
         }
     }
@@ -134,7 +148,7 @@ impl SessionClock {
                 "Session-Expires",
                 format!("{};refresher=uac", self.interval.as_secs()),
             ),
-            extensions::supported(),
+            extensions::supported_on_requests(),
         ]
     }
 }
@@ -199,6 +213,26 @@ mod tests {
             text(answer(&without, asked)),
             ["Session-Expires: 1800;refresher=uas"]
         );
+    }
+
+    #[test]
+    fn a_phone_that_sets_a_timer_leaves_the_refreshing_to_centrale_unless_it_names_itself() {
+        let ok = |extra: &str| {
+            let text = format!(
+                "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-1\r\n\
+                 From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: st@test\r\n\
+                 CSeq: 1 INVITE\r\n{extra}Content-Length: 0\r\n\r\n"
+            );
+            Response::try_from(text.as_str()).expect("a valid response")
+        };
+        let ours = granted(&ok("Session-Expires: 90;refresher=uac\r\n")).unwrap();
+        assert!(ours.ours());
+        assert_eq!(ours.due() - ours.last, Duration::from_secs(45));
+        let unnamed = granted(&ok("Session-Expires: 1800\r\n")).unwrap();
+        assert!(unnamed.ours());
+        let theirs = granted(&ok("Session-Expires: 90;refresher=uas\r\n")).unwrap();
+        assert!(!theirs.ours());
+        assert!(granted(&ok("")).is_none());
     }
 
     #[test]

@@ -380,7 +380,8 @@ async fn a_call_held_for_a_minute_hears_hold_music_and_the_record_shows_the_hold
 /// RFC 4028 as time really passes, with two calls at once on the shortest interval Centrale
 /// allows (90 s): one caller names Centrale the refresher and gets its re-INVITE at half the
 /// interval, with the SDP as it was; the other names itself and never refreshes, so Centrale
-/// ends the call a third of the interval before it would expire.
+/// ends the call a third of the interval before it would expire. On the phones' legs Centrale
+/// is the requester, and refreshes the timer each phone set in its 200.
 #[tokio::test]
 async fn centrale_refreshes_when_named_and_ends_a_session_nobody_refreshed() {
     // Nobody sends RTP here: the silence timeout must not end the calls first.
@@ -391,9 +392,11 @@ async fn centrale_refreshes_when_named_and_ends_a_session_nobody_refreshed() {
         .await;
     let (anna, bram) = (env.operator(1).await, env.operator(2).await);
     let wait = ["-set", "wait_s", "150"];
+    // Both phones set a session timer of their own in their 200 and leave it to Centrale to
+    // refresh: the scenario fails unless Centrale's refresh re-INVITE comes before the BYE.
     let phones = [
-        env.phone(&anna, "operator_answer.xml", 1, &wait),
-        env.phone(&bram, "operator_answer.xml", 1, &wait),
+        env.phone(&anna, "operator_answer_session_timer.xml", 1, &wait),
+        env.phone(&bram, "operator_answer_session_timer.xml", 1, &wait),
     ];
     for operator in [&anna, &bram] {
         env.wait_registered(operator, true).await;

@@ -24,6 +24,7 @@ pub(crate) use context::CallContext;
 
 use crate::board::CallCommand;
 use crate::journal::Step;
+use crate::session_timer::SessionClock;
 pub(crate) use admission::Admitted;
 use centrale_core::acd::Missed;
 use centrale_core::call_state::{CallState, Move};
@@ -55,6 +56,8 @@ pub(crate) struct Call {
     answered: Option<(StaffId, DateTime<Utc>)>,
     /// What each operator it is offered to sees, as at its arrival.
     pop: Option<Box<ScreenPop>>,
+    /// The session timer the operator's phone set in its 200, if any (RFC 4028).
+    operator_clock: Option<SessionClock>,
     /// Our reliable 183 (RFC 3262), whose PRACK must come before our 200.
     prack: Option<reliable::Awaited>,
 }
@@ -100,6 +103,7 @@ pub(crate) async fn run(
         commands: command_receiver,
         operator_leg: None,
         answered: None,
+        operator_clock: None,
         prack: None,
     };
     call.enter_queue(commands);

@@ -4,7 +4,7 @@
 //! queue ([`super::Call::go`] tells the board).
 
 use super::Call;
-use crate::headers;
+use crate::{extensions, headers, session_timer};
 use centrale_core::StaffId;
 use centrale_core::call_state::Move;
 use centrale_core::calls::{OfferResult, Party};
@@ -46,7 +46,11 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
         content_type: Some("application/sdp".into()),
         offer: Some(media.offer_to_operator()),
         call_id: Some(format!("{}-op@centrale", uuid_like())),
-        headers: Some(vec![make_header("X-Centrale-Call", call.id.to_string())]),
+        headers: Some(vec![
+            make_header("X-Centrale-Call", call.id.to_string()),
+            // A phone may then set a session timer in its 200 (kept by `talking`).
+            extensions::supported_on_requests(),
+        ]),
         ..Default::default()
     };
     let (leg, invite) = match context.dialogs.do_invite_async(option, states) {
@@ -77,6 +81,7 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
                 // Drain the early states so the bridged phase sees only what follows.
                 while leg_states.try_recv().is_ok() {}
                 call.operator_leg = Some((leg, leg_states));
+                call.operator_clock = session_timer::granted(&response);
                 return Move::Answer;
             }
             () = &mut timeout => {

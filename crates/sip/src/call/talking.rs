@@ -1,8 +1,9 @@
 //! Talking: the 200 to the caller, the media bridged, until someone hangs up or the media
 //! dies. Meanwhile either leg may refresh the session, move its media or hold the call
 //! ([`super::in_dialog`]); a hold is recorded and the other side hears the hold music. When
-//! the caller asked Centrale to refresh the session (RFC 4028 `refresher=uas`), it does, with
-//! a re-INVITE every half interval; a session the caller stopped refreshing ends.
+//! a leg's peer left the refreshing to Centrale (RFC 4028: the caller naming it `uas`, the
+//! phone's 200 naming it `uac` or no one), it refreshes with a re-INVITE every half interval;
+//! a session its peer stopped refreshing ends.
 
 use super::Call;
 use super::ended::hang_up;
@@ -44,7 +45,7 @@ pub async fn talk(call: &mut Call) -> Move {
         headers.extend(answer.iter().cloned());
         caller_clock = Some(SessionClock::answered(*asked));
     }
-    let mut operator_clock = None;
+    let mut operator_clock = call.operator_clock.take();
     // RFC 3262 §3: our 183 carried our answer, so its PRACK comes before our 200.
     if let Some(prack) = &mut call.prack {
         prack.acknowledged().await;
