@@ -128,3 +128,59 @@ async fn a_caller_that_only_supports_100rel_is_served_reliably_and_a_stray_prack
         assert_eq!(answer_to(call, &sip, "1 INVITE").await.status, 487);
     }
 }
+
+/// RFC 3262 §3: a reliable 183 never PRACKed is sent again, at T1, 2·T1, … at most T2 apart,
+/// and after 64·T1 (32 s) Centrale gives up with 500 to the INVITE; the caller's call leaves
+/// nothing behind (queue, active calls, the record).
+#[tokio::test]
+async fn a_183_never_pracked_is_retransmitted_and_its_invite_refused_after_64_t1() {
+    // The caller sends no RTP: silence must not end the call first.
+    let env = TestApp::builder()
+        .demo()
+        .settings(|settings| settings.rtp_silence_secs = 600)
+        .start()
+        .await;
+    let sip = RawSip::bind("127.0.0.1", env.sip).await;
+    let sdp = offer("127.0.0.1", 40204, "");
+    let call = RawCall::invite_with(&sip, BAKERY_NUMBER, &sdp, &["Require: 100rel"]).await;
+    let started = tokio::time::Instant::now();
+
+    let (mut rseqs, mut gaps) = (Vec::new(), Vec::new());
+    let mut last = started;
+    let final_response = loop {
+        let response = call
+            .response(&sip, Duration::from_secs(10), true)
+            .await
+            .expect("a 183 again, or the final response, within 10 s");
+        match response.status {
+            183 => {
+                rseqs.extend(response.headers("RSeq"));
+                gaps.push(last.elapsed());
+                last = tokio::time::Instant::now();
+            }
+            100 => {}
+            _ => break response,
+        }
+    };
+    let after = started.elapsed();
+    eprintln!(
+        "{} 183s, gaps {gaps:?}; {} after {after:?}",
+        rseqs.len(),
+        final_response.status
+    );
+    assert_eq!(final_response.status, 500, "{}", final_response.text);
+    // T1-doubling up to T2 over 32 s: 0.5, 1, 2, 4, 4, … — at least ten sends, every one the
+    // same response (the same RSeq).
+    assert!(rseqs.len() >= 10, "{rseqs:?}");
+    assert!(rseqs.iter().all(|r| *r == rseqs[0]), "{rseqs:?}");
+    assert!(after.as_secs() >= 30, "gave up after only {after:?}");
+    call.in_dialog(&sip, "ACK", 1, &final_response, &[], "")
+        .await;
+
+    // Centrale refused the call: the record must not blame the caller for leaving.
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["outcome"], "failed", "{record}");
+    assert_eq!(record["ended_by"], "system", "{record}");
+    assert_eq!(env.metric("centrale_active_calls").await, 0.0);
+    assert_eq!(env.metric("centrale_queue_length").await, 0.0);
+}

@@ -142,6 +142,15 @@ impl Call {
         self.go(Move::Queue { queue_length });
     }
 
+    /// Who ended the caller's leg before the answer: the caller, unless Centrale refused the
+    /// INVITE (a reliable 183 never PRACKed).
+    fn caller_leg_ended_by(&self) -> Party {
+        match &self.prack {
+            Some(prack) if prack.given_up() => Party::System,
+            _ => Party::Caller,
+        }
+    }
+
     /// Takes the call from its state by `by`, records the step and tells the board (in that
     /// order, so an operator's offers never overlap in the records); a move its state does
     /// not allow is a fault of ours: the call ends as failed rather than go on in a wrong state.

@@ -15,7 +15,7 @@ pub async fn wait(call: &mut Call) -> Move {
             state = call.caller_states.recv() => {
                 // Other caller states change nothing while queued.
                 if matches!(state, Some(DialogState::Terminated(..)) | None) {
-                    return Move::End(Party::Caller);
+                    return Move::End(call.caller_leg_ended_by());
                 }
             }
             () = call.admitted.media.silent(), if watch_rtp => {

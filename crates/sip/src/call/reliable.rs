@@ -13,7 +13,8 @@ use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::headers::make_header;
 use rsipstack::sip::{Header, HeadersExt, Method, Request, StatusCode};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -105,9 +106,20 @@ impl Reliable {
         headers.push(make_header("Require", "100rel".into()));
         headers.push(make_header("RSeq", rseq.to_string()));
         send(caller, Some(headers.clone()), Some(body.clone()));
-        let again = retransmit(caller.clone(), headers, body, acknowledged.clone());
-        tokio::spawn(again);
-        Some(Awaited(acknowledged))
+        let given_up = Arc::new(AtomicBool::new(false));
+        let awaited = Awaited {
+            acknowledged,
+            given_up: given_up.clone(),
+        };
+        let acknowledged = awaited.acknowledged.clone();
+        tokio::spawn(retransmit(
+            caller.clone(),
+            headers,
+            body,
+            acknowledged,
+            given_up,
+        ));
+        Some(awaited)
     }
 
     /// Records a reliable 183 about to go out; returns the RSeq it carries and what turns true
@@ -130,12 +142,22 @@ impl Reliable {
 }
 
 /// A reliable 183 sent; the call waits for its PRACK before it answers 200.
-pub struct Awaited(watch::Receiver<bool>);
+pub struct Awaited {
+    acknowledged: watch::Receiver<bool>,
+    given_up: Arc<AtomicBool>,
+}
 
 impl Awaited {
     /// Waits until the PRACK came (at once if it did), or until the 183 is given up on.
     pub async fn acknowledged(&mut self) {
-        let _ = tokio::time::timeout(GIVE_UP, self.0.wait_for(|&acked| acked)).await;
+        let wait = self.acknowledged.wait_for(|&acked| acked);
+        let _ = tokio::time::timeout(GIVE_UP, wait).await;
+    }
+
+    /// Whether Centrale gave up on the PRACK and refused the INVITE (so the caller's leg
+    /// ended by our doing, not the caller's).
+    pub fn given_up(&self) -> bool {
+        self.given_up.load(Ordering::Relaxed)
     }
 }
 
@@ -146,6 +168,7 @@ async fn retransmit(
     headers: Vec<Header>,
     body: Vec<u8>,
     mut acknowledged: watch::Receiver<bool>,
+    given_up: Arc<AtomicBool>,
 ) {
     let give_up = tokio::time::Instant::now() + GIVE_UP;
     let mut interval = T1;
@@ -161,6 +184,8 @@ async fn retransmit(
         }
         if tokio::time::Instant::now() >= give_up {
             tracing::info!(id = %caller.id(), "no PRACK for our reliable 183: INVITE refused");
+            // Known before the caller's leg ends, so the call counts the end as ours.
+            given_up.store(true, Ordering::Relaxed);
             if let Err(e) = caller.reject(Some(StatusCode::ServerInternalError), None) {
                 tracing::debug!(error = %e, "500 to an unacknowledged INVITE not sent");
             }

@@ -91,7 +91,7 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
             state = call.caller_states.recv() => {
                 if matches!(state, Some(DialogState::Terminated(..)) | None) {
                     cancel(&leg, &mut invite).await;
-                    return Move::End(Party::Caller);
+                    return Move::End(call.caller_leg_ended_by());
                 }
             }
             () = media.silent(), if watch_rtp => {
