@@ -2,6 +2,7 @@
 //! dispatch loop; everything a request handler needs hangs off [`Telephony`].
 
 use crate::board::Board;
+use crate::call::EarlyDialogs;
 use crate::call::context::{CallContext, CallLimits};
 use crate::call::reliable::{Prack, Reliable};
 use crate::config::SipConfig;
@@ -162,6 +163,7 @@ impl Telephony {
             },
             local,
             reliable: Reliable::default(),
+            early: EarlyDialogs::default(),
         });
         let telephony = Arc::new(Telephony {
             config,
@@ -218,6 +220,10 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
                 if let Some(Prack::Unknown) = prack {
                     // RFC 3262 §3: a PRACK for no reliable response of ours.
                     reply(&telephony, &mut tx, StatusCode::CallTransactionDoesNotExist).await;
+                    return;
+                }
+                let calls = &telephony.calls;
+                if calls.early.answer(&d, &mut tx, calls.contact()).await {
                     return;
                 }
                 end_early_dialog(&d, &tx);

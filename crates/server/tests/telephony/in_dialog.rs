@@ -502,3 +502,84 @@ async fn centrale_refreshes_when_named_and_ends_a_session_nobody_refreshed() {
     ended_by.sort();
     assert_eq!(ended_by, ["caller", "system"], "{records:?}");
 }
+
+/// The caller's early dialog (our 183 or 180 sent, no 200 yet), where rsipstack answers only
+/// BYE and PRACK: an UPDATE refreshing the session gets 200, OPTIONS 200, an UPDATE with a new
+/// offer moves the announcement to the new address with our answer one version up (RFC 3311
+/// §5.1); with a late offer, whose session does not exist before our 200, an offer in an
+/// UPDATE gets 500 with Retry-After (§5.2). The calls then end as callers' BYEs end any.
+#[tokio::test]
+async fn requests_in_the_early_dialog_are_answered_and_an_early_update_moves_the_media() {
+    // Nobody is available: the calls wait in the queue.
+    let env = TestApp::demo().await;
+    let sip = RawSip::bind("127.0.0.1", env.sip).await;
+    let first = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let moved = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = |socket: &UdpSocket| socket.local_addr().unwrap().port();
+    let call = RawCall::invite(&sip, BAKERY_NUMBER, &offer_v(port(&first), 1)).await;
+    let early = early_response(&call, &sip, 183).await;
+    let mut buf = [0u8; 2048];
+    tokio::time::timeout(Duration::from_secs(5), first.recv_from(&mut buf))
+        .await
+        .expect("the announcement at the first address")
+        .unwrap();
+
+    call.in_dialog(&sip, "UPDATE", 2, &early, &[], "").await;
+    let refreshed = answer_to(&call, &sip, "2 UPDATE").await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    assert_eq!(refreshed.headers("Contact").len(), 1, "{}", refreshed.text);
+    call.in_dialog(&sip, "OPTIONS", 3, &early, &[], "").await;
+    assert_eq!(answer_to(&call, &sip, "3 OPTIONS").await.status, 200);
+
+    let sdp = ["Content-Type: application/sdp"];
+    let new_offer = offer_v(port(&moved), 2);
+    call.in_dialog(&sip, "UPDATE", 4, &early, &sdp, &new_offer)
+        .await;
+    let answered = answer_to(&call, &sip, "4 UPDATE").await;
+    assert_eq!(answered.status, 200, "{}", answered.text);
+    assert_eq!(
+        version(&origin(&answered)),
+        version(&origin(&early)) + 1,
+        "{}",
+        answered.text
+    );
+    tokio::time::timeout(Duration::from_secs(5), moved.recv_from(&mut buf))
+        .await
+        .expect("the announcement follows the new offer")
+        .unwrap();
+
+    let late = RawCall::invite(&sip, BAKERY_NUMBER, "").await;
+    let ringing = early_response(&late, &sip, 180).await;
+    late.in_dialog(&sip, "UPDATE", 2, &ringing, &sdp, &offer_v(40330, 1))
+        .await;
+    let refused = answer_to(&late, &sip, "2 UPDATE").await;
+    assert_eq!(refused.status, 500, "{}", refused.text);
+    assert_eq!(refused.headers("Retry-After").len(), 1, "{}", refused.text);
+    late.in_dialog(&sip, "UPDATE", 3, &ringing, &[], "").await;
+    assert_eq!(answer_to(&late, &sip, "3 UPDATE").await.status, 200);
+
+    call.in_dialog(&sip, "BYE", 5, &early, &[], "").await;
+    assert_eq!(answer_to(&call, &sip, "5 BYE").await.status, 200);
+    late.in_dialog(&sip, "BYE", 4, &ringing, &[], "").await;
+    assert_eq!(answer_to(&late, &sip, "4 BYE").await.status, 200);
+    let records = env.calls_of_number(BAKERY_NUMBER).await;
+    assert_eq!(records.len(), 2, "{records:?}");
+    for record in records {
+        assert_eq!(record["outcome"], "abandoned_queued", "{record}");
+        assert_eq!(record["ended_by"], "caller", "{record}");
+    }
+    assert_eq!(env.metric("centrale_active_calls").await, 0.0);
+}
+
+/// The call's first provisional response with `status`, skipping 100 Trying.
+async fn early_response(call: &RawCall, sip: &RawSip, status: u16) -> RawResponse {
+    loop {
+        let response = call
+            .response(sip, Duration::from_secs(5), true)
+            .await
+            .unwrap_or_else(|| panic!("no {status} within 5 s"));
+        if response.status == status {
+            return response;
+        }
+    }
+}

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Caps;
+use super::early::EarlyDialogs;
 use super::reliable::Reliable;
 
 /// See the module documentation; one for all calls.
@@ -39,6 +40,8 @@ pub struct CallContext {
     pub local: SocketAddr,
     /// Our reliable 183s and their PRACKs.
     pub reliable: Reliable,
+    /// Where requests in callers' early dialogs go.
+    pub early: EarlyDialogs,
 }
 
 /// The settings a call obeys.

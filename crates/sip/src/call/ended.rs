@@ -16,6 +16,7 @@ pub fn clean_up(call: Call) {
     }
     call.admitted.media.close();
     call.context.reliable.forget(&call.caller.id().call_id);
+    call.context.early.close(&call.caller.id().call_id);
     call.context.dialogs.remove_dialog(&call.caller.id());
     if let Some((leg, _)) = &call.operator_leg {
         call.context.dialogs.remove_dialog(&leg.id());

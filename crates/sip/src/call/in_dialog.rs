@@ -1,5 +1,6 @@
-//! Requests inside an established leg: a re-INVITE or UPDATE (a session refresh, a new
-//! address, a hold or its end) is answered from the media session, OPTIONS and INFO get 200.
+//! Requests inside a leg's dialog: a re-INVITE or UPDATE (a session refresh, a new address, a
+//! hold or its end) is answered from the media session, OPTIONS and INFO get 200 — in an
+//! established dialog, and in the caller's early one ([`super::early`]).
 //! Anything else keeps the stack's answer (501 once the handle is dropped).
 
 use crate::headers;

@@ -10,6 +10,7 @@
 mod admission;
 mod caps;
 pub(crate) mod context;
+mod early;
 mod ended;
 mod in_dialog;
 mod queued;
@@ -21,6 +22,7 @@ mod talking;
 pub(crate) use admission::admit;
 pub(crate) use caps::Caps;
 pub(crate) use context::CallContext;
+pub(crate) use early::EarlyDialogs;
 
 use crate::board::CallCommand;
 use crate::journal::Step;
@@ -72,7 +74,7 @@ pub(crate) async fn run(
     let (states, caller_states) = context.dialogs.new_dialog_state_channel();
     let caller = match context.dialogs.get_or_create_server_invite(
         &tx,
-        states,
+        states.clone(),
         None,
         Some(context.contact()),
     ) {
@@ -84,6 +86,7 @@ pub(crate) async fn run(
             return;
         }
     };
+    context.early.open(caller.id().call_id.clone(), states);
     let mut transaction_owner = caller.clone();
     tokio::spawn(async move {
         if let Err(e) = transaction_owner.handle(&mut tx).await {

@@ -12,12 +12,13 @@ pub async fn wait(call: &mut Call) -> Move {
     let watch_rtp = watches_rtp(call);
     loop {
         tokio::select! {
-            state = call.caller_states.recv() => {
-                // Other caller states change nothing while queued.
-                if matches!(state, Some(DialogState::Terminated(..)) | None) {
+            state = call.caller_states.recv() => match state {
+                Some(DialogState::Terminated(..)) | None => {
                     return Move::End(call.caller_leg_ended_by());
                 }
-            }
+                // A request in the early dialog; other states change nothing while queued.
+                Some(state) => call.answer_early(state).await,
+            },
             () = call.admitted.media.silent(), if watch_rtp => {
                 tracing::info!(id = %call.id, "no RTP from the waiting caller: ending the call");
                 return Move::End(Party::System);

@@ -88,12 +88,13 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
                 cancel(&leg, &mut invite).await;
                 return Move::Missed(OfferResult::Timeout);
             }
-            state = call.caller_states.recv() => {
-                if matches!(state, Some(DialogState::Terminated(..)) | None) {
+            state = call.caller_states.recv() => match state {
+                Some(DialogState::Terminated(..)) | None => {
                     cancel(&leg, &mut invite).await;
                     return Move::End(call.caller_leg_ended_by());
                 }
-            }
+                Some(state) => call.answer_early(state).await,
+            },
             () = media.silent(), if watch_rtp => {
                 cancel(&leg, &mut invite).await;
                 return Move::End(Party::System);

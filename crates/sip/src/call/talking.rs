@@ -50,6 +50,8 @@ pub async fn talk(call: &mut Call) -> Move {
     if let Some(prack) = &mut call.prack {
         prack.acknowledged().await;
     }
+    // From our 200 on, the caller's dialog is the stack's to serve.
+    call.context.early.close(&call.caller.id().call_id);
     if call.caller.accept(Some(headers), Some(body)).is_err() {
         hang_up(leg);
         return Move::End(Party::Caller);
