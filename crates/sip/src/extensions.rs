@@ -21,16 +21,10 @@ pub fn supported_on_requests() -> Header {
 }
 
 /// The option tags a request requires that Centrale does not support (RFC 3261 §8.2.2.3:
-/// answered 420 with `Unsupported` naming them). `100rel` is among them for an INVITE without
-/// an offer: a reliable 18x would have to carry our offer (RFC 3261 §13.2.1), and Centrale
-/// makes its offer in the 200.
+/// answered 420 with `Unsupported` naming them).
 pub fn unsupported(request: &Request) -> Vec<String> {
-    let late_offer = request.body.is_empty();
     headers::tags(request, "Require")
-        .filter(|tag| {
-            let ours = SUPPORTED.iter().any(|ours| ours.eq_ignore_ascii_case(tag));
-            !ours || (late_offer && tag.eq_ignore_ascii_case("100rel"))
-        })
+        .filter(|tag| !SUPPORTED.iter().any(|ours| ours.eq_ignore_ascii_case(tag)))
         .map(str::to_owned)
         .collect()
 }
@@ -62,8 +56,8 @@ mod tests {
         );
         assert!(unsupported(&with_offer("Require: timer, 100REL\r\n")).is_empty());
         assert!(unsupported(&request("")).is_empty());
-        // Without an offer, a reliable 183 cannot be sent.
-        assert_eq!(unsupported(&request("Require: 100rel\r\n")), ["100rel"]);
+        // Without an offer too: our reliable 183 then carries ours.
+        assert!(unsupported(&request("Require: 100rel\r\n")).is_empty());
         assert!(unsupported(&request("Supported: 100rel\r\n")).is_empty());
     }
 

@@ -229,7 +229,7 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
                 end_early_dialog(&d, &tx);
                 let handled = d.handle(&mut tx).await;
                 if let Some(Prack::Acknowledges(acknowledgement)) = prack {
-                    acknowledgement.pass_on();
+                    acknowledgement.pass_on(tx.original.body.clone());
                 }
                 handled
             }

@@ -184,3 +184,59 @@ async fn a_183_never_pracked_is_retransmitted_and_its_invite_refused_after_64_t1
     assert_eq!(env.metric("centrale_active_calls").await, 0.0);
     assert_eq!(env.metric("centrale_queue_length").await, 0.0);
 }
+
+/// RFC 3262 §5 with a late offer: an INVITE without SDP that requires 100rel gets a reliable
+/// 183 carrying Centrale's offer; the caller answers in its PRACK, and from then on hears the
+/// announcement while it waits; the 200 that follows carries no SDP (the offer and answer are
+/// done), and the call is answered and ends as any other.
+#[tokio::test]
+async fn a_late_offer_requiring_100rel_gets_our_offer_reliably_and_answers_in_its_prack() {
+    let env = TestApp::demo().await;
+    let anna = env.operator(1).await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+
+    let sip = RawSip::bind("127.0.0.1", env.sip).await;
+    let media = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let media_port = media.local_addr().unwrap().port();
+    let call = RawCall::invite_with(&sip, BAKERY_NUMBER, "", &["Require: 100rel"]).await;
+    let early = next_183(&call, &sip).await;
+    let rseq = early.headers("RSeq").first().cloned().expect("an RSeq");
+    assert!(
+        early.text.contains("m=audio ") && early.text.contains("a=rtpmap:8 PCMA/8000"),
+        "our offer in the 183: {}",
+        early.text
+    );
+    // Nothing reaches the caller before it answered our offer.
+    let mut buf = [0u8; 2048];
+    let before = tokio::time::timeout(Duration::from_secs(1), media.recv_from(&mut buf)).await;
+    assert!(before.is_err(), "RTP before the caller's answer");
+
+    let answer = offer("127.0.0.1", media_port, "");
+    let rack = format!("RAck: {rseq} 1 INVITE");
+    let headers = [rack.as_str(), "Content-Type: application/sdp"];
+    call.in_dialog(&sip, "PRACK", 2, &early, &headers, &answer)
+        .await;
+    assert_eq!(answer_to(&call, &sip, "2 PRACK").await.status, 200);
+    let (len, _) = tokio::time::timeout(Duration::from_secs(5), media.recv_from(&mut buf))
+        .await
+        .expect("the announcement once the caller answered")
+        .unwrap();
+    assert!(len > 12, "an RTP packet");
+
+    env.set_state(&anna, "available").await;
+    let ok = answer_to(&call, &sip, "1 INVITE").await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert!(
+        !ok.text.contains("m=audio"),
+        "no SDP in the 200: {}",
+        ok.text
+    );
+    call.ack(&sip, &ok).await;
+    call.in_dialog(&sip, "BYE", 3, &ok, &[], "").await;
+    assert_eq!(answer_to(&call, &sip, "3 BYE").await.status, 200);
+    phone.finish().await.assert_ok("operator phone");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["outcome"], "answered", "{record}");
+    assert_eq!(record["ended_by"], "caller", "{record}");
+}

@@ -6,7 +6,8 @@
 //! call answers it from its media ([`super::in_dialog`]) and the answer goes back on the
 //! request's transaction here.
 
-use crate::media::Side;
+use super::reliable::Awaited;
+use crate::media::{MediaSession, Side};
 use rsipstack::dialog::dialog::{
     DialogState, DialogStateSender, TransactionCommand, TransactionHandle,
 };
@@ -88,15 +89,49 @@ impl EarlyDialogs {
     }
 }
 
+/// The caller's answer to our offer in a reliable 183, from its PRACK (RFC 3262 §5): the
+/// media session takes it; an unusable one leaves the call without early media.
+pub(super) fn take_caller_answer(media: &MediaSession, answer: &[u8]) -> bool {
+    match media.caller_answer(answer) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "caller's answer in its PRACK unusable");
+            false
+        }
+    }
+}
+
 impl super::Call {
+    /// The caller answered our early offer in its PRACK, while it waits: it hears the
+    /// announcement from now on.
+    pub(super) fn answered_early(&self, answer: Vec<u8>) {
+        let media = &self.admitted.media;
+        if take_caller_answer(media, &answer) {
+            media.start_announcement();
+        }
+    }
+
+    /// Whether the caller's session is negotiated: its INVITE's offer answered, or our early
+    /// offer answered in its PRACK.
+    fn negotiated(&self) -> bool {
+        self.admitted.answer.is_some() || self.prack.as_ref().is_some_and(Awaited::answered)
+    }
+
+    /// Whether our 183 carried our offer (a late-offer INVITE naming `100rel`), so the
+    /// caller's answer is awaited in its PRACK.
+    pub(super) fn offered_early(&self) -> bool {
+        self.admitted.answer.is_none() && self.prack.is_some()
+    }
+
     /// Answers a request passed from the caller's early dialog (any other state is left
-    /// alone). With a late offer there is no session yet to change — our offer goes in the
-    /// 200 — so an UPDATE carrying an offer gets 500 with `Retry-After` (RFC 3311 §5.2).
+    /// alone). Before the first offer and answer are done (a late offer: ours goes in the 200,
+    /// or in a reliable 183 not yet answered in its PRACK) there is no session to change, so
+    /// an UPDATE carrying an offer gets 500 with `Retry-After` (RFC 3311 §5.2).
     pub(super) async fn answer_early(&self, state: DialogState) {
         let media = &self.admitted.media;
         match state {
             DialogState::Updated(_, request, handle)
-                if self.admitted.answer.is_none() && !request.body.is_empty() =>
+                if !self.negotiated() && !request.body.is_empty() =>
             {
                 let retry = vec![make_header("Retry-After", "1".into())];
                 let status = StatusCode::ServerInternalError;

@@ -124,13 +124,20 @@ pub(crate) async fn run(
 
 impl Call {
     /// Early media, in a 183 sent reliably when the caller asks (a late offer only hears
-    /// ringing), then the queue.
+    /// ringing, unless it asks for reliability: then our 183 carries our offer), then the queue.
     fn enter_queue(&mut self, commands: tokio::sync::mpsc::UnboundedSender<CallCommand>) {
+        let headers = vec![crate::headers::sdp_content_type()];
+        let reliable = &self.context.reliable;
+        let reliable_wanted = crate::extensions::named(&self.caller.initial_request(), "100rel");
         match &self.admitted.answer {
             Some(answer) => {
-                let headers = vec![crate::headers::sdp_content_type()];
-                let reliable = &self.context.reliable;
                 self.prack = reliable.send_183(&self.caller, headers, answer.clone());
+            }
+            // RFC 3262 §5: without an offer in the INVITE, a reliable 183 carries ours and
+            // the caller answers in its PRACK (then it hears the announcement).
+            None if reliable_wanted => {
+                let offer = self.admitted.media.offer_to_caller();
+                self.prack = reliable.send_183(&self.caller, headers, offer);
             }
             None => {
                 if self.caller.ringing(None, None).is_err() {

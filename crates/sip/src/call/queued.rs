@@ -2,6 +2,7 @@
 //! offers the call to an operator — or the caller hangs up, or proves gone by silence.
 
 use super::Call;
+use super::reliable::Awaited;
 use crate::board::CallCommand;
 use centrale_core::call_state::Move;
 use centrale_core::calls::Party;
@@ -19,6 +20,9 @@ pub async fn wait(call: &mut Call) -> Move {
                 // A request in the early dialog; other states change nothing while queued.
                 Some(state) => call.answer_early(state).await,
             },
+            answer = Awaited::answer(&mut call.prack), if call.offered_early() => {
+                call.answered_early(answer);
+            }
             () = call.admitted.media.silent(), if watch_rtp => {
                 tracing::info!(id = %call.id, "no RTP from the waiting caller: ending the call");
                 return Move::End(Party::System);

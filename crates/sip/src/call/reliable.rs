@@ -1,8 +1,9 @@
 //! RFC 3262 on the caller leg: a caller whose INVITE names `100rel` (in `Supported` or
-//! `Require`) and carries its offer gets our 183 reliably — with `Require: 100rel` and an
-//! `RSeq` — sent again after T1, 2·T1, … (at most T2 apart) until its PRACK arrives. Without a
-//! PRACK for 64·T1 the INVITE is answered 500 (§3). Our 200 waits for the PRACK, since the 183
-//! carries our answer.
+//! `Require`) gets our 183 reliably — with `Require: 100rel` and an `RSeq` — sent again after
+//! T1, 2·T1, … (at most T2 apart) until its PRACK arrives. Without a PRACK for 64·T1 the INVITE
+//! is answered 500 (§3). The 183 carries our answer to the INVITE's offer, or, to an INVITE
+//! without one, our offer, whose answer comes in the PRACK (§5; [`Awaited::answer`]). Our 200
+//! waits for the PRACK either way.
 //!
 //! PRACKs reach the dispatcher, not the call: [`Reliable`] (one for all calls) matches each to
 //! the 183 it acknowledges by Call-ID and `RAck`. One naming a response we did not send gets
@@ -35,7 +36,7 @@ pub struct Reliable {
 struct Sent {
     rseq: u32,
     cseq: u32,
-    acknowledged: watch::Sender<bool>,
+    acknowledged: watch::Sender<Option<Vec<u8>>>,
 }
 
 /// How a PRACK was taken.
@@ -48,12 +49,19 @@ pub enum Prack {
 
 /// A PRACK that acknowledges our 183, to be passed on to its call once answered (so that our
 /// 200 to the INVITE never overtakes the 200 to the PRACK).
-pub struct Acknowledgement(watch::Sender<bool>);
+pub struct Acknowledgement(watch::Sender<Option<Vec<u8>>>);
 
 impl Acknowledgement {
-    /// The call may answer now.
-    pub fn pass_on(self) {
-        self.0.send_replace(true);
+    /// The call may answer now; `body` is the PRACK's (the caller's answer to an offer in
+    /// our 183, or empty). A repeated PRACK changes nothing.
+    pub fn pass_on(self, body: Vec<u8>) {
+        self.0.send_if_modified(|acknowledged| {
+            let first = acknowledged.is_none();
+            if first {
+                *acknowledged = Some(body);
+            }
+            first
+        });
     }
 }
 
@@ -110,6 +118,7 @@ impl Reliable {
         let awaited = Awaited {
             acknowledged,
             given_up: given_up.clone(),
+            answer_taken: false,
         };
         let acknowledged = awaited.acknowledged.clone();
         tokio::spawn(retransmit(
@@ -124,10 +133,10 @@ impl Reliable {
 
     /// Records a reliable 183 about to go out; returns the RSeq it carries and what turns true
     /// once it is acknowledged.
-    fn expect(&self, call_id: String, cseq: u32) -> (u32, watch::Receiver<bool>) {
+    fn expect(&self, call_id: String, cseq: u32) -> (u32, watch::Receiver<Option<Vec<u8>>>) {
         // RFC 3262 §3: the first RSeq lies between 1 and 2^31 - 1, best chosen at random.
         let rseq = rand::random_range(1..=0x7fff_ffff);
-        let (acknowledged, receiver) = watch::channel(false);
+        let (acknowledged, receiver) = watch::channel(None);
         let sent = Sent {
             rseq,
             cseq,
@@ -143,15 +152,47 @@ impl Reliable {
 
 /// A reliable 183 sent; the call waits for its PRACK before it answers 200.
 pub struct Awaited {
-    acknowledged: watch::Receiver<bool>,
+    acknowledged: watch::Receiver<Option<Vec<u8>>>,
     given_up: Arc<AtomicBool>,
+    /// The caller's answer in the PRACK was taken.
+    answer_taken: bool,
 }
 
 impl Awaited {
     /// Waits until the PRACK came (at once if it did), or until the 183 is given up on.
     pub async fn acknowledged(&mut self) {
-        let wait = self.acknowledged.wait_for(|&acked| acked);
+        let wait = self.acknowledged.wait_for(Option::is_some);
         let _ = tokio::time::timeout(GIVE_UP, wait).await;
+    }
+
+    /// The caller's answer to the offer in our 183, once its PRACK came with one; `None` if
+    /// it has not (yet), and after it was taken once.
+    pub fn take_answer(&mut self) -> Option<Vec<u8>> {
+        let body = self.acknowledged.borrow().clone()?;
+        if self.answer_taken || body.is_empty() {
+            return None;
+        }
+        self.answer_taken = true;
+        Some(body)
+    }
+
+    /// Whether the caller's answer in the PRACK was taken.
+    pub fn answered(&self) -> bool {
+        self.answer_taken
+    }
+
+    /// Waits for [`Self::take_answer`]'s answer; never resolves after it was taken, or
+    /// without a call waiting for one.
+    pub async fn answer(awaited: &mut Option<Self>) -> Vec<u8> {
+        let Some(awaited) = awaited else {
+            return std::future::pending().await;
+        };
+        if awaited.acknowledged.wait_for(Option::is_some).await.is_ok()
+            && let Some(answer) = awaited.take_answer()
+        {
+            return answer;
+        }
+        std::future::pending().await
     }
 
     /// Whether Centrale gave up on the PRACK and refused the INVITE (so the caller's leg
@@ -167,13 +208,13 @@ async fn retransmit(
     caller: InviteDialog,
     headers: Vec<Header>,
     body: Vec<u8>,
-    mut acknowledged: watch::Receiver<bool>,
+    mut acknowledged: watch::Receiver<Option<Vec<u8>>>,
     given_up: Arc<AtomicBool>,
 ) {
     let give_up = tokio::time::Instant::now() + GIVE_UP;
     let mut interval = T1;
     loop {
-        if tokio::time::timeout(interval, acknowledged.wait_for(|&acked| acked))
+        if tokio::time::timeout(interval, acknowledged.wait_for(Option::is_some))
             .await
             .is_ok()
         {

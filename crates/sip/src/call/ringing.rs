@@ -4,6 +4,7 @@
 //! queue ([`super::Call::go`] tells the board).
 
 use super::Call;
+use super::reliable::Awaited;
 use crate::{extensions, headers, session_timer};
 use centrale_core::StaffId;
 use centrale_core::call_state::Move;
@@ -95,6 +96,9 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
                 }
                 Some(state) => call.answer_early(state).await,
             },
+            answer = Awaited::answer(&mut call.prack), if call.offered_early() => {
+                call.answered_early(answer);
+            }
             () = media.silent(), if watch_rtp => {
                 cancel(&leg, &mut invite).await;
                 return Move::End(Party::System);

@@ -35,31 +35,39 @@ pub async fn talk(call: &mut Call) -> Move {
     // Talking, the call no longer counts against the queue's cap.
     admitted.queue_place = None;
     let media = &admitted.media;
-    let body = admitted
-        .answer
-        .clone()
-        .unwrap_or_else(|| media.offer_to_caller());
-    let mut headers = vec![headers::sdp_content_type(), extensions::supported()];
+    // RFC 3262 §3: our 183 carried our answer (or our offer), so its PRACK comes before our
+    // 200. An offer of ours in the 183 was answered in the PRACK: the 200 carries no SDP.
+    let offered_early = admitted.answer.is_none() && call.prack.is_some();
+    if let Some(prack) = &mut call.prack {
+        prack.acknowledged().await;
+        if offered_early && let Some(answer) = prack.take_answer() {
+            super::early::take_caller_answer(media, &answer);
+        }
+    }
+    let body = match &admitted.answer {
+        Some(answer) => Some(answer.clone()),
+        None => (!offered_early).then(|| media.offer_to_caller()),
+    };
+    let mut headers = vec![extensions::supported()];
+    if body.is_some() {
+        headers.push(headers::sdp_content_type());
+    }
     let mut caller_clock = None;
     if let Some((asked, answer)) = &admitted.session_timer {
         headers.extend(answer.iter().cloned());
         caller_clock = Some(SessionClock::answered(*asked));
     }
     let mut operator_clock = call.operator_clock.take();
-    // RFC 3262 §3: our 183 carried our answer, so its PRACK comes before our 200.
-    if let Some(prack) = &mut call.prack {
-        prack.acknowledged().await;
-    }
     // From our 200 on, the caller's dialog is the stack's to serve.
     call.context.early.close(&call.caller.id().call_id);
-    if call.caller.accept(Some(headers), Some(body)).is_err() {
+    if call.caller.accept(Some(headers), body).is_err() {
         hang_up(leg);
         return Move::End(Party::Caller);
     }
     media.bridge();
     let mut holder = None;
     // Late offer: the caller's answer comes in the ACK of our 200 (not of a later re-INVITE).
-    let mut awaiting_answer = admitted.answer.is_none();
+    let mut awaiting_answer = admitted.answer.is_none() && !offered_early;
     loop {
         tokio::select! {
             state = call.caller_states.recv() => match state {
