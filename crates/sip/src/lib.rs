@@ -35,6 +35,7 @@ mod nonce;
 pub mod peer;
 mod registrar;
 mod reply;
+mod screened_tcp;
 mod session_timer;
 pub mod telephony;
 mod unknown_method;

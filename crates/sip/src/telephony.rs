@@ -14,7 +14,7 @@ use crate::metrics::SipMetrics;
 use crate::nonce::Nonces;
 use crate::peer::{Peer, StampVia};
 use crate::unknown_method::ScreenedSocket;
-use crate::{auth, call, headers, registrar};
+use crate::{auth, call, headers, registrar, screened_tcp};
 use centrale_core::acd::OperatorState;
 use centrale_core::ports::{EventSink, Store, Switchboard};
 use centrale_core::throttle::Throttle;
@@ -27,7 +27,6 @@ use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{Method, StatusCode, headers::make_header};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::TransportLayer;
-use rsipstack::transport::tcp_listener::TcpListenerConnection;
 use rsipstack::transport::udp::UdpConnection;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -117,11 +116,11 @@ impl Telephony {
         .await
         .map_err(listen_error)?;
         transport.add_transport(udp.into());
+        // TCP on the same port; its connections are Centrale's to accept (`screened_tcp`).
         let tcp_addr = SocketAddr::new(config.listen.ip(), bound.port());
-        let tcp = TcpListenerConnection::new(tcp_addr, Some(local))
+        let tcp = tokio::net::TcpListener::bind(tcp_addr)
             .await
-            .map_err(listen_error)?;
-        transport.add_transport(tcp.into());
+            .map_err(|e| listen_error(rsipstack::Error::from(e)))?;
 
         let endpoint = EndpointBuilder::new()
             .with_user_agent("Centrale")
@@ -131,6 +130,13 @@ impl Telephony {
             .with_cancel_token(cancel.clone())
             .build();
         let incoming = endpoint.incoming_transactions().map_err(listen_error)?;
+        let tcp_endpoint = endpoint.inner.clone();
+        let tcp_cancel = cancel.clone();
+        tokio::spawn(async move {
+            if let Err(e) = screened_tcp::serve(tcp, local, tcp_endpoint, tcp_cancel).await {
+                tracing::error!(error = %e, "SIP over TCP stopped");
+            }
+        });
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         let media = MediaEngine::new(
             MediaConfig {

@@ -308,3 +308,39 @@ async fn malformed_sip_is_dropped_or_refused_and_centrale_carries_on() {
         "a handler panicked (see the output above)"
     );
 }
+
+/// Over TCP a request of an unknown method gets 501 (RFC 3261 §8.2.1) and the connection
+/// lives on: the next request on it is served, and Centrale sees it from the peer's own
+/// address (`received=` the peer's, not that of the splice in front of the stack).
+#[tokio::test]
+async fn a_request_of_an_unknown_method_over_tcp_gets_501_and_the_connection_goes_on() {
+    let env = TestApp::demo().await;
+    let peer = RawSip::bind("127.0.0.3", env.sip).await;
+    let uri = format!("sip:centrale@{}", env.sip);
+    let over_tcp = |request: String| request.replace("SIP/2.0/UDP", "SIP/2.0/TCP").into_bytes();
+    let ping = peer.build(
+        "PING",
+        &uri,
+        &["From: <sip:probe@127.0.0.3>;tag=t1", "Call-ID: tcp-501"],
+        "",
+    );
+    let options = peer.build("OPTIONS", &uri, &["Call-ID: tcp-options"], "");
+    let mut stream = tcp_from("127.0.0.3", env.sip).await;
+    // Both in one write, behind a keep-alive: the stream is cut into its messages.
+    let mut bytes = b"\r\n\r\n".to_vec();
+    bytes.extend(over_tcp(ping));
+    bytes.extend(over_tcp(options));
+    stream.write_all(&bytes).await.unwrap();
+    let text = tcp_read(&mut stream, Duration::from_millis(1500)).await;
+    assert_eq!(statuses(&text), [501, 200], "{text}");
+    assert!(text.contains("Allow: INVITE"), "{text}");
+    let ok = &text[text.rfind("SIP/2.0 200").unwrap()..];
+    assert!(ok.contains("Call-ID: tcp-options"), "{ok}");
+    assert!(ok.contains("received=127.0.0.3"), "{ok}");
+
+    // And once more, later, on the same connection.
+    let again = peer.build("OPTIONS", &uri, &["Call-ID: tcp-again"], "");
+    stream.write_all(&over_tcp(again)).await.unwrap();
+    let text = tcp_read(&mut stream, Duration::from_millis(1000)).await;
+    assert_eq!(statuses(&text), [200], "{text}");
+}
