@@ -100,7 +100,7 @@ impl Telephony {
             addr: config.listen,
             source,
         };
-        let socket = tokio::net::UdpSocket::bind(config.listen)
+        let (socket, tcp) = bind_udp_and_tcp(config.listen)
             .await
             .map_err(|e| listen_error(rsipstack::Error::from(e)))?;
         let bound = socket
@@ -116,11 +116,6 @@ impl Telephony {
         .await
         .map_err(listen_error)?;
         transport.add_transport(udp.into());
-        // TCP on the same port; its connections are Centrale's to accept (`screened_tcp`).
-        let tcp_addr = SocketAddr::new(config.listen.ip(), bound.port());
-        let tcp = tokio::net::TcpListener::bind(tcp_addr)
-            .await
-            .map_err(|e| listen_error(rsipstack::Error::from(e)))?;
 
         let endpoint = EndpointBuilder::new()
             .with_user_agent("Centrale")
@@ -185,6 +180,39 @@ impl Telephony {
         tracing::info!(%local, "SIP listening on UDP and TCP");
         Ok(SipHandle { telephony, cancel })
     }
+}
+
+/// The SIP sockets: UDP, and TCP on the same port (its connections are Centrale's to accept,
+/// `screened_tcp`). With port 0 the system picks a UDP port whose TCP twin may be taken: then
+/// another is tried; a port named in the settings must be free on both.
+async fn bind_udp_and_tcp(
+    listen: SocketAddr,
+) -> std::io::Result<(tokio::net::UdpSocket, tokio::net::TcpListener)> {
+    let mut tries = 0;
+    loop {
+        let udp = tokio::net::UdpSocket::bind(listen).await?;
+        let tcp_addr = SocketAddr::new(listen.ip(), udp.local_addr()?.port());
+        match listen_tcp(tcp_addr) {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) if listen.port() == 0 && tries < 20 => {
+                tracing::debug!(error = %e, %tcp_addr, "TCP twin of the UDP port taken; trying another");
+                tries += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A TCP listener on `addr`, taking the port despite connections lingering on it (as
+/// rsipstack's own listener does).
+fn listen_tcp(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(128)
 }
 
 /// Hands each new server transaction to its handler, each in its own task.
