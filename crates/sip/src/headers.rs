@@ -4,27 +4,10 @@
 
 use centrale_core::PhoneNumber;
 use centrale_core::calls::CallerId;
-use rsipstack::sip::{Header, Headers, Request, Response, headers::make_header};
-
-/// A request or a response: what has headers to read.
-pub trait Message {
-    fn headers(&self) -> &Headers;
-}
-
-impl Message for Request {
-    fn headers(&self) -> &Headers {
-        &self.headers
-    }
-}
-
-impl Message for Response {
-    fn headers(&self) -> &Headers {
-        &self.headers
-    }
-}
+use rsipstack::sip::{HasHeaders, Header, Request, headers::make_header};
 
 /// All values of the headers named `name` (case-insensitive), in order.
-pub fn values<'a>(message: &'a impl Message, name: &str) -> Vec<&'a str> {
+pub fn values<'a>(message: &'a impl HasHeaders, name: &str) -> Vec<&'a str> {
     message
         .headers()
         .iter()
@@ -35,7 +18,7 @@ pub fn values<'a>(message: &'a impl Message, name: &str) -> Vec<&'a str> {
 
 /// The option tags listed in every header named `name` (`Require`, `Supported`: comma
 /// separated, in order).
-pub fn tags<'a>(message: &'a impl Message, name: &str) -> impl Iterator<Item = &'a str> {
+pub fn tags<'a>(message: &'a impl HasHeaders, name: &str) -> impl Iterator<Item = &'a str> {
     values(message, name)
         .into_iter()
         .flat_map(|value| value.split(','))
@@ -49,7 +32,7 @@ pub fn sdp_content_type() -> Header {
 }
 
 /// The first value of a header.
-pub fn value<'a>(message: &'a impl Message, name: &str) -> Option<&'a str> {
+pub fn value<'a>(message: &'a impl HasHeaders, name: &str) -> Option<&'a str> {
     values(message, name).into_iter().next()
 }
 

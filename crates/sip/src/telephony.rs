@@ -257,7 +257,7 @@ async fn handle(telephony: Arc<Telephony>, mut tx: Transaction) {
                     return;
                 }
                 let calls = &telephony.calls;
-                if calls.early.answer(&d, &mut tx, calls.contact()).await {
+                if calls.early.answer(&d, &mut tx, || calls.contact()).await {
                     return;
                 }
                 end_early_dialog(&d, &tx);

@@ -62,23 +62,29 @@ impl RawSip {
 
     /// The next SIP response within `wait`, skipping provisional ones unless `provisional`.
     pub async fn response(&self, wait: Duration, provisional: bool) -> Option<RawResponse> {
-        let deadline = tokio::time::Instant::now() + wait;
-        let mut buf = vec![0u8; 65536];
-        loop {
-            let (len, _) = tokio::time::timeout_at(deadline, self.socket.recv_from(&mut buf))
-                .await
-                .ok()?
-                .ok()?;
-            match RawResponse::parse(&buf[..len]) {
-                Some(r) if provisional || r.status >= 200 => return Some(r),
-                _ => {}
-            }
-        }
+        self.first_within(wait, |datagram| {
+            RawResponse::parse(datagram).filter(|r| provisional || r.status >= 200)
+        })
+        .await
     }
 
     /// The next request of `method` that Centrale sends within `wait` (anything else that
     /// arrives meanwhile is skipped), as text.
     pub async fn incoming(&self, method: &str, wait: Duration) -> Option<String> {
+        let start = format!("{method} ");
+        self.first_within(wait, |datagram| {
+            let text = String::from_utf8_lossy(datagram);
+            text.starts_with(&start).then(|| text.into_owned())
+        })
+        .await
+    }
+
+    /// The first datagram within `wait` that `pick` takes, the others skipped.
+    async fn first_within<T>(
+        &self,
+        wait: Duration,
+        mut pick: impl FnMut(&[u8]) -> Option<T>,
+    ) -> Option<T> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut buf = vec![0u8; 65536];
         loop {
@@ -86,9 +92,8 @@ impl RawSip {
                 .await
                 .ok()?
                 .ok()?;
-            let text = String::from_utf8_lossy(&buf[..len]).into_owned();
-            if text.starts_with(&format!("{method} ")) {
-                return Some(text);
+            if let Some(picked) = pick(&buf[..len]) {
+                return Some(picked);
             }
         }
     }

@@ -395,23 +395,8 @@ async fn centrale_refreshes_when_named_and_ends_a_session_nobody_refreshed() {
     }
 
     let refreshed_by_centrale = async {
-        let sip = RawSip::bind("127.0.0.1", env.sip).await;
         let sdp = offer_v(40310, 1);
-        let call = RawCall::invite_with(
-            &sip,
-            BAKERY_NUMBER,
-            &sdp,
-            &["Supported: timer", "Session-Expires: 90;refresher=uas"],
-        )
-        .await;
-        let ok = answer_to(&call, &sip, "1 INVITE").await;
-        assert_eq!(
-            ok.headers("Session-Expires"),
-            ["90;refresher=uas"],
-            "{}",
-            ok.text
-        );
-        call.ack(&sip, &ok).await;
+        let (sip, call, ok) = answered_with_timer(&env, &sdp, "uas").await;
         let started = tokio::time::Instant::now();
 
         let refresh = sip
@@ -452,22 +437,7 @@ async fn centrale_refreshes_when_named_and_ends_a_session_nobody_refreshed() {
     };
 
     let never_refreshed = async {
-        let sip = RawSip::bind("127.0.0.1", env.sip).await;
-        let call = RawCall::invite_with(
-            &sip,
-            BAKERY_NUMBER,
-            &offer_v(40312, 1),
-            &["Supported: timer", "Session-Expires: 90;refresher=uac"],
-        )
-        .await;
-        let ok = answer_to(&call, &sip, "1 INVITE").await;
-        assert_eq!(
-            ok.headers("Session-Expires"),
-            ["90;refresher=uac"],
-            "{}",
-            ok.text
-        );
-        call.ack(&sip, &ok).await;
+        let (sip, _call, _ok) = answered_with_timer(&env, &offer_v(40312, 1), "uac").await;
         let started = tokio::time::Instant::now();
         let bye = sip
             .incoming("BYE", Duration::from_secs(80))
@@ -560,6 +530,27 @@ async fn requests_in_the_early_dialog_are_answered_and_an_early_update_moves_the
         assert_eq!(record["ended_by"], "caller", "{record}");
     }
     assert_eq!(env.metric("centrale_active_calls").await, 0.0);
+}
+
+/// A call with `sdp` asking for a 90 s session timer refreshed by `refresher` ("uac": the
+/// carrier, "uas": Centrale), answered with that timer and ACKed.
+async fn answered_with_timer(
+    env: &TestApp,
+    sdp: &str,
+    refresher: &str,
+) -> (RawSip, RawCall, RawResponse) {
+    let sip = RawSip::bind("127.0.0.1", env.sip).await;
+    let asked = format!("Session-Expires: 90;refresher={refresher}");
+    let call = RawCall::invite_with(&sip, BAKERY_NUMBER, sdp, &["Supported: timer", &asked]).await;
+    let ok = answer_to(&call, &sip, "1 INVITE").await;
+    assert_eq!(
+        ok.headers("Session-Expires"),
+        [format!("90;refresher={refresher}")],
+        "{}",
+        ok.text
+    );
+    call.ack(&sip, &ok).await;
+    (sip, call, ok)
 }
 
 /// The call's first provisional response with `status`, skipping 100 Trying.

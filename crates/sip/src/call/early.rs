@@ -44,7 +44,18 @@ impl EarlyDialogs {
     /// Has the call answer `tx` if it is an UPDATE, INFO or OPTIONS in a caller's early
     /// dialog, and sends that answer (with our `contact`, as a target refresh's 2xx needs);
     /// false, untouched, for any other request.
-    pub async fn answer(&self, dialog: &InviteDialog, tx: &mut Transaction, contact: Uri) -> bool {
+    pub async fn answer(
+        &self,
+        dialog: &InviteDialog,
+        tx: &mut Transaction,
+        contact: impl FnOnce() -> Uri,
+    ) -> bool {
+        let as_state = match tx.original.method {
+            Method::Update => DialogState::Updated,
+            Method::Info => DialogState::Info,
+            Method::Options => DialogState::Options,
+            _ => return false,
+        };
         if !matches!(dialog.state(), DialogState::Early(..)) {
             return false;
         }
@@ -52,18 +63,12 @@ impl EarlyDialogs {
             return false;
         };
         let (handle, mut answers) = TransactionHandle::new();
-        let (id, request) = (dialog.id(), tx.original.clone());
-        let state = match request.method {
-            Method::Update => DialogState::Updated(id, request, handle),
-            Method::Info => DialogState::Info(id, request, handle),
-            Method::Options => DialogState::Options(id, request, handle),
-            _ => return false,
-        };
+        let state = as_state(dialog.id(), tx.original.clone(), handle);
         if states.send(state).is_err() {
             return false;
         }
         let answer = tokio::time::timeout(PATIENCE, answers.recv()).await;
-        let (status, headers, body) = match answer {
+        let (status, mut headers, body) = match answer {
             Ok(Some(TransactionCommand::Respond {
                 status,
                 headers,
@@ -72,9 +77,8 @@ impl EarlyDialogs {
             // The call ended without answering.
             _ => (StatusCode::CallTransactionDoesNotExist, vec![], None),
         };
-        let mut headers = headers;
         if status == StatusCode::OK && tx.original.method == Method::Update {
-            headers.push(make_header("Contact", format!("<{contact}>")));
+            headers.push(make_header("Contact", format!("<{}>", contact())));
         }
         if let Err(e) = tx.reply_with(status, headers, body).await {
             tracing::debug!(error = %e, "answer in the early dialog not sent");

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 /// Talks until the call ends; returns who ended it.
 pub async fn talk(call: &mut Call) -> Move {
+    let offered_early = call.offered_early();
     let Some((leg, leg_states)) = call.operator_leg.as_mut() else {
         return Move::End(Party::System);
     };
@@ -37,7 +38,6 @@ pub async fn talk(call: &mut Call) -> Move {
     let media = &admitted.media;
     // RFC 3262 §3: our 183 carried our answer (or our offer), so its PRACK comes before our
     // 200. An offer of ours in the 183 was answered in the PRACK: the 200 carries no SDP.
-    let offered_early = admitted.answer.is_none() && call.prack.is_some();
     if let Some(prack) = &mut call.prack {
         prack.acknowledged().await;
         if offered_early && let Some(answer) = prack.take_answer() {
