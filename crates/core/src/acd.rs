@@ -119,6 +119,17 @@ impl Acd {
         });
     }
 
+    /// A call that was answered waits again, first in line: its operator could not take it
+    /// back after a transfer that failed.
+    pub fn enqueue_first(&mut self, call: CallId) {
+        self.queue.push_front(Waiting {
+            call,
+            offered_to: None,
+            tried: HashSet::new(),
+            refused: HashMap::new(),
+        });
+    }
+
     /// Calls waiting (ringing ones included), oldest first.
     pub fn waiting(&self) -> impl Iterator<Item = CallId> + '_ {
         self.queue.iter().map(|w| w.call)

@@ -1,20 +1,24 @@
 //! The life of a call as states and the moves between them, without SIP:
 //!
 //! ```text
-//! Arrived ─Queue→ Queued ─Offer(op)→ Ringing(op) ─Answer→ Talking(op)
-//!                   ↑                   │
-//!                   └──── Missed ───────┘
+//! Arrived ─Queue→ Queued ─Offer(op)→ Ringing(op) ─Answer→ Talking(op) ─Transfer→ Transferring(op)
+//!                   ↑  ↑                 │                     ↑                   │       │
+//!                   │  └──── Missed ─────┘                     Answer         NotReached  Connect
+//!                   │                                          │                   ↓       ↓
+//!                   └────────────── Missed ──────────── Recalling(op) ←────────────┘   PutThrough
 //! any state but Ended ─End(party)→ Ended(outcome)
 //! ```
+//!
+//! A blind transfer keeps its operator until the destination answers: not reached, the call
+//! rings her again (`Recalling`), never queued behind others unless she misses that too.
 //!
 //! The telephony's call task does what a state needs (early media, ringing a phone, the
 //! bridge) and asks [`CallState::after`] where a move leads; a move the state does not
 //! allow is refused, so a call cannot, say, be answered while it waits in the queue.
 //! The outcome follows from where the call was when it ended.
-//! (Held, consulting and transferring come with hold and transfers.)
 
 use crate::StaffId;
-use crate::calls::{CallOutcome, OfferResult, Party};
+use crate::calls::{CallOutcome, OfferResult, Party, TransferResult};
 
 /// Where a call is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +31,12 @@ pub enum CallState {
     Ringing(StaffId),
     /// The caller talks with this operator.
     Talking(StaffId),
+    /// This operator put the caller through; the destination rings, the caller hears ringing.
+    Transferring(StaffId),
+    /// The destination was not reached: the call rings this operator again.
+    Recalling(StaffId),
+    /// The caller talks with the destination; the operator is free.
+    PutThrough,
     /// Over.
     Ended(CallOutcome),
 }
@@ -42,6 +52,12 @@ pub enum Move {
     Missed(OfferResult),
     /// The operator picked up.
     Answer,
+    /// The operator puts the caller through.
+    Transfer,
+    /// The destination answered.
+    Connect,
+    /// The destination did not answer, was busy or failed.
+    NotReached(TransferResult),
     /// `party` ended it: the caller hung up, the operator did, or Centrale (dead media).
     End(Party),
 }
@@ -62,8 +78,14 @@ impl CallState {
             (Arrived, Move::Queue { .. }) => Queued,
             (Queued, Move::Offer(operator)) => Ringing(operator),
             (Ringing(_), Move::Missed(result)) if result != OfferResult::Answered => Queued,
-            (Ringing(operator), Move::Answer) => Talking(operator),
-            (Talking(_), Move::End(_)) => Ended(CallOutcome::Answered),
+            (Ringing(operator) | Recalling(operator), Move::Answer) => Talking(operator),
+            (Talking(operator), Move::Transfer) => Transferring(operator),
+            (Transferring(_), Move::Connect) => PutThrough,
+            (Transferring(operator), Move::NotReached(_)) => Recalling(operator),
+            (Recalling(_), Move::Missed(result)) if result != OfferResult::Answered => Queued,
+            (Talking(_) | Transferring(_) | Recalling(_) | PutThrough, Move::End(_)) => {
+                Ended(CallOutcome::Answered)
+            }
             (Queued, Move::End(Party::Caller)) => Ended(CallOutcome::AbandonedQueued),
             (Ringing(_), Move::End(Party::Caller)) => Ended(CallOutcome::AbandonedRinging),
             (Arrived | Queued | Ringing(_), Move::End(Party::System)) => Ended(CallOutcome::Failed),
@@ -75,7 +97,10 @@ impl CallState {
     /// The operator the call rings at or talks with.
     pub fn operator(self) -> Option<StaffId> {
         match self {
-            CallState::Ringing(operator) | CallState::Talking(operator) => Some(operator),
+            CallState::Ringing(operator)
+            | CallState::Talking(operator)
+            | CallState::Transferring(operator)
+            | CallState::Recalling(operator) => Some(operator),
             _ => None,
         }
     }
@@ -150,6 +175,43 @@ mod tests {
     }
 
     #[test]
+    fn a_blind_transfer_frees_the_operator_only_once_the_destination_answers() {
+        let anna = StaffId::new();
+        assert_eq!(Talking(anna).after(Move::Transfer), Ok(Transferring(anna)));
+        assert_eq!(Transferring(anna).operator(), Some(anna));
+        assert_eq!(Transferring(anna).after(Move::Connect), Ok(PutThrough));
+        assert_eq!(PutThrough.operator(), None);
+        for party in [Party::Caller, Party::Operator, Party::System] {
+            for state in [Transferring(anna), Recalling(anna), PutThrough] {
+                assert_eq!(
+                    state.after(Move::End(party)),
+                    Ok(Ended(CallOutcome::Answered)),
+                    "{state:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_destination_not_reached_rings_the_same_operator_again() {
+        let anna = StaffId::new();
+        let moves = [
+            QUEUE,
+            Move::Offer(anna),
+            Move::Answer,
+            Move::Transfer,
+            Move::NotReached(TransferResult::NoAnswer),
+        ];
+        assert_eq!(walk(&moves), Ok(Recalling(anna)));
+        assert_eq!(Recalling(anna).after(Move::Answer), Ok(Talking(anna)));
+        // Only when she misses that ring too does the call wait for the next operator.
+        assert_eq!(
+            Recalling(anna).after(Move::Missed(OfferResult::Timeout)),
+            Ok(Queued)
+        );
+    }
+
+    #[test]
     fn moves_the_state_does_not_allow_are_refused() {
         let anna = StaffId::new();
         let refused = [
@@ -164,6 +226,13 @@ mod tests {
             (Ringing(anna), Move::End(Party::Operator)),
             (Talking(anna), Move::Answer),
             (Talking(anna), Move::Offer(anna)),
+            (Talking(anna), Move::Connect),
+            (Queued, Move::Transfer),
+            (Ringing(anna), Move::Transfer),
+            (Transferring(anna), Move::Transfer),
+            (Transferring(anna), Move::Answer),
+            (PutThrough, Move::Transfer),
+            (Recalling(anna), Move::Connect),
             (Ended(CallOutcome::Answered), Move::End(Party::Caller)),
             (Ended(CallOutcome::Failed), QUEUE),
         ];

@@ -1,5 +1,6 @@
 //! Calls as recorded: who called which client, who answered, how it ended.
 
+use crate::transfer::{Destination, LineKind};
 use crate::{CallId, ClientId, PhoneNumber, StaffId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,8 @@ pub enum CallOutcome {
 pub enum Party {
     Caller,
     Operator,
+    /// The one the caller was put through to.
+    Destination,
     /// Centrale itself (dead media, shutdown, failure).
     System,
 }
@@ -102,6 +105,22 @@ pub enum CallFact {
         at: DateTime<Utc>,
         held: bool,
     },
+    /// The operator put the caller through: an outbound leg to `to` begins.
+    TransferStarted {
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        to: Destination,
+        at: DateTime<Utc>,
+    },
+    /// The call's outbound leg ended: connected (a usage event, priced as the price list
+    /// says at `at`), or not.
+    TransferEnded {
+        client: ClientId,
+        call: CallId,
+        at: DateTime<Utc>,
+        result: TransferResult,
+    },
     /// The call is over; the waiting time is derived from arrival and answer (or end).
     Ended {
         client: ClientId,
@@ -121,6 +140,8 @@ impl CallFact {
             | Self::OfferEnded { call, .. }
             | Self::Answered { call, .. }
             | Self::Hold { call, .. }
+            | Self::TransferStarted { call, .. }
+            | Self::TransferEnded { call, .. }
             | Self::Ended { call, .. } => *call,
         }
     }
@@ -133,6 +154,49 @@ pub struct Offer {
     pub offered_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub result: Option<OfferResult>,
+}
+
+/// How an outbound leg of a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferResult {
+    /// The destination answered and the caller was put through: billed.
+    Connected,
+    /// Nobody answered within the transfer timeout.
+    NoAnswer,
+    /// Busy or declined.
+    Busy,
+    /// The gateway refused it or could not be reached.
+    Failed,
+    /// The caller hung up before the destination answered.
+    CallerLeft,
+}
+
+/// One outbound leg of a call, as recorded: who put the caller through, to what, and how it
+/// ended. A connected one carries its price (euro cents, excluding VAT).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Transfer {
+    /// None once that staff member was deleted.
+    pub operator_id: Option<StaffId>,
+    pub number: PhoneNumber,
+    pub line: LineKind,
+    pub name: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub result: Option<TransferResult>,
+    pub price_cents: Option<i64>,
+}
+
+/// A billable transfer: a caller put through, priced as the price list said at the time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UsageEvent {
+    pub call_id: CallId,
+    pub client_id: ClientId,
+    pub number: PhoneNumber,
+    pub line: LineKind,
+    /// Euro cents, excluding VAT.
+    pub price_cents: i64,
+    pub at: DateTime<Utc>,
 }
 
 /// A call as recorded, with its offers.
@@ -153,6 +217,9 @@ pub struct CallRecord {
     /// Milliseconds it spent on hold, all holds together (up to now for a call held now).
     pub held_ms: i64,
     pub offers: Vec<Offer>,
+    /// Its outbound legs, in order.
+    #[serde(default)]
+    pub transfers: Vec<Transfer>,
 }
 
 /// Calls counted over a period, bureau-wide (for the supervisors' wallboard).

@@ -1,5 +1,6 @@
 //! A client of the bureau: the tenant every other record hangs from.
 
+use crate::transfer::TransferRules;
 use crate::{ClientId, EmailAddress, Error, Result, SmsPreference, TimeZone};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,10 @@ pub struct ClientDraft {
     /// [`crate::notes::recipients`]. Employees' own preferences are not affected.
     #[serde(default)]
     pub sms_default: SmsPreference,
+    /// What its callers may be put through to besides the numbers it lists
+    /// ([`crate::transfer`]).
+    #[serde(default)]
+    pub transfers: TransferRules,
 }
 
 impl ClientDraft {

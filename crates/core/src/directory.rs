@@ -182,6 +182,7 @@ mod tests {
                 language: Default::default(),
                 status: Default::default(),
                 sms_default: Default::default(),
+                transfers: Default::default(),
             },
             created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
         };

@@ -28,6 +28,8 @@ pub enum Event {
     CallHeld(CallHold),
     #[serde(rename = "call.resumed")]
     CallResumed(CallHold),
+    #[serde(rename = "call.transfer")]
+    CallTransfer(CallTransfer),
     #[serde(rename = "call.ended")]
     CallEnded(CallEnded),
     #[serde(rename = "operator.state")]
@@ -44,6 +46,7 @@ impl Event {
             Self::CallAnswered(_) => "call.answered",
             Self::CallHeld(_) => "call.held",
             Self::CallResumed(_) => "call.resumed",
+            Self::CallTransfer(_) => "call.transfer",
             Self::CallEnded(_) => "call.ended",
             Self::OperatorState(_) => "operator.state",
         }
@@ -55,6 +58,7 @@ impl Event {
         match self {
             Self::CallOffered(offer) => Some(offer.operator_id),
             Self::CallerHistory(history) => Some(history.operator_id),
+            Self::CallTransfer(transfer) => Some(transfer.operator_id),
             _ => None,
         }
     }
@@ -137,6 +141,19 @@ pub struct CallHold {
     pub client_id: ClientId,
     /// Whose side holds (or held): the caller's or the operator's phone.
     pub by: Party,
+    pub at: DateTime<Utc>,
+}
+
+/// A transfer's progress (`call.transfer`), for the operator who put the caller through
+/// (and supervisors): the destination rings (`result` none), answered (`connected`: she is
+/// free), or was not reached (then her phone rings again with the caller).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CallTransfer {
+    pub call_id: CallId,
+    pub client_id: ClientId,
+    pub operator_id: StaffId,
+    pub to: crate::transfer::Destination,
+    pub result: Option<crate::calls::TransferResult>,
     pub at: DateTime<Utc>,
 }
 

@@ -33,6 +33,7 @@ pub mod sip_credentials;
 pub mod staff;
 pub mod throttle;
 pub mod time_zone;
+pub mod transfer;
 
 pub use cidr::Cidr;
 pub use client::{Client, ClientDraft, ClientStatus, Language};

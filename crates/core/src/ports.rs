@@ -258,6 +258,14 @@ pub trait CallStore: Send + Sync {
     async fn call_record(&self, client: ClientId, call: CallId) -> Result<CallRecord>;
     /// A client's latest calls, newest first.
     async fn list_calls(&self, client: ClientId, limit: u32) -> Result<Vec<CallRecord>>;
+    /// The client's usage events (connected transfers, priced) from `from` until before
+    /// `to`, oldest first.
+    async fn usage(
+        &self,
+        client: ClientId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::calls::UsageEvent>>;
     /// Calls that arrived since `since`, counted bureau-wide: the wallboard's figures are the
     /// bureau's own, not any client's data. `target_ms` is the answer-time target.
     async fn call_stats(&self, since: DateTime<Utc>, target_ms: i64) -> Result<CallStats>;
@@ -442,6 +450,15 @@ pub trait Switchboard: Send + Sync {
     fn operator_status(&self, operator: StaffId) -> (OperatorState, bool);
     /// The calls waiting now with when each arrived, oldest first.
     fn queue(&self) -> Vec<(CallId, DateTime<Utc>)>;
+    /// Carries out `by`'s order to put the caller of `call` through to `to` (as typed or
+    /// picked): only the operator talking with the caller may, and only to a destination
+    /// the transfer rules allow (`core::transfer`). Returns where the call now goes.
+    async fn transfer(
+        &self,
+        call: CallId,
+        by: &crate::Staff,
+        to: &str,
+    ) -> std::result::Result<crate::transfer::Destination, crate::transfer::TransferError>;
     /// Forgets the operator's registration and the SIP credentials last read for her at once
     /// (her account changed or went), so no call rings a phone that logged in with old
     /// credentials and no outage brings them back.

@@ -3,6 +3,7 @@
 
 use centrale_core::Cidr;
 use centrale_sip::SipConfig;
+use centrale_sip::config::{Outbound, OutboundCallerId, OutboundCaps};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 28] = [
+const KEYS: [&str; 38] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -40,6 +41,16 @@ const KEYS: [&str; 28] = [
     "delivery_lease_secs",
     "delivery_worker",
     "retention_months",
+    "sip_outbound_uri",
+    "sip_outbound_username",
+    "sip_outbound_password",
+    "sip_outbound_transport",
+    "sip_outbound_caller_id",
+    "transfer_timeout_secs",
+    "outbound_max_concurrent_per_operator",
+    "outbound_max_concurrent",
+    "outbound_max_hourly_per_operator",
+    "outbound_max_hourly",
 ];
 
 /// Everything Centrale can be told.
@@ -106,6 +117,24 @@ pub struct Settings {
     pub delivery_worker: bool,
     /// Months calls, notes, deliveries and digests are kept (a client may have its own).
     pub retention_months: u32,
+    /// The carrier gateway transfers go out through, `sip:host[:port][;transport=tcp]`;
+    /// empty: callers cannot be put through.
+    pub sip_outbound_uri: String,
+    /// Digest username and password for the gateway's 401/407 (empty: none).
+    pub sip_outbound_username: String,
+    pub sip_outbound_password: String,
+    /// `udp` or `tcp`; empty: as the URI says (`transport=`), else UDP.
+    pub sip_outbound_transport: String,
+    /// The number a transfer's destination sees: `dialled` (the client's forwarding number)
+    /// or `caller` (the caller's own, as P-Asserted-Identity, where the trunk allows it).
+    pub sip_outbound_caller_id: String,
+    /// Seconds a transfer's destination rings before the caller goes back to the operator.
+    pub transfer_timeout_secs: u64,
+    /// Outbound legs at once and started per hour, per operator and bureau-wide.
+    pub outbound_max_concurrent_per_operator: usize,
+    pub outbound_max_concurrent: usize,
+    pub outbound_max_hourly_per_operator: usize,
+    pub outbound_max_hourly: usize,
 }
 
 impl Default for Settings {
@@ -139,6 +168,16 @@ impl Default for Settings {
             delivery_lease_secs: 60,
             delivery_worker: true,
             retention_months: centrale_core::privacy::DEFAULT_MONTHS,
+            sip_outbound_uri: String::new(),
+            sip_outbound_username: String::new(),
+            sip_outbound_password: String::new(),
+            sip_outbound_transport: String::new(),
+            sip_outbound_caller_id: "dialled".into(),
+            transfer_timeout_secs: 20,
+            outbound_max_concurrent_per_operator: 4,
+            outbound_max_concurrent: 30,
+            outbound_max_hourly_per_operator: 60,
+            outbound_max_hourly: 600,
         }
     }
 }
@@ -340,7 +379,82 @@ impl Settings {
             journal_bound: usize::try_from(positive("journal_bound", self.journal_bound as u64)?)
                 .unwrap_or(usize::MAX),
             media_networks,
+            outbound: self.outbound()?,
         })
+    }
+
+    /// The outbound gateway, checked; none without `sip_outbound_uri`.
+    fn outbound(&self) -> Result<Option<Outbound>, String> {
+        let uri = self.sip_outbound_uri.trim();
+        if uri.is_empty() {
+            return Ok(None);
+        }
+        let (host, port, uri_tcp) = centrale_sip::config::gateway_address(uri)
+            .map_err(|e| format!("sip_outbound_uri: {e}"))?;
+        let tcp = match self
+            .sip_outbound_transport
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "" => uri_tcp,
+            "udp" => false,
+            "tcp" => true,
+            other => {
+                return Err(format!(
+                    "sip_outbound_transport '{other}': choose udp or tcp"
+                ));
+            }
+        };
+        let caller_id = match self.sip_outbound_caller_id.trim() {
+            "dialled" => OutboundCallerId::Dialled,
+            "caller" => OutboundCallerId::Caller,
+            other => {
+                return Err(format!(
+                    "sip_outbound_caller_id '{other}': choose dialled or caller"
+                ));
+            }
+        };
+        let username = self.sip_outbound_username.trim();
+        let credential = match (username.is_empty(), self.sip_outbound_password.is_empty()) {
+            (true, true) => None,
+            (false, false) => Some((username.to_owned(), self.sip_outbound_password.clone())),
+            _ => {
+                return Err(
+                    "sip_outbound_username and sip_outbound_password go together".to_owned(),
+                );
+            }
+        };
+        let at_least_one = |name: &str, value: usize| {
+            if value == 0 {
+                Err(format!("{name} must be at least 1"))
+            } else {
+                Ok(value)
+            }
+        };
+        if !(5..=120).contains(&self.transfer_timeout_secs) {
+            return Err("transfer_timeout_secs must be between 5 and 120".to_owned());
+        }
+        Ok(Some(Outbound {
+            host,
+            port,
+            tcp,
+            credential,
+            caller_id,
+            timeout: Duration::from_secs(self.transfer_timeout_secs),
+            caps: OutboundCaps {
+                concurrent_per_operator: at_least_one(
+                    "outbound_max_concurrent_per_operator",
+                    self.outbound_max_concurrent_per_operator,
+                )?,
+                concurrent: at_least_one("outbound_max_concurrent", self.outbound_max_concurrent)?,
+                hourly_per_operator: at_least_one(
+                    "outbound_max_hourly_per_operator",
+                    self.outbound_max_hourly_per_operator,
+                )?,
+                hourly: at_least_one("outbound_max_hourly", self.outbound_max_hourly)?,
+            },
+        }))
     }
 }
 

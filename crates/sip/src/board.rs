@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// What the switchboard tells a waiting call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum CallCommand {
     /// Ring this operator now.
     Offer(StaffId),
+    /// An operator's order, from the web, to put the caller through.
+    Transfer(crate::call::TransferOrder),
 }
 
 struct Waiting {
@@ -54,6 +56,27 @@ impl Board {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The operator did not answer the recall of a call whose transfer failed: she is paused
+    /// (as after any ring nobody answered) and the call waits first in line for the next.
+    pub fn recall_missed(
+        &self,
+        call: CallId,
+        operator: StaffId,
+        arrived: DateTime<Utc>,
+        commands: UnboundedSender<CallCommand>,
+    ) {
+        {
+            let mut inner = self.lock();
+            inner
+                .acd
+                .set_state(operator, OperatorState::Pause, Instant::now());
+            inner.acd.enqueue_first(call);
+            inner.waiting.insert(call, Waiting { commands, arrived });
+        }
+        self.publish_state(operator);
+        self.dispatch();
     }
 
     /// A call joins the queue; returns the queue length.

@@ -10,11 +10,13 @@
 //! at most the bound's worth of steps.
 
 use crate::metrics::SipMetrics;
-use centrale_core::calls::{CallFact, CallOutcome, NewCall, OfferResult, Party};
+use centrale_core::calls::{CallFact, CallOutcome, NewCall, OfferResult, Party, TransferResult};
 use centrale_core::events::{
-    CallAnswered, CallEnded, CallHold, CallOffered, CallQueued, CallerHistory, Event, ScreenPop,
+    CallAnswered, CallEnded, CallHold, CallOffered, CallQueued, CallTransfer, CallerHistory, Event,
+    ScreenPop,
 };
 use centrale_core::ports::{EventSink, Store};
+use centrale_core::transfer::Destination;
 use centrale_core::{CallId, ClientId, Error, StaffId};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
@@ -67,6 +69,15 @@ pub(crate) enum Step {
         at: DateTime<Utc>,
         held: bool,
         by: Party,
+    },
+    /// The operator put the caller through to `to` (`result` none), or that leg ended.
+    Transfer {
+        client: ClientId,
+        call: CallId,
+        operator: StaffId,
+        to: Destination,
+        at: DateTime<Utc>,
+        result: Option<TransferResult>,
     },
     /// Over.
     Ended {
@@ -245,6 +256,39 @@ impl CallJournal {
                     at,
                     held,
                 };
+                (fact, Some(event))
+            }
+            Step::Transfer {
+                client,
+                call,
+                operator,
+                to,
+                at,
+                result,
+            } => {
+                let fact = match result {
+                    None => CallFact::TransferStarted {
+                        client,
+                        call,
+                        operator,
+                        to: to.clone(),
+                        at,
+                    },
+                    Some(result) => CallFact::TransferEnded {
+                        client,
+                        call,
+                        at,
+                        result,
+                    },
+                };
+                let event = Event::CallTransfer(CallTransfer {
+                    call_id: call,
+                    client_id: client,
+                    operator_id: operator,
+                    to,
+                    result,
+                    at,
+                });
                 (fact, Some(event))
             }
             Step::Ended {

@@ -1,10 +1,10 @@
 //! The telephony as a value: [`Telephony::start`] binds the SIP listeners and runs the
 //! dispatch loop; everything a request handler needs hangs off [`Telephony`].
 
-use crate::board::Board;
-use crate::call::EarlyDialogs;
+use crate::board::{Board, CallCommand};
 use crate::call::context::{CallContext, CallLimits};
 use crate::call::reliable::{Prack, Reliable};
+use crate::call::{EarlyDialogs, Gateway, LiveCalls, TransferOrder};
 use crate::config::SipConfig;
 use crate::credentials::KnownCredentials;
 use crate::directory::{LiveDirectory, refresh_in_full};
@@ -18,7 +18,8 @@ use crate::{auth, call, headers, registrar, screened_tcp};
 use centrale_core::acd::OperatorState;
 use centrale_core::ports::{EventSink, Store, Switchboard};
 use centrale_core::throttle::Throttle;
-use centrale_core::{CallId, StaffId};
+use centrale_core::transfer::{Destination, TransferError};
+use centrale_core::{CallId, Staff, StaffId};
 use chrono::{DateTime, Utc};
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog::{Dialog, DialogState};
@@ -165,6 +166,8 @@ impl Telephony {
             local,
             reliable: Reliable::default(),
             early: EarlyDialogs::default(),
+            live: LiveCalls::default(),
+            gateway: config.outbound.clone().map(Gateway::new),
         });
         let telephony = Arc::new(Telephony {
             config,
@@ -387,6 +390,9 @@ async fn reply_with(
 /// How long a note's save waits for its call's record.
 const RECORD_PATIENCE: Duration = Duration::from_secs(5);
 
+/// How long an operator's order waits for her call to take it up.
+const ORDER_PATIENCE: Duration = Duration::from_secs(2);
+
 /// The board answers for the queue and states; dropping a registration also needs the
 /// location service, which the board does not hold; the journal knows what is written.
 #[async_trait::async_trait]
@@ -409,6 +415,32 @@ impl Switchboard for Telephony {
 
     fn queue(&self) -> Vec<(CallId, DateTime<Utc>)> {
         self.calls.board.queue()
+    }
+
+    async fn transfer(
+        &self,
+        call: CallId,
+        by: &Staff,
+        to: &str,
+    ) -> Result<Destination, TransferError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let order = TransferOrder {
+            to: to.to_owned(),
+            by: by.id,
+            role: by.draft.role,
+            reply,
+        };
+        if !self.calls.live.send(call, CallCommand::Transfer(order)) {
+            return Err(TransferError::NoSuchCall);
+        }
+        match tokio::time::timeout(ORDER_PATIENCE, answer).await {
+            Ok(Ok(decided)) => decided,
+            // The call ended before it read the order.
+            Ok(Err(_)) => Err(TransferError::NoSuchCall),
+            // Busy in a state that does not read orders (a re-INVITE being answered): the
+            // order is dropped unread, never carried out later.
+            Err(_) => Err(TransferError::NotTalking),
+        }
     }
 
     fn drop_registration(&self, operator: StaffId) {

@@ -12,6 +12,7 @@ use crate::convert::{
 use async_trait::async_trait;
 use centrale_core::calls::{
     CallFact, CallOutcome, CallRecord, CallStats, CallerId, NewCall, Offer, OfferResult, Party,
+    UsageEvent,
 };
 use centrale_core::notes::NoteSummary;
 use centrale_core::ports::CallStore;
@@ -76,6 +77,7 @@ fn record_from_row(row: &AnyRow) -> Result<CallRecord> {
             + maybe_instant(row, "held_since")?
                 .map_or(0, |since| (Utc::now() - since).num_milliseconds().max(0)),
         offers: Vec::new(),
+        transfers: Vec::new(),
     })
 }
 
@@ -158,6 +160,19 @@ async fn write_fact(tx: &mut Tx, fact: &CallFact) -> Result<()> {
             ended_by,
             outcome,
         } => write_end(tx, *client, *call, *at, *ended_by, *outcome).await,
+        CallFact::TransferStarted {
+            client,
+            call,
+            operator,
+            to,
+            at,
+        } => crate::transfers::write_start(tx, *client, *call, *operator, to, *at).await,
+        CallFact::TransferEnded {
+            client,
+            call,
+            at,
+            result,
+        } => crate::transfers::write_end(tx, *client, *call, *at, *result).await,
     }
 }
 
@@ -335,6 +350,19 @@ fn one_call(done: &AnyQueryResult) -> Result<()> {
     Ok(())
 }
 
+impl Db {
+    /// Fills in the records' transfers.
+    async fn add_transfers(&self, client: ClientId, records: &mut [CallRecord]) -> Result<()> {
+        let ids: Vec<CallId> = records.iter().map(|r| r.call.id).collect();
+        for (call, transfer) in self.transfers_of(client, &ids).await? {
+            if let Some(record) = records.iter_mut().find(|r| r.call.id == call) {
+                record.transfers.push(transfer);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// True when the client has this call.
 async fn call_exists(tx: &mut Tx, client: ClientId, call: CallId) -> Result<bool> {
     let row = sqlx::query("SELECT 1 FROM calls WHERE client_id = $1 AND id = $2")
@@ -383,9 +411,9 @@ impl CallStore for Db {
             .fetch_all(&self.pool)
             .await
             .map_err(storage)?;
-        records_from_rows(&rows)?
-            .pop()
-            .ok_or(Error::NotFound("call"))
+        let mut records = records_from_rows(&rows)?;
+        self.add_transfers(client, &mut records).await?;
+        records.pop().ok_or(Error::NotFound("call"))
     }
 
     async fn list_calls(&self, client: ClientId, limit: u32) -> Result<Vec<CallRecord>> {
@@ -403,7 +431,18 @@ impl CallStore for Db {
             .fetch_all(&self.pool)
             .await
             .map_err(storage)?;
-        records_from_rows(&rows)
+        let mut records = records_from_rows(&rows)?;
+        self.add_transfers(client, &mut records).await?;
+        Ok(records)
+    }
+
+    async fn usage(
+        &self,
+        client: ClientId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<UsageEvent>> {
+        self.usage_between(client, from, to).await
     }
 
     async fn call_stats(&self, since: DateTime<Utc>, target_ms: i64) -> Result<CallStats> {

@@ -14,8 +14,7 @@ use centrale_core::{
 };
 use sqlx::any::AnyRow;
 
-const COLUMNS: &str =
-    "id, name, greeting, emails, time_zone, language, status, sms_default, created_at";
+const COLUMNS: &str = "id, name, greeting, emails, time_zone, language, status, sms_default, transfer_rules, created_at";
 
 fn client_from_row(row: &AnyRow) -> Result<Client> {
     Ok(Client {
@@ -28,6 +27,7 @@ fn client_from_row(row: &AnyRow) -> Result<Client> {
             language: enum_from_text(get(row, "language")?, "language")?,
             status: enum_from_text(get(row, "status")?, "status")?,
             sms_default: enum_from_text(get(row, "sms_default")?, "sms_default")?,
+            transfers: from_json(&get::<String>(row, "transfer_rules")?, "transfer_rules")?,
         },
         created_at: instant(get(row, "created_at")?)?,
     })
@@ -56,8 +56,9 @@ impl ClientStore for Db {
         };
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO clients (id, name, greeting, emails, time_zone, language, status, sms_default, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO clients (id, name, greeting, emails, time_zone, language, status, sms_default,
+               transfer_rules, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(client.id.to_string())
         .bind(&draft.name)
@@ -67,6 +68,7 @@ impl ClientStore for Db {
         .bind(enum_text(&draft.language)?)
         .bind(enum_text(&draft.status)?)
         .bind(enum_text(&draft.sms_default)?)
+        .bind(to_json(&draft.transfers)?)
         .bind(millis(client.created_at))
         .execute(&mut *tx)
         .await
@@ -101,7 +103,7 @@ impl ClientStore for Db {
     async fn update_client(&self, id: ClientId, draft: &ClientDraft) -> Result<Client> {
         let done = sqlx::query(
             "UPDATE clients SET name = $2, greeting = $3, emails = $4, time_zone = $5, language = $6, status = $7,
-                 sms_default = $8
+                 sms_default = $8, transfer_rules = $9
              WHERE id = $1",
         )
         .bind(id.to_string())
@@ -112,6 +114,7 @@ impl ClientStore for Db {
         .bind(enum_text(&draft.language)?)
         .bind(enum_text(&draft.status)?)
         .bind(enum_text(&draft.sms_default)?)
+        .bind(to_json(&draft.transfers)?)
         .execute(&self.pool)
         .await
         .map_err(storage)?;

@@ -32,6 +32,7 @@ mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
+mod transfers;
 
 use async_trait::async_trait;
 use centrale_core::ports::{Change, ChangeListener};

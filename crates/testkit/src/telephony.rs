@@ -135,6 +135,33 @@ impl TestApp {
         Sipp::spawn(self.dir(), &args)
     }
 
+    /// The outbound gateway (and the destinations behind it): SIPp in server mode on
+    /// 127.0.0.1:`port` — the port `sip_outbound_uri` names — taking one call with
+    /// `scenario_name` (gateway_answer.xml, operator_reject_486.xml, …).
+    pub fn gateway(&self, scenario_name: &str, port: u16, extra: &[&str]) -> Sipp {
+        let mut args: Vec<String> = [
+            "-sf",
+            scenario(scenario_name).to_str().expect("utf-8 path"),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-m",
+            "1",
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &free_media_port().to_string(),
+            "-timeout",
+            "45s",
+            "-timeout_error",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Sipp::spawn(self.dir(), &args)
+    }
+
     /// The operator's phone registers (from 127.0.0.1, with her password) and Centrale shows
     /// it registered.
     pub async fn register_phone(&self, operator: &Operator) {

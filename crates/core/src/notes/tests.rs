@@ -17,6 +17,7 @@ fn client(emails: &[&str]) -> Client {
             language: Default::default(),
             status: Default::default(),
             sms_default: Default::default(),
+            transfers: Default::default(),
         },
         created_at: Utc::now(),
     }

@@ -19,3 +19,4 @@ mod refusals;
 mod registration;
 mod routing;
 mod sessions;
+mod transfers;

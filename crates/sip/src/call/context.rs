@@ -16,9 +16,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::Caps;
 use super::early::EarlyDialogs;
 use super::reliable::Reliable;
+use super::{Caps, Gateway, LiveCalls};
 
 /// See the module documentation; one for all calls.
 pub struct CallContext {
@@ -42,6 +42,10 @@ pub struct CallContext {
     pub reliable: Reliable,
     /// Where requests in callers' early dialogs go.
     pub early: EarlyDialogs,
+    /// Calls in progress, for operators' orders.
+    pub live: LiveCalls,
+    /// Where transfers go, if anywhere.
+    pub gateway: Option<Arc<Gateway>>,
 }
 
 /// The settings a call obeys.

@@ -21,7 +21,10 @@ pub fn clean_up(call: Call) {
     if let Some((leg, _)) = &call.operator_leg {
         call.context.dialogs.remove_dialog(&leg.id());
     }
-    if let Some((operator, _)) = call.answered {
+    call.context.live.close(call.id);
+    if let Some((operator, _)) = call.answered
+        && !call.operator_freed
+    {
         call.context.board.call_finished(operator);
     }
 }

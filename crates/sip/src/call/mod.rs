@@ -1,6 +1,8 @@
 //! One inbound call, top to bottom, as the states of [`CallState`] (`core::call_state`):
 //! admitted ([`admission`]) → queued with early media ([`queued`]) → ringing an operator
-//! ([`ringing`]) → talking ([`talking`]) → ended ([`ended`]). Each state's file does what
+//! ([`ringing`]) → talking ([`talking`]) → ended ([`ended`]); from talking, the operator may
+//! put the caller through ([`outbound`] checks her order, [`transferring`] rings the
+//! destination; answered, the caller talks with it; not reached, her phone rings again). Each state's file does what
 //! the state needs and says which [`Move`] ended it; [`Call::go`] alone changes the state,
 //! and records the step in the journal.
 //!
@@ -13,16 +15,21 @@ pub(crate) mod context;
 mod early;
 mod ended;
 mod in_dialog;
+mod live;
+mod outbound;
 mod queued;
 pub(crate) mod reliable;
 mod ringing;
 mod screen_pop;
 mod talking;
+mod transferring;
 
 pub(crate) use admission::admit;
 pub(crate) use caps::Caps;
 pub(crate) use context::CallContext;
 pub(crate) use early::EarlyDialogs;
+pub(crate) use live::LiveCalls;
+pub(crate) use outbound::{Gateway, TransferOrder};
 
 use crate::board::CallCommand;
 use crate::journal::Step;
@@ -30,8 +37,9 @@ use crate::session_timer::SessionClock;
 pub(crate) use admission::Admitted;
 use centrale_core::acd::Missed;
 use centrale_core::call_state::{CallState, Move};
-use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party};
+use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party, TransferResult};
 use centrale_core::events::ScreenPop;
+use centrale_core::transfer::TransferError;
 use centrale_core::{CallId, StaffId};
 use chrono::{DateTime, Utc};
 use rsipstack::dialog::dialog::DialogStateReceiver;
@@ -39,7 +47,7 @@ use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::StatusCode;
 use rsipstack::transaction::transaction::Transaction;
 use std::sync::Arc;
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// A call in progress: its legs, media and state.
 pub(crate) struct Call {
@@ -50,16 +58,29 @@ pub(crate) struct Call {
     state: CallState,
     caller: InviteDialog,
     caller_states: DialogStateReceiver,
-    /// Offers from the board.
+    /// Offers from the board, orders from the web.
     commands: UnboundedReceiver<CallCommand>,
-    /// The operator's leg and its states, once she answered.
+    /// Where they come in, for queueing the call again.
+    commands_in: UnboundedSender<CallCommand>,
+    /// The far leg and its states: the operator's phone once she answered, or the
+    /// destination the caller is put through to.
     operator_leg: Option<(InviteDialog, DialogStateReceiver)>,
     /// Who answered, and when.
     answered: Option<(StaffId, DateTime<Utc>)>,
     /// What each operator it is offered to sees, as at its arrival.
     pop: Option<Box<ScreenPop>>,
-    /// The session timer the operator's phone set in its 200, if any (RFC 4028).
+    /// The session timer the far leg set in its 200, if any (RFC 4028).
     operator_clock: Option<SessionClock>,
+    /// The caller's session timer, from our 200 on.
+    caller_clock: Option<SessionClock>,
+    /// Whether our 200 went to the caller.
+    caller_accepted: bool,
+    /// A late offer's answer is still to come in the ACK of our 200.
+    awaiting_caller_answer: bool,
+    /// The transfer under way or connected.
+    transfer: Option<outbound::OutboundLeg>,
+    /// The operator was freed by a connected transfer (her wrap-up began then).
+    operator_freed: bool,
     /// Our reliable 183 (RFC 3262), whose PRACK must come before our 200.
     prack: Option<reliable::Awaited>,
 }
@@ -94,9 +115,11 @@ pub(crate) async fn run(
         }
     });
     let (commands, command_receiver) = tokio::sync::mpsc::unbounded_channel();
+    let id = CallId::new();
+    context.live.open(id, commands.clone());
     let mut call = Call {
         pop: screen_pop::pop(&admitted, arrived).map(Box::new),
-        id: CallId::new(),
+        id,
         context,
         admitted,
         arrived,
@@ -104,9 +127,15 @@ pub(crate) async fn run(
         caller,
         caller_states,
         commands: command_receiver,
+        commands_in: commands.clone(),
         operator_leg: None,
         answered: None,
         operator_clock: None,
+        caller_clock: None,
+        caller_accepted: false,
+        awaiting_caller_answer: false,
+        transfer: None,
+        operator_freed: false,
         prack: None,
     };
     call.enter_queue(commands);
@@ -115,6 +144,9 @@ pub(crate) async fn run(
             CallState::Queued => queued::wait(&mut call).await,
             CallState::Ringing(operator) => ringing::ring(&mut call, operator).await,
             CallState::Talking(_) => talking::talk(&mut call).await,
+            CallState::Transferring(_) => transferring::put_through(&mut call).await,
+            CallState::Recalling(operator) => ringing::ring(&mut call, operator).await,
+            CallState::PutThrough => talking::converse(&mut call, Party::Destination).await,
             CallState::Arrived | CallState::Ended(_) => unreachable!("entered the queue"),
         };
         call.go(by);
@@ -161,6 +193,17 @@ impl Call {
         }
     }
 
+    /// Refuses an order the call cannot carry out in its state; the board's offers come only
+    /// while it is queued.
+    fn refuse(&self, command: CallCommand, error: TransferError) {
+        match command {
+            CallCommand::Transfer(order) => order.refuse(error),
+            CallCommand::Offer(operator) => {
+                tracing::warn!(id = %self.id, %operator, "an offer for a call not waiting");
+            }
+        }
+    }
+
     /// Takes the call from its state by `by`, records the step and tells the board (in that
     /// order, so an operator's offers never overlap in the records); a move its state does
     /// not allow is a fault of ours: the call ends as failed rather than go on in a wrong state.
@@ -188,6 +231,14 @@ impl Call {
             at,
             result,
         };
+        let transfer_step = |operator, to, result| Step::Transfer {
+            client,
+            call,
+            operator,
+            to,
+            at,
+            result,
+        };
         match (from, by, to) {
             (_, Move::Queue { queue_length }, _) => journal.record(Step::Queued {
                 call: NewCall {
@@ -210,6 +261,29 @@ impl Call {
                     pop: self.pop.clone(),
                 });
                 screen_pop::send_history(&self.context, &self.admitted, call, operator);
+            }
+            (CallState::Talking(operator), Move::Transfer, _) => {
+                if let Some(transfer) = &self.transfer {
+                    journal.record(transfer_step(operator, transfer.to.clone(), None));
+                }
+            }
+            (CallState::Transferring(operator), Move::Connect, _) => {
+                if let Some(transfer) = &self.transfer {
+                    let connected = Some(TransferResult::Connected);
+                    journal.record(transfer_step(operator, transfer.to.clone(), connected));
+                }
+                // Put through, the caller no longer needs her.
+                board.call_finished(operator);
+                self.operator_freed = true;
+            }
+            (CallState::Transferring(operator), Move::NotReached(result), _) => {
+                if let Some(transfer) = self.transfer.take() {
+                    journal.record(transfer_step(operator, transfer.to, Some(result)));
+                }
+            }
+            (CallState::Recalling(operator), Move::Missed(_), _) => {
+                let commands = self.commands_in.clone();
+                board.recall_missed(call, operator, self.arrived, commands);
             }
             (CallState::Ringing(operator), Move::Missed(result), _) => {
                 journal.record(offer_ended(operator, result));
@@ -238,7 +312,18 @@ impl Call {
                 if let CallState::Ringing(operator) = from {
                     journal.record(offer_ended(operator, OfferResult::Cancelled));
                 }
-                if !matches!(from, CallState::Talking(_)) {
+                if let (CallState::Transferring(operator), Some(transfer)) = (from, &self.transfer)
+                {
+                    let result = match ended_by {
+                        Party::Caller => TransferResult::CallerLeft,
+                        _ => TransferResult::Failed,
+                    };
+                    journal.record(transfer_step(operator, transfer.to.clone(), Some(result)));
+                }
+                if matches!(
+                    from,
+                    CallState::Arrived | CallState::Queued | CallState::Ringing(_)
+                ) {
                     board.abandoned(call);
                 }
                 journal.record(Step::Ended {

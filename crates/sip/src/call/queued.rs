@@ -6,6 +6,7 @@ use super::reliable::Awaited;
 use crate::board::CallCommand;
 use centrale_core::call_state::Move;
 use centrale_core::calls::Party;
+use centrale_core::transfer::TransferError;
 use rsipstack::dialog::dialog::DialogState;
 
 /// Waits for the board's offer.
@@ -27,10 +28,11 @@ pub async fn wait(call: &mut Call) -> Move {
                 tracing::info!(id = %call.id, "no RTP from the waiting caller: ending the call");
                 return Move::End(Party::System);
             }
-            command = call.commands.recv() => return match command {
-                Some(CallCommand::Offer(operator)) => Move::Offer(operator),
+            command = call.commands.recv() => match command {
+                Some(CallCommand::Offer(operator)) => return Move::Offer(operator),
+                Some(order) => call.refuse(order, TransferError::NotTalking),
                 // The board is gone: the telephony is shutting down.
-                None => Move::End(Party::System),
+                None => return Move::End(Party::System),
             },
         }
     }

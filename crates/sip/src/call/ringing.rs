@@ -1,14 +1,17 @@
 //! Ringing: an INVITE to the operator's registered phone, bounded by the ring timeout,
-//! cancelled when the caller gives up. It goes over the flow the phone registered from; the
+//! cancelled when the caller gives up. The same ring calls her back when a transfer did not
+//! reach its destination (`Recalling`). It goes over the flow the phone registered from; the
 //! Contact it registered is only the Request-URI. A missed offer puts the call back in the
 //! queue ([`super::Call::go`] tells the board).
 
-use super::Call;
 use super::reliable::Awaited;
+use super::{Call, in_dialog};
+use crate::media::Side;
 use crate::{extensions, headers, session_timer};
 use centrale_core::StaffId;
 use centrale_core::call_state::Move;
 use centrale_core::calls::{OfferResult, Party};
+use centrale_core::transfer::TransferError;
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
@@ -94,8 +97,13 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
                     cancel(&leg, &mut invite).await;
                     return Move::End(call.caller_leg_ended_by());
                 }
+                // Rung again after a transfer, the caller's dialog is confirmed.
+                Some(state) if call.caller_accepted => {
+                    in_dialog::answer(media, Side::Caller, &mut call.caller_clock, state).await;
+                }
                 Some(state) => call.answer_early(state).await,
             },
+            Some(command) = call.commands.recv() => call.refuse(command, TransferError::NotTalking),
             answer = Awaited::answer(&mut call.prack), if call.offered_early() => {
                 call.answered_early(answer);
             }
@@ -111,7 +119,7 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
 }
 
 /// Cancels a ringing INVITE and waits (briefly) for its transaction to settle.
-async fn cancel<F: std::future::Future + Unpin>(leg: &InviteDialog, invite: &mut F) {
+pub(super) async fn cancel<F: std::future::Future + Unpin>(leg: &InviteDialog, invite: &mut F) {
     if let Err(e) = leg.cancel().await {
         tracing::debug!(error = %e, "CANCEL not sent");
     }

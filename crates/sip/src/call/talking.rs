@@ -1,5 +1,6 @@
-//! Talking: the 200 to the caller, the media bridged, until someone hangs up or the media
-//! dies. Meanwhile either leg may refresh the session, move its media or hold the call
+//! Talking: the 200 to the caller, the media bridged, until someone hangs up, the media
+//! dies, or the operator puts the caller through (the same bridge then joins the caller and
+//! the destination: [`converse`]). Meanwhile either leg may refresh the session, move its media or hold the call
 //! ([`super::in_dialog`]); a hold is recorded and the other side hears the hold music. When
 //! a leg's peer left the refreshing to Centrale (RFC 4028: the caller naming it `uas`, the
 //! phone's 200 naming it `uac` or no one), it refreshes with a re-INVITE every half interval;
@@ -8,6 +9,7 @@
 use super::Call;
 use super::ended::hang_up;
 use super::in_dialog;
+use super::outbound;
 use crate::extensions;
 use crate::headers;
 use crate::journal::{CallJournal, Step};
@@ -21,17 +23,22 @@ use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use std::sync::Arc;
 
-/// Talks until the call ends; returns who ended it.
+/// Answers the caller (the first time), then talks until the call ends or its operator puts
+/// the caller through; returns that move.
 pub async fn talk(call: &mut Call) -> Move {
+    if !call.caller_accepted {
+        if let Err(ended) = answer_caller(call).await {
+            return ended;
+        }
+        call.caller_accepted = true;
+    }
+    converse(call, Party::Operator).await
+}
+
+/// The 200 to the caller: after the PRACK of a reliable 183, with the session timer it asked
+/// for. Err when the caller is gone (the operator's leg is then hung up).
+async fn answer_caller(call: &mut Call) -> Result<(), Move> {
     let offered_early = call.offered_early();
-    let Some((leg, leg_states)) = call.operator_leg.as_mut() else {
-        return Move::End(Party::System);
-    };
-    let holds = Holds {
-        journal: call.context.journal.clone(),
-        client: call.admitted.card.client.id,
-        call: call.id,
-    };
     let admitted = &mut call.admitted;
     // Talking, the call no longer counts against the queue's cap.
     admitted.queue_place = None;
@@ -52,27 +59,44 @@ pub async fn talk(call: &mut Call) -> Move {
     if body.is_some() {
         headers.push(headers::sdp_content_type());
     }
-    let mut caller_clock = None;
     if let Some((asked, answer)) = &admitted.session_timer {
         headers.extend(answer.iter().cloned());
-        caller_clock = Some(SessionClock::answered(*asked));
+        call.caller_clock = Some(SessionClock::answered(*asked));
     }
-    let mut operator_clock = call.operator_clock.take();
     // From our 200 on, the caller's dialog is the stack's to serve.
     call.context.early.close(&call.caller.id().call_id);
     if call.caller.accept(Some(headers), body).is_err() {
-        hang_up(leg);
-        return Move::End(Party::Caller);
+        if let Some((leg, _)) = &call.operator_leg {
+            hang_up(leg);
+        }
+        return Err(Move::End(Party::Caller));
     }
+    // Late offer: the caller's answer comes in the ACK of our 200 (not of a later re-INVITE).
+    call.awaiting_caller_answer = admitted.answer.is_none() && !offered_early;
+    Ok(())
+}
+
+/// The caller and the far leg (`far`: the operator's phone, or the destination the caller
+/// was put through to) bridged until one hangs up, the media dies, a session timer runs
+/// out, or — talking with the operator — she puts the caller through.
+pub async fn converse(call: &mut Call, far: Party) -> Move {
+    let Some((leg, leg_states)) = call.operator_leg.as_mut() else {
+        return Move::End(Party::System);
+    };
+    let holds = Holds {
+        journal: call.context.journal.clone(),
+        client: call.admitted.card.client.id,
+        call: call.id,
+        far,
+    };
+    let media = &call.admitted.media;
     media.bridge();
     let mut holder = None;
-    // Late offer: the caller's answer comes in the ACK of our 200 (not of a later re-INVITE).
-    let mut awaiting_answer = admitted.answer.is_none() && !offered_early;
-    loop {
+    let the_end = loop {
         tokio::select! {
             state = call.caller_states.recv() => match state {
-                Some(DialogState::Confirmed(..)) if awaiting_answer => {
-                    awaiting_answer = false;
+                Some(DialogState::Confirmed(..)) if call.awaiting_caller_answer => {
+                    call.awaiting_caller_answer = false;
                     if let Some(ack) = call.caller.last_remote_ack()
                         && let Err(e) = media.caller_answer(&ack.body)
                     {
@@ -81,38 +105,46 @@ pub async fn talk(call: &mut Call) -> Move {
                 }
                 Some(DialogState::Terminated(..)) | None => {
                     hang_up(leg);
-                    return Move::End(Party::Caller);
+                    break Move::End(Party::Caller);
                 }
                 Some(request) => {
-                    in_dialog::answer(media, Side::Caller, &mut caller_clock, request).await;
+                    in_dialog::answer(media, Side::Caller, &mut call.caller_clock, request).await;
                 }
             },
             state = leg_states.recv() => match state {
                 Some(DialogState::Terminated(..)) | None => {
                     hang_up(&call.caller);
-                    return Move::End(Party::Operator);
+                    break Move::End(far);
                 }
                 Some(request) => {
-                    in_dialog::answer(media, Side::Operator, &mut operator_clock, request).await;
+                    in_dialog::answer(media, Side::Operator, &mut call.operator_clock, request).await;
                 }
             },
-            () = due(caller_clock) => {
-                let sdp = || media.current_sdp(Side::Caller);
-                if !keep_alive(&mut caller_clock, &call.caller, sdp) {
-                    tracing::info!(id = %call.id, "the caller stopped refreshing the session");
-                    return end_both(leg, &call.caller);
+            Some(command) = call.commands.recv() => {
+                let rules = call.admitted.card.client.draft.transfers;
+                let pop = call.pop.as_deref();
+                if let Some(transfer) = outbound::take(command, call.state, &call.context, pop, rules) {
+                    call.transfer = Some(transfer);
+                    break Move::Transfer;
                 }
             }
-            () = due(operator_clock) => {
+            () = due(call.caller_clock) => {
+                let sdp = || media.current_sdp(Side::Caller);
+                if !keep_alive(&mut call.caller_clock, &call.caller, sdp) {
+                    tracing::info!(id = %call.id, "the caller stopped refreshing the session");
+                    break end_both(leg, &call.caller);
+                }
+            }
+            () = due(call.operator_clock) => {
                 let sdp = || media.current_sdp(Side::Operator);
-                if !keep_alive(&mut operator_clock, leg, sdp) {
-                    tracing::info!(id = %call.id, "the phone stopped refreshing the session");
-                    return end_both(leg, &call.caller);
+                if !keep_alive(&mut call.operator_clock, leg, sdp) {
+                    tracing::info!(id = %call.id, "the far side stopped refreshing the session");
+                    break end_both(leg, &call.caller);
                 }
             }
             () = media.silent() => {
                 tracing::info!(id = %call.id, "no RTP for too long: ending the call");
-                return end_both(leg, &call.caller);
+                break end_both(leg, &call.caller);
             }
         }
         let now_held = media.held_by();
@@ -120,7 +152,13 @@ pub async fn talk(call: &mut Call) -> Move {
             holds.record(holder, now_held);
             holder = now_held;
         }
+    };
+    // A hold going on when the caller is put through ends here (at the call's end the
+    // record's end closes it).
+    if the_end == Move::Transfer {
+        holds.record(holder, None);
     }
+    the_end
 }
 
 /// Centrale ends the call: BYE on both legs.
@@ -130,11 +168,12 @@ fn end_both(operator: &InviteDialog, caller: &InviteDialog) -> Move {
     Move::End(Party::System)
 }
 
-/// Where a call's holds are recorded.
+/// Where a call's holds are recorded; `far` is who holds on the far leg.
 struct Holds {
     journal: Arc<CallJournal>,
     client: ClientId,
     call: CallId,
+    far: Party,
 }
 
 impl Holds {
@@ -148,7 +187,7 @@ impl Holds {
             held,
             by: match side {
                 Side::Caller => Party::Caller,
-                Side::Operator => Party::Operator,
+                Side::Operator => self.far,
             },
         };
         if let Some(side) = before {

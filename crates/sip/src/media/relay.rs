@@ -16,7 +16,7 @@ use tokio::time::{Interval, MissedTickBehavior};
 
 use super::state::{Mode, Shared, Side};
 use super::stream::OutStream;
-use super::tone::{CHIME, HOLD_MUSIC, Player, Tune};
+use super::tone::{CHIME, HOLD_MUSIC, Player, RINGBACK, Tune};
 
 /// Large enough for any RTP packet on a link with a 1500-byte MTU, and then some.
 const BUFFER: usize = 2048;
@@ -223,6 +223,7 @@ impl Relay {
 fn playing(mode: Mode) -> Option<(Side, &'static Tune)> {
     match mode {
         Mode::Announce => Some((Side::Caller, &CHIME)),
+        Mode::Ringback => Some((Side::Caller, &RINGBACK)),
         Mode::Hold(holder) => Some((holder.other(), &HOLD_MUSIC)),
         Mode::Idle | Mode::Bridge => None,
     }

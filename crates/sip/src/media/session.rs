@@ -241,6 +241,12 @@ impl MediaSession {
         self.mode.send_replace(Mode::Announce);
     }
 
+    /// The caller hears the ringing tone (from its beginning) instead of whatever played or
+    /// was relayed: a transfer's destination rings.
+    pub fn ring_back(&self) {
+        self.mode.send_replace(Mode::Ringback);
+    }
+
     /// Stops the announcement and relays RTP both ways; the silence clock starts over.
     pub fn bridge(&self) {
         self.shared.activity.reset();

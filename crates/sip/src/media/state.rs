@@ -22,6 +22,9 @@ pub(crate) enum Mode {
     Idle,
     /// Send the announcement to the caller; the operator leg is not relayed.
     Announce,
+    /// Play the ringing tone to the caller while a transfer's destination rings; the
+    /// operator leg is not relayed.
+    Ringback,
     /// Relay both ways.
     Bridge,
     /// The peer on this side holds the call: the other side hears the hold music, nothing is

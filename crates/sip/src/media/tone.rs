@@ -1,5 +1,7 @@
 //! What Centrale plays, generated in code: the waiting announcement (a soft two-note chime,
-//! then silence, repeated) and the hold music (a slow four-note arpeggio without pause).
+//! then silence, repeated), the hold music (a slow four-note arpeggio without pause) and
+//! the ringing tone a caller hears while being put through (425 Hz, 1 s on, 4 s off, as
+//! Dutch and most European networks ring).
 //!
 //! Each note is a sine with a quiet octave partial and a bell-like envelope (5 ms attack,
 //! exponential decay), peaking well below full scale so it stays pleasant on a phone.
@@ -22,6 +24,8 @@ struct Note {
 pub(crate) struct Tune {
     notes: &'static [Note],
     cycle: u32,
+    /// Decay time constant of its notes in samples; infinite for a steady tone.
+    decay: f64,
     encoded: [OnceLock<Vec<u8>>; 2],
 }
 
@@ -30,6 +34,7 @@ pub(crate) struct Tune {
 pub(crate) static CHIME: Tune = Tune {
     notes: &CHIME_NOTES,
     cycle: 4 * CLOCK_RATE,
+    decay: BELL_DECAY,
     encoded: [OnceLock::new(), OnceLock::new()],
 };
 
@@ -51,6 +56,7 @@ const CHIME_NOTES: [Note; 2] = [
 pub(crate) static HOLD_MUSIC: Tune = Tune {
     notes: &HOLD_NOTES,
     cycle: 2 * CLOCK_RATE,
+    decay: BELL_DECAY,
     encoded: [OnceLock::new(), OnceLock::new()],
 };
 
@@ -77,23 +83,35 @@ const HOLD_NOTES: [Note; 4] = [
     },
 ];
 
+/// The ringing tone: 425 Hz for a second, then four silent ones.
+pub(crate) static RINGBACK: Tune = Tune {
+    notes: &[Note {
+        start: 0,
+        len: CLOCK_RATE,
+        freq: 425.0,
+    }],
+    cycle: 5 * CLOCK_RATE,
+    decay: f64::INFINITY,
+    encoded: [OnceLock::new(), OnceLock::new()],
+};
+
 /// Peak amplitude of one note, about -15 dBFS.
 const PEAK: f64 = 5500.0;
 
 /// Attack time in samples (5 ms).
 const ATTACK: f64 = 40.0;
 
-/// Decay time constant in samples (0.25 s).
-const DECAY: f64 = 2000.0;
+/// Decay time constant of a bell-like note in samples (0.25 s).
+const BELL_DECAY: f64 = 2000.0;
 
 /// Fade-out at the end of a note in samples (50 ms), so the cut does not click.
 const RELEASE: f64 = 400.0;
 
 /// One note's contribution at `t` samples after its start.
-fn note_sample(note: &Note, t: u32) -> f64 {
+fn note_sample(note: &Note, decay: f64, t: u32) -> f64 {
     let t = f64::from(t);
     let left = f64::from(note.len) - t;
-    let envelope = (t / ATTACK).min(1.0) * (-t / DECAY).exp() * (left / RELEASE).min(1.0);
+    let envelope = (t / ATTACK).min(1.0) * (-t / decay).exp() * (left / RELEASE).min(1.0);
     let phase = std::f64::consts::TAU * note.freq * t / f64::from(CLOCK_RATE);
     envelope * (phase.sin() + 0.2 * (2.0 * phase).sin()) / 1.2
 }
@@ -105,7 +123,7 @@ fn sample(tune: &Tune, n: u32) -> i16 {
         .notes
         .iter()
         .filter(|note| n >= note.start && n < note.start + note.len)
-        .map(|note| note_sample(note, n - note.start))
+        .map(|note| note_sample(note, tune.decay, n - note.start))
         .sum();
     // At most two notes of at most PEAK each: far inside i16, so the cast cannot saturate.
     (PEAK * sum) as i16
@@ -190,6 +208,22 @@ mod tests {
     }
 
     #[test]
+    fn ringback_is_a_steady_second_of_425_hz_then_four_of_silence() {
+        let on: Vec<i16> = (800..7200).map(|n| sample(&RINGBACK, n)).collect();
+        let peak = on.iter().map(|s| s.unsigned_abs()).max();
+        assert!(peak.is_some_and(|p| p > 2000 && p < 8000), "peak {peak:?}");
+        // Steady: the last 20 ms of the tone are as loud as the first after the attack.
+        let loudness = |frame: &[i16]| frame.iter().map(|s| s.unsigned_abs()).max();
+        assert_eq!(loudness(&on[..160]), loudness(&on[on.len() - 160..]));
+        assert!((CLOCK_RATE..RINGBACK.cycle).all(|n| sample(&RINGBACK, n) == 0));
+        // 425 Hz: 425 rising zero crossings in its second.
+        let crossings = (1..CLOCK_RATE)
+            .filter(|&n| sample(&RINGBACK, n - 1) < 0 && sample(&RINGBACK, n) >= 0)
+            .count();
+        assert!((424..=426).contains(&crossings), "{crossings}");
+    }
+
+    #[test]
     fn frames_loop_over_the_cycle() {
         let mut announcement = Player::new(&CHIME, Codec::Pcma);
         let first = announcement.next_frame();
@@ -203,7 +237,7 @@ mod tests {
 
     #[test]
     fn frames_are_the_encoded_samples() {
-        for (tune, codec) in [&CHIME, &HOLD_MUSIC]
+        for (tune, codec) in [&CHIME, &HOLD_MUSIC, &RINGBACK]
             .into_iter()
             .flat_map(|tune| Codec::ALL.map(|codec| (tune, codec)))
         {

@@ -2,10 +2,11 @@
 
 use crate::*;
 use centrale_core::calls::{
-    CallFact, CallOutcome, CallRecord, CallerId, NewCall, Offer, OfferResult, Party,
+    CallFact, CallOutcome, CallRecord, CallerId, NewCall, Offer, OfferResult, Party, TransferResult,
 };
 use centrale_core::notes::NoteSummary;
 use centrale_core::ports::{CallStore, StaffStore};
+use centrale_core::transfer::{Destination, LineKind};
 use centrale_core::{CallId, Error, NoteId, PasswordHash, StaffId};
 use centrale_store::testing::{fresh_db, insert_note};
 use chrono::{DateTime, Utc};
@@ -50,6 +51,7 @@ fn arrived(call: &NewCall) -> CallRecord {
         holds: 0,
         held_ms: 0,
         offers: vec![],
+        transfers: vec![],
     }
 }
 
@@ -410,4 +412,128 @@ async fn a_callers_latest_notes() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn transfers_are_recorded_with_the_call_and_connected_ones_are_priced_usage() {
+    let db = fresh_db().await;
+    let bakery = client(&db, "Bakkerij").await;
+    let other = client(&db, "Ander").await;
+    let anna = operator(&db, "anna@bureau.nl").await;
+    let call = new_call(bakery, "06 12345678", 0);
+    db.record_arrival(&call).await.unwrap();
+    let destination = |number: &str, name: Option<&str>| {
+        let number = phone(number);
+        Destination {
+            line: LineKind::of(&number),
+            number,
+            name: name.map(str::to_owned),
+        }
+    };
+    let henk = destination("06 12345002", Some("Henk"));
+    let office = destination("020 7654321", None);
+    let facts = [
+        CallFact::TransferStarted {
+            client: bakery,
+            call: call.id,
+            operator: anna,
+            to: henk.clone(),
+            at: at(20_000),
+        },
+        CallFact::TransferEnded {
+            client: bakery,
+            call: call.id,
+            at: at(40_000),
+            result: TransferResult::NoAnswer,
+        },
+        CallFact::TransferStarted {
+            client: bakery,
+            call: call.id,
+            operator: anna,
+            to: henk.clone(),
+            at: at(50_000),
+        },
+        CallFact::TransferEnded {
+            client: bakery,
+            call: call.id,
+            at: at(55_000),
+            result: TransferResult::Connected,
+        },
+    ];
+    db.record_facts(&facts).await.unwrap();
+    let second = new_call(bakery, "06 12345679", 60_000);
+    db.record_arrival(&second).await.unwrap();
+    db.record_facts(&[
+        CallFact::TransferStarted {
+            client: bakery,
+            call: second.id,
+            operator: anna,
+            to: office.clone(),
+            at: at(70_000),
+        },
+        CallFact::TransferEnded {
+            client: bakery,
+            call: second.id,
+            at: at(72_000),
+            result: TransferResult::Connected,
+        },
+    ])
+    .await
+    .unwrap();
+
+    let record = db.call_record(bakery, call.id).await.unwrap();
+    let results: Vec<_> = record.transfers.iter().map(|t| t.result).collect();
+    assert_eq!(
+        results,
+        [
+            Some(TransferResult::NoAnswer),
+            Some(TransferResult::Connected)
+        ]
+    );
+    assert_eq!(record.transfers[0].price_cents, None, "not connected: free");
+    assert_eq!(record.transfers[1].price_cents, Some(150));
+    assert_eq!(record.transfers[1].operator_id, Some(anna));
+    assert_eq!(record.transfers[1].name.as_deref(), Some("Henk"));
+    assert_eq!(record.transfers[1].started_at, at(50_000));
+    let listed = db.list_calls(bakery, 10).await.unwrap();
+    assert_eq!(listed[1].transfers, record.transfers);
+    assert_eq!(listed[0].transfers.len(), 1);
+
+    let usage = db.usage(bakery, at(0), at(100_000)).await.unwrap();
+    let priced: Vec<_> = usage
+        .iter()
+        .map(|u| (u.call_id, u.number.as_str(), u.line, u.price_cents, u.at))
+        .collect();
+    assert_eq!(
+        priced,
+        [
+            (call.id, "+31612345002", LineKind::Mobile, 150, at(55_000)),
+            (second.id, "+31207654321", LineKind::Fixed, 100, at(72_000)),
+        ]
+    );
+    // The period is half-open, and another client's usage is its own.
+    assert_eq!(db.usage(bakery, at(56_000), at(72_000)).await.unwrap(), []);
+    assert_eq!(db.usage(other, at(0), at(100_000)).await.unwrap(), []);
+    // A transfer ended twice, or of another client's call, is refused.
+    let again = CallFact::TransferEnded {
+        client: bakery,
+        call: call.id,
+        at: at(90_000),
+        result: TransferResult::Failed,
+    };
+    assert!(matches!(
+        db.record_facts(&[again]).await,
+        Err(Error::NotFound(_))
+    ));
+    let foreign = CallFact::TransferStarted {
+        client: other,
+        call: call.id,
+        operator: anna,
+        to: henk,
+        at: at(91_000),
+    };
+    assert!(matches!(
+        db.record_facts(&[foreign]).await,
+        Err(Error::NotFound(_))
+    ));
 }

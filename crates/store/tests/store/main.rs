@@ -38,6 +38,7 @@ pub fn client_draft(name: &str) -> ClientDraft {
         language: Language::En,
         status: ClientStatus::Suspended,
         sms_default: SmsPreference::UrgentOnly,
+        transfers: Default::default(),
     }
 }
 

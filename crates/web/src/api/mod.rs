@@ -14,6 +14,7 @@ mod notes;
 mod numbers;
 mod privacy;
 mod staff;
+mod transfers;
 mod wallboard;
 
 use crate::AppState;
@@ -56,6 +57,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(contacts::routes())
         .merge(staff::routes())
         .merge(calls::routes())
+        .merge(transfers::routes())
         .merge(notes::routes())
         .merge(audit::routes())
         .merge(deliveries::routes())

@@ -1,0 +1,122 @@
+//! Putting callers through: the operator's order on her live call
+//! (`POST /api/v1/calls/{call_id}/transfer`), and the usage it bills
+//! (`GET /api/v1/clients/{client_id}/usage`).
+
+use crate::auth::{AnyStaff, Supervisor};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::{ApiResult, AppState};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use centrale_core::calls::UsageEvent;
+use centrale_core::transfer::{Destination, Refusal, TransferError};
+use centrale_core::{CallId, ClientId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(transfer))
+        .routes(routes!(usage))
+}
+
+/// How the caller is put through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum TransferMode {
+    /// At once: the caller hears ringing, the operator is free once the destination answers;
+    /// not answered, busy or failed, the call rings her again.
+    Blind,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TransferRequest {
+    /// The number as typed or picked: an employee's, one of the instructions' emergency
+    /// steps, or (supervisors, or clients that allow it) any number.
+    to: String,
+    mode: TransferMode,
+}
+
+#[derive(Serialize, ToSchema)]
+struct TransferStarted {
+    to: Destination,
+    mode: TransferMode,
+}
+
+/// Puts the caller of the call the operator is talking on through (202: the destination
+/// rings; the outcome follows as `call.transfer` events). Only the operator on the call may;
+/// a destination the rules refuse is 422 (premium rate, short code, abroad, not listed),
+/// too many outbound calls 429, no gateway configured 503.
+#[utoipa::path(post, path = "/api/v1/calls/{call_id}/transfer", tag = "calls", security(("bearer" = [])),
+    params(("call_id" = String, Path)),
+    request_body = TransferRequest,
+    responses((status = 202, body = TransferStarted), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody),
+        (status = 503, body = crate::error::ErrorBody)))]
+async fn transfer(
+    State(state): State<AppState>,
+    AnyStaff(staff): AnyStaff,
+    ApiPath(call_id): ApiPath<CallId>,
+    ApiJson(request): ApiJson<TransferRequest>,
+) -> ApiResult<(StatusCode, Json<TransferStarted>)> {
+    let to = state
+        .switchboard
+        .transfer(call_id, &staff, &request.to)
+        .await
+        .map_err(refused)?;
+    let started = TransferStarted {
+        to,
+        mode: request.mode,
+    };
+    Ok((StatusCode::ACCEPTED, Json(started)))
+}
+
+fn refused(error: TransferError) -> ApiError {
+    let message = error.to_string();
+    match error {
+        TransferError::NoSuchCall => ApiError::new(StatusCode::NOT_FOUND, message),
+        TransferError::NotYours => ApiError::forbidden(message),
+        TransferError::NotTalking => ApiError::new(StatusCode::CONFLICT, message),
+        TransferError::NoGateway => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message),
+        TransferError::Refused(Refusal::TooMany) => {
+            ApiError::too_many_requests(message, std::time::Duration::from_secs(60))
+        }
+        TransferError::Refused(_) => ApiError::invalid("to", message),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Period {
+    /// From this instant (inclusive, RFC 3339).
+    from: DateTime<Utc>,
+    /// Until this instant (exclusive, RFC 3339).
+    to: DateTime<Utc>,
+}
+
+/// A client's usage events in a period: each caller put through (a connected transfer),
+/// with the destination's line and the price (euro cents, excluding VAT) in force when it
+/// connected. Supervisors only.
+#[utoipa::path(get, path = "/api/v1/clients/{client_id}/usage", tag = "calls", security(("bearer" = [])),
+    params(("client_id" = String, Path), Period),
+    responses((status = 200, body = [UsageEvent]), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn usage(
+    State(state): State<AppState>,
+    _: Supervisor,
+    ApiPath(client_id): ApiPath<ClientId>,
+    ApiQuery(period): ApiQuery<Period>,
+) -> ApiResult<Json<Vec<UsageEvent>>> {
+    if period.to <= period.from {
+        return Err(ApiError::invalid("to", "to must come after from"));
+    }
+    state.store.client(client_id).await?;
+    Ok(Json(
+        state.store.usage(client_id, period.from, period.to).await?,
+    ))
+}
