@@ -9,6 +9,7 @@
 use crate::calls::CallerId;
 use crate::events::{InstructionsKind, ScreenPop};
 use crate::instructions::in_force;
+use crate::transfer;
 use crate::{Client, ClientId, Contact, Employee, ForwardingNumber, InstructionSet, PhoneNumber};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -47,7 +48,7 @@ impl ClientCard {
                 .find(|c| &c.draft.number == number)
                 .cloned()
         });
-        Some(ScreenPop {
+        let mut pop = ScreenPop {
             client_id: client.id,
             client_name: client.draft.name.clone(),
             greeting,
@@ -59,7 +60,10 @@ impl ClientCard {
             caller: caller.clone(),
             contact,
             employees: self.employees.clone(),
-        })
+            destinations: Vec::new(),
+        };
+        pop.destinations = transfer::destinations(&pop, client.draft.transfers);
+        Some(pop)
     }
 }
 

@@ -102,6 +102,10 @@ pub struct ScreenPop {
     /// The known caller matching the number, if any.
     pub contact: Option<Contact>,
     pub employees: Vec<Employee>,
+    /// Where the operator may put the caller through, in order: the reachable employees'
+    /// numbers, then the emergency procedure's ([`crate::transfer::listed`], as the rules
+    /// let an operator call them).
+    pub destinations: Vec<crate::transfer::Destination>,
 }
 
 /// A call rings at an operator.

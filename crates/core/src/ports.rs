@@ -266,6 +266,11 @@ pub trait CallStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<crate::calls::UsageEvent>>;
+    /// The transfer prices in force at `at`, one per line kind.
+    async fn transfer_prices(
+        &self,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<crate::transfer::TransferPrice>>;
     /// Calls that arrived since `since`, counted bureau-wide: the wallboard's figures are the
     /// bureau's own, not any client's data. `target_ms` is the answer-time target.
     async fn call_stats(&self, since: DateTime<Utc>, target_ms: i64) -> Result<CallStats>;

@@ -65,6 +65,15 @@ impl LineKind {
     }
 }
 
+/// A price of the price list: what putting a caller through to a `line` costs (euro cents,
+/// excluding VAT) from `valid_from` until the next price of that line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TransferPrice {
+    pub line: LineKind,
+    pub cents: i64,
+    pub valid_from: chrono::DateTime<chrono::Utc>,
+}
+
 /// Where a transfer may go: the number, its line and whom the screen pop says it reaches.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Destination {
@@ -166,6 +175,19 @@ pub fn destination(
         number,
         name,
     })
+}
+
+/// The destinations an operator may pick from the pop, in its order, each once.
+pub fn destinations(pop: &ScreenPop, rules: TransferRules) -> Vec<Destination> {
+    let mut found: Vec<Destination> = Vec::new();
+    for (number, _) in listed(pop) {
+        if let Ok(to) = destination(number.as_str(), pop, rules, Role::Operator)
+            && !found.iter().any(|f| f.number == to.number)
+        {
+            found.push(to);
+        }
+    }
+    found
 }
 
 /// The numbers the pop names as destinations, each with whom it reaches.
@@ -302,6 +324,7 @@ mod tests {
             caller: CallerId::default(),
             contact: None,
             employees,
+            destinations: vec![],
         }
     }
 
@@ -460,6 +483,41 @@ mod tests {
         let later = now + HOUR;
         ledger.start(anna, caps, later).unwrap();
         ledger.start(carla, caps, later).unwrap();
+    }
+
+    #[test]
+    fn the_pop_lists_what_an_operator_may_pick_once_each_as_the_rules_allow() {
+        let henk = employee("Henk", "+31612345002", true);
+        let away = employee("Sara", "+31612345003", false);
+        let abroad = employee("Luc", "+32475123456", true);
+        let content = InstructionContent {
+            emergency: vec![
+                EmergencyStep::Call {
+                    to: PhoneNumber::parse("+31612345002").unwrap(),
+                    name: "Henk".into(),
+                },
+                EmergencyStep::Voicemail {
+                    to: PhoneNumber::parse("085 2001999").unwrap(),
+                },
+            ],
+            ..Default::default()
+        };
+        let pop = pop(vec![henk, away, abroad], content);
+        let numbers = |rules| -> Vec<String> {
+            destinations(&pop, rules)
+                .into_iter()
+                .map(|d| d.number.to_string())
+                .collect()
+        };
+        assert_eq!(numbers(NONE), ["+31612345002", "+31852001999"]);
+        let abroad_too = TransferRules {
+            international: true,
+            ..NONE
+        };
+        assert_eq!(
+            numbers(abroad_too),
+            ["+31612345002", "+32475123456", "+31852001999"]
+        );
     }
 
     #[test]

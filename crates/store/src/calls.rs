@@ -16,6 +16,7 @@ use centrale_core::calls::{
 };
 use centrale_core::notes::NoteSummary;
 use centrale_core::ports::CallStore;
+use centrale_core::transfer::TransferPrice;
 use centrale_core::{CallId, ClientId, Error, PhoneNumber, Result, StaffId};
 use chrono::{DateTime, Utc};
 use sqlx::Any;
@@ -443,6 +444,10 @@ impl CallStore for Db {
         to: DateTime<Utc>,
     ) -> Result<Vec<UsageEvent>> {
         self.usage_between(client, from, to).await
+    }
+
+    async fn transfer_prices(&self, at: DateTime<Utc>) -> Result<Vec<TransferPrice>> {
+        self.prices_at(at).await
     }
 
     async fn call_stats(&self, since: DateTime<Utc>, target_ms: i64) -> Result<CallStats> {

@@ -8,7 +8,7 @@ use crate::convert::{
     storage,
 };
 use centrale_core::calls::{Transfer, TransferResult, UsageEvent};
-use centrale_core::transfer::{Destination, LineKind};
+use centrale_core::transfer::{Destination, LineKind, TransferPrice};
 use centrale_core::{CallId, ClientId, Error, Result, StaffId};
 use chrono::{DateTime, Utc};
 use sqlx::Any;
@@ -85,15 +85,18 @@ pub(crate) async fn write_end(
     Ok(())
 }
 
-fn transfer_from_row(row: &AnyRow) -> Result<Transfer> {
+fn line_from_row(row: &AnyRow) -> Result<LineKind> {
     let line: String = get(row, "line")?;
+    LineKind::parse(&line).ok_or_else(|| storage(format!("column line: unknown kind {line}")))
+}
+
+fn transfer_from_row(row: &AnyRow) -> Result<Transfer> {
     Ok(Transfer {
         operator_id: get::<Option<String>>(row, "operator_id")?
             .map(|text| parsed(text, "operator_id"))
             .transpose()?,
         number: checked(get(row, "number")?, "number")?,
-        line: LineKind::parse(&line)
-            .ok_or_else(|| storage(format!("column line: unknown kind {line}")))?,
+        line: line_from_row(row)?,
         name: get(row, "name")?,
         started_at: instant(get(row, "started_at")?)?,
         ended_at: get::<Option<i64>>(row, "ended_at")?
@@ -107,6 +110,29 @@ fn transfer_from_row(row: &AnyRow) -> Result<Transfer> {
 }
 
 impl Db {
+    /// The price of each line in force at `at`.
+    pub(crate) async fn prices_at(&self, at: DateTime<Utc>) -> Result<Vec<TransferPrice>> {
+        let rows = sqlx::query(
+            "SELECT p.line, p.cents, p.valid_from FROM transfer_prices p
+             WHERE p.valid_from = (SELECT MAX(q.valid_from) FROM transfer_prices q
+                                   WHERE q.line = p.line AND q.valid_from <= $1)
+             ORDER BY p.line DESC",
+        )
+        .bind(millis(at))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.iter()
+            .map(|row| {
+                Ok(TransferPrice {
+                    line: line_from_row(row)?,
+                    cents: get(row, "cents")?,
+                    valid_from: instant(get(row, "valid_from")?)?,
+                })
+            })
+            .collect()
+    }
+
     /// The transfers of the client's calls named, per call in order.
     pub(crate) async fn transfers_of(
         &self,

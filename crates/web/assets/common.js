@@ -23,6 +23,7 @@ const Centrale = {
     if (!response.ok) {
       const error = new Error(data?.error ?? response.statusText);
       error.field = data?.field;
+      error.code = data?.code;
       throw error;
     }
     return data;

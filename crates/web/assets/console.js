@@ -1,4 +1,5 @@
-// The operator console: my state, the queue, the screen pop, the call note, search.
+// The operator console: my state, the queue, the screen pop, putting the caller through, the
+// call note, search.
 // Everything shown comes from the API and is put on the page with textContent (never as HTML).
 "use strict";
 
@@ -6,6 +7,7 @@ const me = document.querySelector('meta[name="operator-id"]').content;
 const $ = (id) => document.getElementById(id);
 let current = null; // { call_id, pop }
 let queue = [];
+let prices = {}; // line → euro cents, as in force when the console loaded
 
 async function refreshState() {
   const state = await Centrale.api("GET", "/api/v1/operators/me/state");
@@ -94,6 +96,7 @@ function showPop(event) {
   $("pop-emergency").replaceChildren(...steps.map((s) => Centrale.el("li", `${s.kind}: ${s.name ? s.name + " " : ""}${s.to}`)));
 
   showHistory([]);
+  showDestinations(pop.destinations);
 
   const forWhom = $("note-for");
   forWhom.replaceChildren(...pop.employees.map((e) => {
@@ -116,6 +119,54 @@ function showPop(event) {
     document.body.dataset.popCall = event.call_id;
     document.body.dataset.popShownAt = String(Date.now());
   });
+}
+
+// Where the caller may be put through: one button each (F7 goes to the first, Enter picks).
+function showDestinations(destinations) {
+  const list = $("transfer-destinations");
+  list.replaceChildren(...destinations.map((d) => {
+    const button = Centrale.el("button", `${d.name ?? d.number} — ${list.dataset[d.line]} ${d.number}${price(d.line)}`);
+    button.type = "button";
+    button.addEventListener("click", () => transfer(d.number));
+    const item = Centrale.el("li");
+    item.append(button);
+    return item;
+  }));
+  $("transfer-status").textContent = "";
+}
+
+function price(line) {
+  const cents = prices[line];
+  return cents === undefined ? "" : ` · € ${(cents / 100).toFixed(2).replace(".", ",")}`;
+}
+
+function destinationName(to) {
+  return `${to.name ?? to.number} (${$("transfer-destinations").dataset[to.line]})`;
+}
+
+async function transfer(to) {
+  const status = $("transfer-status");
+  if (!current) return;
+  try {
+    const started = await Centrale.api("POST", `/api/v1/calls/${current.call_id}/transfer`, { to, mode: "blind" });
+    status.textContent = `${status.dataset.ringing} ${destinationName(started.to)}…`;
+    status.dataset.ok = "true";
+  } catch (error) {
+    status.textContent = `${status.dataset.refused}: ${status.dataset[error.code] ?? error.message}`;
+    status.dataset.ok = "false";
+  }
+}
+
+// A transfer's progress: connected (the caller talks with the destination, I am free) or
+// not reached (my phone rings again with the caller).
+function showTransfer(event) {
+  if (!event.result) return;
+  const status = $("transfer-status");
+  const to = destinationName(event.to);
+  status.textContent = event.result === "connected"
+    ? `${status.dataset.connected} ${to}`
+    : `${status.dataset.not_reached}: ${to} — ${status.dataset[event.result]}`;
+  status.dataset.ok = String(event.result === "connected");
 }
 
 // The caller's earlier notes follow the pop in an event of their own.
@@ -204,6 +255,9 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "F6") {
     event.preventDefault();
     $("search").focus();
+  } else if (event.key === "F7" && current) {
+    event.preventDefault();
+    ($("transfer-destinations").querySelector("button") ?? $("transfer-number")).focus();
   } else if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
     saveNote();
@@ -211,6 +265,11 @@ document.addEventListener("keydown", (event) => {
 });
 document.querySelectorAll(".states button").forEach((b) => b.addEventListener("click", () => setState(b.dataset.state)));
 $("note-form").addEventListener("submit", saveNote);
+$("transfer-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const number = $("transfer-number").value.trim();
+  if (number) transfer(number);
+});
 $("note-form").addEventListener("input", saveDraft);
 $("search").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(search, 200); });
 
@@ -220,6 +279,7 @@ Centrale.events({
   "call.caller_history": (e) => { if (e.operator_id === me && current?.call_id === e.call_id) showHistory(e.last_notes); },
   "call.held": (e) => { if (current?.call_id === e.call_id) showHold(e.by); },
   "call.resumed": (e) => { if (current?.call_id === e.call_id) showHold(null); },
+  "call.transfer": (e) => { if (e.operator_id === me && current?.call_id === e.call_id) showTransfer(e); },
   "call.queued": refreshQueue,
   "call.answered": refreshQueue,
   "call.ended": refreshQueue,
@@ -227,3 +287,6 @@ Centrale.events({
 setInterval(renderQueue, 1000);
 refreshState();
 refreshQueue();
+Centrale.api("GET", "/api/v1/transfer-prices").then((list) => {
+  prices = Object.fromEntries(list.map((p) => [p.line, p.cents]));
+});

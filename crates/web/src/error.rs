@@ -11,6 +11,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub field: Option<String>,
+    /// A stable code for clients to translate the message by, when there is one.
+    pub code: Option<&'static str>,
     /// Sent as `Retry-After` (whole seconds, rounded up).
     pub retry_after: Option<std::time::Duration>,
 }
@@ -25,6 +27,9 @@ pub struct ErrorBody {
     /// The input field at fault, as a JSON path, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// A stable code for the reason (e.g. `premium_rate`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
 }
 
 impl ApiError {
@@ -33,6 +38,7 @@ impl ApiError {
             status,
             message: message.into(),
             field: None,
+            code: None,
             retry_after: None,
         }
     }
@@ -43,6 +49,11 @@ impl ApiError {
             retry_after: Some(retry_after),
             ..Self::new(StatusCode::TOO_MANY_REQUESTS, message)
         }
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -88,6 +99,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.message,
             field: self.field,
+            code: self.code,
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(wait) = self.retry_after {

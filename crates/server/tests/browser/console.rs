@@ -1,7 +1,7 @@
 //! An operator takes a call in the console; a supervisor watches the wallboard.
 
 use centrale_testkit::Chrome;
-use centrale_testkit::{TestApp, VAN_DIJK_NUMBER};
+use centrale_testkit::{BAKERY_NUMBER, TestApp, VAN_DIJK_NUMBER, free_port};
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use reqwest::Method;
@@ -219,4 +219,80 @@ async fn a_portal_user_cannot_enter_the_console_and_csrf_less_posts_are_refused(
         .await
         .unwrap();
     assert_eq!(logout.status(), 403);
+}
+
+#[tokio::test]
+async fn an_operator_puts_the_caller_through_from_the_keyboard() {
+    let port = free_port();
+    let env = TestApp::builder()
+        .demo()
+        .settings(|settings| settings.sip_outbound_uri = format!("sip:127.0.0.1:{port}"))
+        .start()
+        .await;
+    let anna = env.operator(1).await;
+    let chrome = Chrome::start().await;
+    chrome
+        .login(&env.api.base, "anna@demo.centrale.test", "demo-anna-2026")
+        .await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    chrome.text_when("my-state", |t| t == "Beschikbaar").await;
+    let gateway = env.gateway(
+        "gateway_answer.xml",
+        port,
+        &["-set", "to", "+31612345001", "-set", "from", BAKERY_NUMBER],
+    );
+    let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "6000"]);
+    chrome
+        .text_when("pop-client", |t| t == "Bakkerij De Gouden Korst")
+        .await;
+    // The picker lists Piet's mobile with its price; Els is not reachable, so not listed.
+    let picker = chrome
+        .text_when("transfer-destinations", |t| t.contains("€ 1,50"))
+        .await;
+    assert!(
+        picker.contains("Piet Bakker — mobiel +31612345001"),
+        "{picker}"
+    );
+    assert!(!picker.contains("Els"), "{picker}");
+    chrome.text_when("my-state", |t| t == "In gesprek").await;
+
+    // A number typed in that the rules refuse: said in Dutch, nothing dialled.
+    chrome
+        .client
+        .find(Locator::Id("transfer-number"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome.keys("0900 1234567").await;
+    chrome.keys(&Key::Enter.to_string()).await;
+    chrome
+        .text_when("transfer-status", |t| t.contains("betaalnummers"))
+        .await;
+
+    // F7 goes to the first destination, Enter puts the caller through.
+    chrome.keys(&Key::F7.to_string()).await;
+    chrome.keys(&Key::Enter.to_string()).await;
+    chrome
+        .text_when("transfer-status", |t| {
+            t == "Doorverbonden met Piet Bakker (mobiel)"
+        })
+        .await;
+    chrome.screenshot("console-put-through").await;
+    // Anna is free while the caller talks with Piet.
+    chrome
+        .text_when("my-state", |t| t.starts_with("Nawerk"))
+        .await;
+
+    carrier.finish().await.assert_ok("the caller");
+    gateway
+        .finish()
+        .await
+        .assert_ok("the gateway, Piet answering");
+    phone.finish().await.assert_ok("Anna's phone");
+    let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["transfers"][0]["result"], "connected", "{call}");
 }

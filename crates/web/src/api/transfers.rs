@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use centrale_core::calls::UsageEvent;
-use centrale_core::transfer::{Destination, Refusal, TransferError};
+use centrale_core::transfer::{Destination, Refusal, TransferError, TransferPrice};
 use centrale_core::{CallId, ClientId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,15 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(transfer))
         .routes(routes!(usage))
+        .routes(routes!(prices))
+}
+
+/// The transfer prices in force now, one per line kind (euro cents, excluding VAT): what the
+/// console shows beside each destination.
+#[utoipa::path(get, path = "/api/v1/transfer-prices", tag = "calls", security(("bearer" = [])),
+    responses((status = 200, body = [TransferPrice]), (status = 401, body = crate::error::ErrorBody)))]
+async fn prices(State(state): State<AppState>, _: AnyStaff) -> ApiResult<Json<Vec<TransferPrice>>> {
+    Ok(Json(state.store.transfer_prices(Utc::now()).await?))
 }
 
 /// How the caller is put through.
@@ -83,10 +92,13 @@ fn refused(error: TransferError) -> ApiError {
         TransferError::NotYours => ApiError::forbidden(message),
         TransferError::NotTalking => ApiError::new(StatusCode::CONFLICT, message),
         TransferError::NoGateway => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message),
-        TransferError::Refused(Refusal::TooMany) => {
+        TransferError::Refused(refusal @ Refusal::TooMany) => {
             ApiError::too_many_requests(message, std::time::Duration::from_secs(60))
+                .with_code(refusal.code())
         }
-        TransferError::Refused(_) => ApiError::invalid("to", message),
+        TransferError::Refused(refusal) => {
+            ApiError::invalid("to", message).with_code(refusal.code())
+        }
     }
 }
 
