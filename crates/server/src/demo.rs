@@ -3,6 +3,7 @@
 //!
 //! The logins are fixed and documented in the README; they are for a local demo only.
 
+use crate::Settings;
 use anyhow::Context as _;
 use centrale_core::ports::Store;
 use centrale_core::sip_credentials::SipCredentials;
@@ -197,6 +198,18 @@ async fn seed_client(store: &dyn Store, seed: Value) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where the demo sends transfers unless told otherwise: a SIPp started as the "gateway"
+/// (the command is in the summary).
+pub const DEMO_GATEWAY: &str = "sip:127.0.0.1:5090";
+
+/// The demo's settings: an outbound gateway on this machine, so a transfer can be tried.
+pub fn with_gateway(mut settings: Settings) -> Settings {
+    if settings.sip_outbound_uri.trim().is_empty() {
+        settings.sip_outbound_uri = DEMO_GATEWAY.to_owned();
+    }
+    settings
+}
+
 /// What `centrale demo` prints and writes with `--summary-json`.
 pub async fn summary(
     store: &dyn Store,
@@ -233,6 +246,10 @@ pub async fn summary(
         "test_call": format!(
             "sipp {sip} -sf {SCENARIOS}/carrier_call.xml -s {first_number} -i 127.0.0.1 -p 5070 \
              -mi 127.0.0.1 -mp 6000 -m 1 -d 5000 -nostdin"
+        ),
+        "gateway": format!(
+            "sipp -sf {SCENARIOS}/gateway_answer.xml -i 127.0.0.1 -p 5090 -mi 127.0.0.1 -mp 6200 \
+             -m 1 -set to +31612345001 -set from {first_number} -nostdin"
         ),
     }))
 }
@@ -288,7 +305,12 @@ pub fn print_summary(summary: &Value) {
         summary["phone"].as_str().unwrap_or_default()
     );
     println!(
-        "\n  Place a test call from the carrier trunk:\n    {}\n",
+        "\n  Place a test call from the carrier trunk:\n    {}",
         summary["test_call"].as_str().unwrap_or_default()
+    );
+    println!(
+        "\n  Put the caller through (F7, Enter in the console) to Piet Bakker's mobile behind this\n  \
+         \"gateway\" (the demo's sip_outbound_uri is {DEMO_GATEWAY}):\n    {}\n",
+        summary["gateway"].as_str().unwrap_or_default()
     );
 }

@@ -173,6 +173,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { summary_json } => {
+            let settings = demo::with_gateway(settings);
             let app = App::build(&settings).await?;
             if demo::seed_if_empty(app.store().as_ref(), &settings.sip_realm).await? {
                 tracing::info!("demo data seeded");

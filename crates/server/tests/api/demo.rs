@@ -90,6 +90,15 @@ async fn the_demo_seeds_once_and_its_documented_logins_work() {
     .unwrap();
     assert_eq!(summary["clients"].as_array().unwrap().len(), clients.len());
     assert!(summary["test_call"].as_str().unwrap().starts_with("sipp "));
+    // The gateway SIPp listens where the demo sends transfers.
+    let gateway = summary["gateway"].as_str().unwrap();
+    assert!(
+        gateway.contains("gateway_answer.xml -i 127.0.0.1 -p 5090"),
+        "{gateway}"
+    );
+    let settings = demo::with_gateway(centrale_server::Settings::default());
+    assert_eq!(settings.sip_outbound_uri, demo::DEMO_GATEWAY);
+    assert!(settings.sip().unwrap().outbound.is_some());
 }
 
 /// A server on a fresh database without the helper's admin.

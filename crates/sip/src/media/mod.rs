@@ -22,7 +22,11 @@
 //!      a refresh gets our SDP as it was, a change is followed. A peer that holds
 //!      (`sendonly`, `inactive`, `c=0.0.0.0`) stops the relay and the other side hears the
 //!      generated hold music until the peer resumes.
-//!   6. [`MediaSession::silent`] to detect dead media (never while held),
+//!   6. Putting the caller through: [`MediaSession::ring_back`] plays the ringing tone to the
+//!      caller while the operator side starts over with the destination
+//!      ([`MediaSession::set_operator_peer`], offer and answer as with a phone); `bridge` then
+//!      joins them. The "operator" side is the far leg: her phone, or the destination.
+//!   7. [`MediaSession::silent`] to detect dead media (never while held),
 //!      [`MediaSession::close`] (or drop) to end.
 //!
 //! Payload types: PCMU is 0 and PCMA is 8 on our side of each leg (a peer's own numbers are
