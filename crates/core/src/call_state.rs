@@ -12,6 +12,12 @@
 //! A blind transfer keeps its operator until the destination answers: not reached, the call
 //! rings her again (`Recalling`), never queued behind others unless she misses that too.
 //!
+//! A consult-first transfer (ruggespraak): `Talking(op) ─Consult→ Consulting(op)`, the caller
+//! on hold; `Connect` puts the caller through (`PutThrough`), `Return` gives her the caller
+//! back (`Talking(op)`), `CallerLeft` leaves her talking with the destination
+//! (`ConsultOnly(op)`); her phone gone before the destination answered and it is not reached:
+//! `NotReached` rings her again.
+//!
 //! The telephony's call task does what a state needs (early media, ringing a phone, the
 //! bridge) and asks [`CallState::after`] where a move leads; a move the state does not
 //! allow is refused, so a call cannot, say, be answered while it waits in the queue.
@@ -37,6 +43,10 @@ pub enum CallState {
     Recalling(StaffId),
     /// The caller talks with the destination; the operator is free.
     PutThrough,
+    /// The operator consults the destination (ruggespraak) while the caller waits on hold.
+    Consulting(StaffId),
+    /// The caller hung up during a ruggespraak: the operator and the destination talk on.
+    ConsultOnly(StaffId),
     /// Over.
     Ended(CallOutcome),
 }
@@ -58,6 +68,13 @@ pub enum Move {
     Connect,
     /// The destination did not answer, was busy or failed.
     NotReached(TransferResult),
+    /// The operator consults the destination first.
+    Consult,
+    /// The ruggespraak ended with the operator back with the caller (she returned, the
+    /// destination hung up or was not reached).
+    Return(TransferResult),
+    /// The caller hung up while the operator consulted.
+    CallerLeft,
     /// `party` ended it: the caller hung up, the operator did, or Centrale (dead media).
     End(Party),
 }
@@ -81,11 +98,19 @@ impl CallState {
             (Ringing(operator) | Recalling(operator), Move::Answer) => Talking(operator),
             (Talking(operator), Move::Transfer) => Transferring(operator),
             (Transferring(_), Move::Connect) => PutThrough,
-            (Transferring(operator), Move::NotReached(_)) => Recalling(operator),
-            (Recalling(_), Move::Missed(result)) if result != OfferResult::Answered => Queued,
-            (Talking(_) | Transferring(_) | Recalling(_) | PutThrough, Move::End(_)) => {
-                Ended(CallOutcome::Answered)
+            (Transferring(operator) | Consulting(operator), Move::NotReached(_)) => {
+                Recalling(operator)
             }
+            (Talking(operator), Move::Consult) => Consulting(operator),
+            (Consulting(_), Move::Connect) => PutThrough,
+            (Consulting(operator), Move::Return(_)) => Talking(operator),
+            (Consulting(operator), Move::CallerLeft) => ConsultOnly(operator),
+            (Recalling(_), Move::Missed(result)) if result != OfferResult::Answered => Queued,
+            (
+                Talking(_) | Transferring(_) | Recalling(_) | PutThrough | Consulting(_)
+                | ConsultOnly(_),
+                Move::End(_),
+            ) => Ended(CallOutcome::Answered),
             (Queued, Move::End(Party::Caller)) => Ended(CallOutcome::AbandonedQueued),
             (Ringing(_), Move::End(Party::Caller)) => Ended(CallOutcome::AbandonedRinging),
             (Arrived | Queued | Ringing(_), Move::End(Party::System)) => Ended(CallOutcome::Failed),
@@ -100,7 +125,9 @@ impl CallState {
             CallState::Ringing(operator)
             | CallState::Talking(operator)
             | CallState::Transferring(operator)
-            | CallState::Recalling(operator) => Some(operator),
+            | CallState::Recalling(operator)
+            | CallState::Consulting(operator)
+            | CallState::ConsultOnly(operator) => Some(operator),
             _ => None,
         }
     }
@@ -212,6 +239,36 @@ mod tests {
     }
 
     #[test]
+    fn a_ruggespraak_completes_returns_or_leaves_the_operator_with_the_destination() {
+        let anna = StaffId::new();
+        assert_eq!(Talking(anna).after(Move::Consult), Ok(Consulting(anna)));
+        assert_eq!(Consulting(anna).after(Move::Connect), Ok(PutThrough));
+        for back in [
+            TransferResult::Returned,
+            TransferResult::DestinationHungUp,
+            TransferResult::Busy,
+        ] {
+            assert_eq!(
+                Consulting(anna).after(Move::Return(back)),
+                Ok(Talking(anna))
+            );
+        }
+        assert_eq!(
+            Consulting(anna).after(Move::CallerLeft),
+            Ok(ConsultOnly(anna))
+        );
+        assert_eq!(ConsultOnly(anna).operator(), Some(anna));
+        assert_eq!(
+            ConsultOnly(anna).after(Move::End(Party::Operator)),
+            Ok(Ended(CallOutcome::Answered))
+        );
+        assert_eq!(
+            Consulting(anna).after(Move::NotReached(TransferResult::NoAnswer)),
+            Ok(Recalling(anna))
+        );
+    }
+
+    #[test]
     fn moves_the_state_does_not_allow_are_refused() {
         let anna = StaffId::new();
         let refused = [
@@ -233,6 +290,13 @@ mod tests {
             (Transferring(anna), Move::Answer),
             (PutThrough, Move::Transfer),
             (Recalling(anna), Move::Connect),
+            (Queued, Move::Consult),
+            (Consulting(anna), Move::Consult),
+            (Consulting(anna), Move::Transfer),
+            (Talking(anna), Move::CallerLeft),
+            (Talking(anna), Move::Return(TransferResult::Returned)),
+            (ConsultOnly(anna), Move::Connect),
+            (PutThrough, Move::Consult),
             (Ended(CallOutcome::Answered), Move::End(Party::Caller)),
             (Ended(CallOutcome::Failed), QUEUE),
         ];

@@ -1,6 +1,6 @@
 //! Calls as recorded: who called which client, who answered, how it ended.
 
-use crate::transfer::{Destination, LineKind};
+use crate::transfer::{Destination, LineKind, TransferMode};
 use crate::{CallId, ClientId, PhoneNumber, StaffId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -109,9 +109,7 @@ pub enum CallFact {
     TransferStarted {
         client: ClientId,
         call: CallId,
-        operator: StaffId,
-        to: Destination,
-        at: DateTime<Utc>,
+        transfer: NewTransfer,
     },
     /// The call's outbound leg ended: connected (a usage event, priced as the price list
     /// says at `at`), or not.
@@ -156,6 +154,15 @@ pub struct Offer {
     pub result: Option<OfferResult>,
 }
 
+/// An outbound leg beginning: who put the caller through, to what, how, when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTransfer {
+    pub operator: StaffId,
+    pub to: Destination,
+    pub mode: TransferMode,
+    pub at: DateTime<Utc>,
+}
+
 /// How an outbound leg of a call ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -168,8 +175,12 @@ pub enum TransferResult {
     Busy,
     /// The gateway refused it or could not be reached.
     Failed,
-    /// The caller hung up before the destination answered.
+    /// The caller hung up before being put through.
     CallerLeft,
+    /// Consulted, the operator went back to the caller (not put through).
+    Returned,
+    /// Consulted, the destination hung up: the operator has the caller back.
+    DestinationHungUp,
 }
 
 /// One outbound leg of a call, as recorded: who put the caller through, to what, and how it
@@ -181,6 +192,7 @@ pub struct Transfer {
     pub number: PhoneNumber,
     pub line: LineKind,
     pub name: Option<String>,
+    pub mode: TransferMode,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
     pub result: Option<TransferResult>,

@@ -149,14 +149,18 @@ pub struct CallHold {
 }
 
 /// A transfer's progress (`call.transfer`), for the operator who put the caller through
-/// (and supervisors): the destination rings (`result` none), answered (`connected`: she is
-/// free), or was not reached (then her phone rings again with the caller).
+/// (and supervisors): the destination rings — or, consulted, talks with her — (`result`
+/// none); the caller was put through (`connected`: she is free); or not (a blind transfer not
+/// reached rings her phone again; a ruggespraak ended gives her the caller back).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CallTransfer {
     pub call_id: CallId,
     pub client_id: ClientId,
     pub operator_id: StaffId,
     pub to: crate::transfer::Destination,
+    pub mode: crate::transfer::TransferMode,
+    /// The consulted destination answered: the operator talks with it now (the ruggespraak).
+    pub consulting: bool,
     pub result: Option<crate::calls::TransferResult>,
     pub at: DateTime<Utc>,
 }

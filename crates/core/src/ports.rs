@@ -463,7 +463,16 @@ pub trait Switchboard: Send + Sync {
         call: CallId,
         by: &crate::Staff,
         to: &str,
+        mode: crate::transfer::TransferMode,
     ) -> std::result::Result<crate::transfer::Destination, crate::transfer::TransferError>;
+    /// Carries out `by`'s order on her ruggespraak on `call`: complete it or go back to the
+    /// caller.
+    async fn consult_step(
+        &self,
+        call: CallId,
+        by: &crate::Staff,
+        step: crate::transfer::ConsultStep,
+    ) -> std::result::Result<(), crate::transfer::TransferError>;
     /// Forgets the operator's registration and the SIP credentials last read for her at once
     /// (her account changed or went), so no call rings a phone that logged in with old
     /// credentials and no outage brings them back.

@@ -29,6 +29,42 @@ pub struct TransferRules {
     pub international: bool,
 }
 
+/// How the caller is put through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferMode {
+    /// At once: the caller hears ringing; not reached, the call rings the operator again.
+    Blind,
+    /// After the operator announced the caller (ruggespraak), who waits on hold meanwhile.
+    Consult,
+}
+
+impl TransferMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferMode::Blind => "blind",
+            TransferMode::Consult => "consult",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "blind" => Some(TransferMode::Blind),
+            "consult" => Some(TransferMode::Consult),
+            _ => None,
+        }
+    }
+}
+
+/// What the operator does with a ruggespraak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsultStep {
+    /// Put the caller through to the one she consulted (F9).
+    Complete,
+    /// End the consult leg and go back to the caller (F10).
+    Return,
+}
+
 /// How a transfer is priced: by the kind of line it reaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +145,8 @@ pub enum TransferError {
     NotYours,
     #[error("the call cannot be put through now: it is not being talked to")]
     NotTalking,
+    #[error("the call is not in a ruggespraak")]
+    NotConsulting,
     #[error("no outbound gateway is configured (sip_outbound_uri)")]
     NoGateway,
     #[error(transparent)]

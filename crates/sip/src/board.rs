@@ -18,6 +18,8 @@ pub enum CallCommand {
     Offer(StaffId),
     /// An operator's order, from the web, to put the caller through.
     Transfer(crate::call::TransferOrder),
+    /// An operator's order on her ruggespraak.
+    Consult(crate::call::ConsultOrder),
 }
 
 struct Waiting {

@@ -10,13 +10,15 @@
 //! at most the bound's worth of steps.
 
 use crate::metrics::SipMetrics;
-use centrale_core::calls::{CallFact, CallOutcome, NewCall, OfferResult, Party, TransferResult};
+use centrale_core::calls::{
+    CallFact, CallOutcome, NewCall, NewTransfer, OfferResult, Party, TransferResult,
+};
 use centrale_core::events::{
     CallAnswered, CallEnded, CallHold, CallOffered, CallQueued, CallTransfer, CallerHistory, Event,
     ScreenPop,
 };
 use centrale_core::ports::{EventSink, Store};
-use centrale_core::transfer::Destination;
+use centrale_core::transfer::{Destination, TransferMode};
 use centrale_core::{CallId, ClientId, Error, StaffId};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
@@ -76,6 +78,7 @@ pub(crate) enum Step {
         call: CallId,
         operator: StaffId,
         to: Destination,
+        mode: TransferMode,
         at: DateTime<Utc>,
         result: Option<TransferResult>,
     },
@@ -148,6 +151,15 @@ impl CallJournal {
     /// Publishes what follows a step without being one: the caller's earlier notes.
     pub(crate) fn caller_history(&self, history: CallerHistory) {
         self.events.publish(Event::CallerHistory(history));
+    }
+
+    /// Publishes what follows a step without being one: a consulted destination answered.
+    pub(crate) fn consulting(&self, transfer: CallTransfer) {
+        self.events.publish(Event::CallTransfer(CallTransfer {
+            consulting: true,
+            result: None,
+            ..transfer
+        }));
     }
 
     /// The record and event of a step; counts it.
@@ -263,6 +275,7 @@ impl CallJournal {
                 call,
                 operator,
                 to,
+                mode,
                 at,
                 result,
             } => {
@@ -270,9 +283,12 @@ impl CallJournal {
                     None => CallFact::TransferStarted {
                         client,
                         call,
-                        operator,
-                        to: to.clone(),
-                        at,
+                        transfer: NewTransfer {
+                            operator,
+                            to: to.clone(),
+                            mode,
+                            at,
+                        },
                     },
                     Some(result) => CallFact::TransferEnded {
                         client,
@@ -286,6 +302,8 @@ impl CallJournal {
                     client_id: client,
                     operator_id: operator,
                     to,
+                    mode,
+                    consulting: false,
                     result,
                     at,
                 });

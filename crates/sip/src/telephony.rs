@@ -4,7 +4,7 @@
 use crate::board::{Board, CallCommand};
 use crate::call::context::{CallContext, CallLimits};
 use crate::call::reliable::{Prack, Reliable};
-use crate::call::{EarlyDialogs, Gateway, LiveCalls, TransferOrder};
+use crate::call::{ConsultOrder, EarlyDialogs, Gateway, LiveCalls, TransferOrder};
 use crate::config::SipConfig;
 use crate::credentials::KnownCredentials;
 use crate::directory::{LiveDirectory, refresh_in_full};
@@ -18,7 +18,7 @@ use crate::{auth, call, headers, registrar, screened_tcp};
 use centrale_core::acd::OperatorState;
 use centrale_core::ports::{EventSink, Store, Switchboard};
 use centrale_core::throttle::Throttle;
-use centrale_core::transfer::{Destination, TransferError};
+use centrale_core::transfer::{ConsultStep, Destination, TransferError, TransferMode};
 use centrale_core::{CallId, Staff, StaffId};
 use chrono::{DateTime, Utc};
 use rsipstack::EndpointBuilder;
@@ -393,6 +393,28 @@ const RECORD_PATIENCE: Duration = Duration::from_secs(5);
 /// How long an operator's order waits for her call to take it up.
 const ORDER_PATIENCE: Duration = Duration::from_secs(2);
 
+impl Telephony {
+    /// Hands an operator's order to its call and waits (briefly) for its answer.
+    async fn order<T>(
+        &self,
+        call: CallId,
+        command: CallCommand,
+        answer: tokio::sync::oneshot::Receiver<Result<T, TransferError>>,
+    ) -> Result<T, TransferError> {
+        if !self.calls.live.send(call, command) {
+            return Err(TransferError::NoSuchCall);
+        }
+        match tokio::time::timeout(ORDER_PATIENCE, answer).await {
+            Ok(Ok(decided)) => decided,
+            // The call ended before it read the order.
+            Ok(Err(_)) => Err(TransferError::NoSuchCall),
+            // Busy in a state that does not read orders (a re-INVITE being answered): the
+            // order is dropped unread, never carried out later.
+            Err(_) => Err(TransferError::NotTalking),
+        }
+    }
+}
+
 /// The board answers for the queue and states; dropping a registration also needs the
 /// location service, which the board does not hold; the journal knows what is written.
 #[async_trait::async_trait]
@@ -422,25 +444,32 @@ impl Switchboard for Telephony {
         call: CallId,
         by: &Staff,
         to: &str,
+        mode: TransferMode,
     ) -> Result<Destination, TransferError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let order = TransferOrder {
             to: to.to_owned(),
+            mode,
             by: by.id,
             role: by.draft.role,
             reply,
         };
-        if !self.calls.live.send(call, CallCommand::Transfer(order)) {
-            return Err(TransferError::NoSuchCall);
-        }
-        match tokio::time::timeout(ORDER_PATIENCE, answer).await {
-            Ok(Ok(decided)) => decided,
-            // The call ended before it read the order.
-            Ok(Err(_)) => Err(TransferError::NoSuchCall),
-            // Busy in a state that does not read orders (a re-INVITE being answered): the
-            // order is dropped unread, never carried out later.
-            Err(_) => Err(TransferError::NotTalking),
-        }
+        self.order(call, CallCommand::Transfer(order), answer).await
+    }
+
+    async fn consult_step(
+        &self,
+        call: CallId,
+        by: &Staff,
+        step: ConsultStep,
+    ) -> Result<(), TransferError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let order = ConsultOrder {
+            step,
+            by: by.id,
+            reply,
+        };
+        self.order(call, CallCommand::Consult(order), answer).await
     }
 
     fn drop_registration(&self, operator: StaffId) {

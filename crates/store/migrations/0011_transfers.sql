@@ -11,9 +11,11 @@ CREATE TABLE call_transfers (
     number      TEXT NOT NULL,      -- E.164
     line        TEXT NOT NULL,      -- mobile | fixed
     name        TEXT,               -- the employee or emergency step it reaches
+    mode        TEXT NOT NULL,      -- blind | consult (ruggespraak)
     started_at  BIGINT NOT NULL,
     ended_at    BIGINT,
-    result      TEXT,               -- connected | no_answer | busy | failed | caller_left
+    result      TEXT,               -- connected | no_answer | busy | failed | caller_left |
+                                    -- returned | destination_hung_up
     price_cents BIGINT,             -- set when connected
     PRIMARY KEY (call_id, seq)
 );

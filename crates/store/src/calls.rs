@@ -164,10 +164,8 @@ async fn write_fact(tx: &mut Tx, fact: &CallFact) -> Result<()> {
         CallFact::TransferStarted {
             client,
             call,
-            operator,
-            to,
-            at,
-        } => crate::transfers::write_start(tx, *client, *call, *operator, to, *at).await,
+            transfer,
+        } => crate::transfers::write_start(tx, *client, *call, transfer).await,
         CallFact::TransferEnded {
             client,
             call,

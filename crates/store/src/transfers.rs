@@ -7,29 +7,34 @@ use crate::convert::{
     checked, enum_from_text, enum_text, get, instant, is_foreign_key_violation, millis, parsed,
     storage,
 };
-use centrale_core::calls::{Transfer, TransferResult, UsageEvent};
-use centrale_core::transfer::{Destination, LineKind, TransferPrice};
-use centrale_core::{CallId, ClientId, Error, Result, StaffId};
+use centrale_core::calls::{NewTransfer, Transfer, TransferResult, UsageEvent};
+use centrale_core::transfer::{LineKind, TransferMode, TransferPrice};
+use centrale_core::{CallId, ClientId, Error, Result};
 use chrono::{DateTime, Utc};
 use sqlx::Any;
 use sqlx::any::AnyRow;
 
 type Tx = sqlx::Transaction<'static, Any>;
 
-const COLUMNS: &str = "call_id, client_id, seq, operator_id, number, line, name, started_at, \
-    ended_at, result, price_cents";
+const COLUMNS: &str = "call_id, client_id, seq, operator_id, number, line, name, mode, \
+    started_at, ended_at, result, price_cents";
 
 pub(crate) async fn write_start(
     tx: &mut Tx,
     client: ClientId,
     call: CallId,
-    operator: StaffId,
-    to: &Destination,
-    at: DateTime<Utc>,
+    transfer: &NewTransfer,
 ) -> Result<()> {
+    let NewTransfer {
+        operator,
+        to,
+        mode,
+        at,
+    } = transfer;
     let done = sqlx::query(
-        "INSERT INTO call_transfers (call_id, client_id, seq, operator_id, number, line, name, started_at)
-         SELECT c.id, c.client_id, COALESCE(MAX(t.seq), 0) + 1, $3, $4, $5, $6, $7
+        "INSERT INTO call_transfers (call_id, client_id, seq, operator_id, number, line, name, mode,
+           started_at)
+         SELECT c.id, c.client_id, COALESCE(MAX(t.seq), 0) + 1, $3, $4, $5, $6, $8, $7
          FROM calls c LEFT JOIN call_transfers t ON t.call_id = c.id
          WHERE c.client_id = $1 AND c.id = $2
          GROUP BY c.id, c.client_id",
@@ -40,7 +45,8 @@ pub(crate) async fn write_start(
     .bind(to.number.as_str())
     .bind(to.line.as_str())
     .bind(to.name.as_deref())
-    .bind(millis(at))
+    .bind(millis(*at))
+    .bind(mode.as_str())
     .execute(&mut **tx)
     .await
     .map_err(|e| {
@@ -98,6 +104,11 @@ fn transfer_from_row(row: &AnyRow) -> Result<Transfer> {
         number: checked(get(row, "number")?, "number")?,
         line: line_from_row(row)?,
         name: get(row, "name")?,
+        mode: {
+            let mode: String = get(row, "mode")?;
+            TransferMode::parse(&mode)
+                .ok_or_else(|| storage(format!("column mode: unknown mode {mode}")))?
+        },
         started_at: instant(get(row, "started_at")?)?,
         ended_at: get::<Option<i64>>(row, "ended_at")?
             .map(instant)

@@ -25,6 +25,15 @@ async fn bureau_with_gateway(
         .await
 }
 
+/// The gateway on `port`, with Piet Bakker's mobile behind it answering the bakery's call.
+fn piet_answers(env: &TestApp, port: u16) -> Sipp {
+    env.gateway(
+        "gateway_answer.xml",
+        port,
+        &["-set", "to", "+31612345001", "-set", "from", BAKERY_NUMBER],
+    )
+}
+
 /// `operator`'s order to put `call` through to `to`.
 async fn transfer(env: &TestApp, operator: &str, call: &str, to: &str) -> Reply {
     env.api
@@ -86,11 +95,7 @@ async fn usage_of_bakery(env: &TestApp) -> Vec<Value> {
 async fn refused_destinations_send_nothing_and_a_mobile_is_put_through_and_billed() {
     let port = free_port();
     let env = bureau_with_gateway(port, |_| {}).await;
-    let gateway = env.gateway(
-        "gateway_answer.xml",
-        port,
-        &["-set", "to", "+31612345001", "-set", "from", BAKERY_NUMBER],
-    );
+    let gateway = piet_answers(&env, port);
     let talking = anna_talks(&env, 1, 8000).await;
     let (anna, call) = (&talking.anna.token, talking.call_id.as_str());
 
@@ -336,4 +341,210 @@ async fn a_gateway_that_challenges_gets_the_credentials_and_a_fixed_line_is_bill
         assert_eq!(event["line"], "fixed");
         assert_eq!(event["price_cents"], 100);
     }
+}
+
+/// `operator`'s ruggespraak order on `call`: `complete` or `return`.
+async fn consult_step(env: &TestApp, operator: &str, call: &str, step: &str) -> Reply {
+    env.api
+        .call(
+            Method::POST,
+            &format!("/api/v1/calls/{call}/transfer/{step}"),
+            Some(operator),
+            None,
+        )
+        .await
+}
+
+/// Starts Anna's ruggespraak with Piet's mobile and waits until Piet talks with her.
+async fn consulting_piet(env: &TestApp, talking: &Talking) {
+    let call = talking.call_id.as_str();
+    let started = env
+        .api
+        .call(
+            Method::POST,
+            &format!("/api/v1/calls/{call}/transfer"),
+            Some(&talking.anna.token),
+            Some(json!({"to": "06 12345001", "mode": "consult"})),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let consulting = talking
+        .events
+        .wait_for("call.transfer", |e| {
+            e["call_id"] == call && e["consulting"] == true
+        })
+        .await;
+    assert_eq!(consulting["mode"], "consult");
+    assert_eq!(consulting["to"]["name"], "Piet Bakker");
+}
+
+/// The transfer's last event, once it has a result.
+async fn transfer_result(talking: &Talking) -> Value {
+    let call = talking.call_id.as_str();
+    talking
+        .events
+        .wait_for("call.transfer", |e| {
+            e["call_id"] == call && !e["result"].is_null()
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_ruggespraak_completed_puts_the_caller_through_and_frees_the_operator() {
+    let port = free_port();
+    let env = bureau_with_gateway(port, |_| {}).await;
+    let gateway = piet_answers(&env, port);
+    let talking = anna_talks(&env, 1, 6000).await;
+    let call = talking.call_id.as_str();
+    consulting_piet(&env, &talking).await;
+    // Not hers to complete; then hers.
+    let bert = env.operator(2).await;
+    let refused = consult_step(&env, &bert.token, call, "complete").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let done = consult_step(&env, &talking.anna.token, call, "complete").await;
+    assert_eq!(done.status, StatusCode::ACCEPTED, "{}", done.body);
+    assert_eq!(transfer_result(&talking).await["result"], "connected");
+    // Her phone is let go at once; the caller talks with Piet until hanging up.
+    talking
+        .phone
+        .finish()
+        .await
+        .assert_ok("Anna's phone, let go");
+    talking.carrier.finish().await.assert_ok("the caller");
+    gateway.finish().await.assert_ok("the gateway, Piet");
+
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["ended_by"], "caller", "{record}");
+    assert_eq!(record["transfers"][0]["mode"], "consult");
+    assert_eq!(record["transfers"][0]["result"], "connected");
+    assert_eq!(record["transfers"][0]["price_cents"], 150);
+    // The caller's wait during the ruggespraak is a hold.
+    assert_eq!(record["holds"], 1, "{record}");
+    assert_eq!(usage_of_bakery(&env).await.len(), 1);
+    // Nothing left to complete.
+    let again = consult_step(&env, &talking.anna.token, call, "complete").await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_ruggespraak_returned_from_gives_the_operator_the_caller_back_unbilled() {
+    let port = free_port();
+    let env = bureau_with_gateway(port, |_| {}).await;
+    let gateway = piet_answers(&env, port);
+    let talking = anna_talks(&env, 1, 6000).await;
+    let call = talking.call_id.as_str();
+    // Completing or returning before a ruggespraak is a conflict.
+    let early = consult_step(&env, &talking.anna.token, call, "return").await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    consulting_piet(&env, &talking).await;
+    let back = consult_step(&env, &talking.anna.token, call, "return").await;
+    assert_eq!(back.status, StatusCode::ACCEPTED, "{}", back.body);
+    assert_eq!(transfer_result(&talking).await["result"], "returned");
+    // Piet's leg is hung up; Anna talks with the caller until the caller hangs up.
+    gateway
+        .finish()
+        .await
+        .assert_ok("the gateway, Piet hung up on");
+    talking.carrier.finish().await.assert_ok("the caller");
+    talking.phone.finish().await.assert_ok("Anna's phone");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["ended_by"], "caller", "{record}");
+    assert_eq!(record["transfers"][0]["result"], "returned");
+    assert!(record["transfers"][0]["price_cents"].is_null());
+    assert!(usage_of_bakery(&env).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_consulted_hanging_up_gives_the_operator_the_caller_back() {
+    let port = free_port();
+    let env = bureau_with_gateway(port, |_| {}).await;
+    let gateway = env.gateway(
+        "gateway_answer_hang_up.xml",
+        port,
+        &["-set", "to", "+31612345001", "-d", "1000"],
+    );
+    let talking = anna_talks(&env, 1, 6000).await;
+    consulting_piet(&env, &talking).await;
+    assert_eq!(
+        transfer_result(&talking).await["result"],
+        "destination_hung_up"
+    );
+    gateway
+        .finish()
+        .await
+        .assert_ok("the gateway, Piet hanging up");
+    talking.carrier.finish().await.assert_ok("the caller");
+    talking.phone.finish().await.assert_ok("Anna's phone");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["ended_by"], "caller", "{record}");
+    assert!(usage_of_bakery(&env).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_operator_hanging_up_during_a_ruggespraak_completes_it() {
+    let port = free_port();
+    let env = bureau_with_gateway(port, |_| {}).await;
+    let gateway = piet_answers(&env, port);
+    let anna = env.operator(1).await;
+    let events = env.api.events(&env.api.token).await;
+    // Her phone answers and hangs up after 2 s: during the ruggespraak.
+    let phone = env.phone(&anna, "operator_hangup.xml", 1, &["-d", "2000"]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "6000"]);
+    let answered = events.wait_for("call.answered", |_| true).await;
+    let talking = Talking {
+        anna,
+        events,
+        call_id: answered["call_id"].as_str().unwrap().to_owned(),
+        carrier,
+        phone,
+    };
+    consulting_piet(&env, &talking).await;
+    assert_eq!(transfer_result(&talking).await["result"], "connected");
+    talking
+        .phone
+        .finish()
+        .await
+        .assert_ok("Anna's phone, hanging up");
+    talking
+        .carrier
+        .finish()
+        .await
+        .assert_ok("the caller, talking with Piet");
+    gateway.finish().await.assert_ok("the gateway, Piet");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["ended_by"], "caller", "{record}");
+    assert_eq!(record["transfers"][0]["price_cents"], 150);
+}
+
+#[tokio::test]
+async fn the_caller_hanging_up_during_a_ruggespraak_leaves_the_operator_with_the_consulted() {
+    let port = free_port();
+    let env = bureau_with_gateway(port, |_| {}).await;
+    // Piet hangs up 4 s after answering: after the caller (2 s after the answer).
+    let gateway = env.gateway(
+        "gateway_answer_hang_up.xml",
+        port,
+        &["-set", "to", "+31612345001", "-d", "4000"],
+    );
+    let talking = anna_talks(&env, 1, 2000).await;
+    consulting_piet(&env, &talking).await;
+    assert_eq!(transfer_result(&talking).await["result"], "caller_left");
+    talking
+        .carrier
+        .finish()
+        .await
+        .assert_ok("the caller, hanging up");
+    // Anna and Piet talk on; when Piet hangs up, Centrale hangs up Anna's phone.
+    gateway
+        .finish()
+        .await
+        .assert_ok("the gateway, Piet hanging up");
+    talking.phone.finish().await.assert_ok("Anna's phone");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["outcome"], "answered", "{record}");
+    assert_eq!(record["ended_by"], "destination", "{record}");
+    assert_eq!(record["transfers"][0]["result"], "caller_left");
+    assert!(usage_of_bakery(&env).await.is_empty());
 }

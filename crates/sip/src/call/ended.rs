@@ -18,7 +18,7 @@ pub fn clean_up(call: Call) {
     call.context.reliable.forget(&call.caller.id().call_id);
     call.context.early.close(&call.caller.id().call_id);
     call.context.dialogs.remove_dialog(&call.caller.id());
-    if let Some((leg, _)) = &call.operator_leg {
+    for (leg, _) in call.far_leg.iter().chain(&call.consult_leg) {
         call.context.dialogs.remove_dialog(&leg.id());
     }
     call.context.live.close(call.id);

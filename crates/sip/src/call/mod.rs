@@ -11,6 +11,7 @@
 
 mod admission;
 mod caps;
+mod consulting;
 pub(crate) mod context;
 mod early;
 mod ended;
@@ -29,10 +30,11 @@ pub(crate) use caps::Caps;
 pub(crate) use context::CallContext;
 pub(crate) use early::EarlyDialogs;
 pub(crate) use live::LiveCalls;
-pub(crate) use outbound::{Gateway, TransferOrder};
+pub(crate) use outbound::{ConsultOrder, Gateway, TransferOrder};
 
 use crate::board::CallCommand;
 use crate::journal::Step;
+use crate::media::Side;
 use crate::session_timer::SessionClock;
 pub(crate) use admission::Admitted;
 use centrale_core::acd::Missed;
@@ -64,13 +66,18 @@ pub(crate) struct Call {
     commands_in: UnboundedSender<CallCommand>,
     /// The far leg and its states: the operator's phone once she answered, or the
     /// destination the caller is put through to.
-    operator_leg: Option<(InviteDialog, DialogStateReceiver)>,
+    far_leg: Option<(InviteDialog, DialogStateReceiver)>,
+    /// Where the far leg's media is: the operator side, or the consult side once a
+    /// ruggespraak was completed.
+    far_side: Side,
+    /// The consulted destination's leg, when the caller left during the ruggespraak.
+    consult_leg: Option<(InviteDialog, DialogStateReceiver)>,
     /// Who answered, and when.
     answered: Option<(StaffId, DateTime<Utc>)>,
     /// What each operator it is offered to sees, as at its arrival.
     pop: Option<Box<ScreenPop>>,
     /// The session timer the far leg set in its 200, if any (RFC 4028).
-    operator_clock: Option<SessionClock>,
+    far_clock: Option<SessionClock>,
     /// The caller's session timer, from our 200 on.
     caller_clock: Option<SessionClock>,
     /// Whether our 200 went to the caller.
@@ -128,9 +135,11 @@ pub(crate) async fn run(
         caller_states,
         commands: command_receiver,
         commands_in: commands.clone(),
-        operator_leg: None,
+        far_leg: None,
+        far_side: Side::Operator,
+        consult_leg: None,
         answered: None,
-        operator_clock: None,
+        far_clock: None,
         caller_clock: None,
         caller_accepted: false,
         awaiting_caller_answer: false,
@@ -147,6 +156,8 @@ pub(crate) async fn run(
             CallState::Transferring(_) => transferring::put_through(&mut call).await,
             CallState::Recalling(operator) => ringing::ring(&mut call, operator).await,
             CallState::PutThrough => talking::converse(&mut call, Party::Destination).await,
+            CallState::Consulting(_) => consulting::consult(&mut call).await,
+            CallState::ConsultOnly(_) => consulting::talk_on(&mut call).await,
             CallState::Arrived | CallState::Ended(_) => unreachable!("entered the queue"),
         };
         call.go(by);
@@ -198,6 +209,9 @@ impl Call {
     fn refuse(&self, command: CallCommand, error: TransferError) {
         match command {
             CallCommand::Transfer(order) => order.refuse(error),
+            CallCommand::Consult(order) => {
+                let _ = order.reply.send(Err(TransferError::NotConsulting));
+            }
             CallCommand::Offer(operator) => {
                 tracing::warn!(id = %self.id, %operator, "an offer for a call not waiting");
             }
@@ -231,13 +245,20 @@ impl Call {
             at,
             result,
         };
-        let transfer_step = |operator, to, result| Step::Transfer {
-            client,
-            call,
-            operator,
-            to,
-            at,
-            result,
+        // A transfer's steps, from its leg (`outbound::take` starts one; it is kept until
+        // the transfer's record ends).
+        let record_transfer = |operator, leg: Option<&outbound::OutboundLeg>, result| {
+            if let Some(leg) = leg {
+                journal.record(Step::Transfer {
+                    client,
+                    call,
+                    operator,
+                    to: leg.to.clone(),
+                    mode: leg.mode,
+                    at,
+                    result,
+                });
+            }
         };
         match (from, by, to) {
             (_, Move::Queue { queue_length }, _) => journal.record(Step::Queued {
@@ -262,24 +283,31 @@ impl Call {
                 });
                 screen_pop::send_history(&self.context, &self.admitted, call, operator);
             }
-            (CallState::Talking(operator), Move::Transfer, _) => {
-                if let Some(transfer) = &self.transfer {
-                    journal.record(transfer_step(operator, transfer.to.clone(), None));
-                }
+            (CallState::Talking(operator), Move::Transfer | Move::Consult, _) => {
+                record_transfer(operator, self.transfer.as_ref(), None);
             }
-            (CallState::Transferring(operator), Move::Connect, _) => {
-                if let Some(transfer) = &self.transfer {
-                    let connected = Some(TransferResult::Connected);
-                    journal.record(transfer_step(operator, transfer.to.clone(), connected));
-                }
+            (
+                CallState::Transferring(operator) | CallState::Consulting(operator),
+                Move::Connect,
+                _,
+            ) => {
+                let connected = Some(TransferResult::Connected);
+                record_transfer(operator, self.transfer.as_ref(), connected);
                 // Put through, the caller no longer needs her.
                 board.call_finished(operator);
                 self.operator_freed = true;
             }
-            (CallState::Transferring(operator), Move::NotReached(result), _) => {
-                if let Some(transfer) = self.transfer.take() {
-                    journal.record(transfer_step(operator, transfer.to, Some(result)));
-                }
+            (
+                CallState::Transferring(operator) | CallState::Consulting(operator),
+                Move::NotReached(result) | Move::Return(result),
+                _,
+            ) => {
+                record_transfer(operator, self.transfer.as_ref(), Some(result));
+                self.transfer = None;
+            }
+            (CallState::Consulting(operator), Move::CallerLeft, _) => {
+                let left = Some(TransferResult::CallerLeft);
+                record_transfer(operator, self.transfer.as_ref(), left);
             }
             (CallState::Recalling(operator), Move::Missed(_), _) => {
                 let commands = self.commands_in.clone();
@@ -312,13 +340,12 @@ impl Call {
                 if let CallState::Ringing(operator) = from {
                     journal.record(offer_ended(operator, OfferResult::Cancelled));
                 }
-                if let (CallState::Transferring(operator), Some(transfer)) = (from, &self.transfer)
-                {
+                if let CallState::Transferring(operator) | CallState::Consulting(operator) = from {
                     let result = match ended_by {
                         Party::Caller => TransferResult::CallerLeft,
                         _ => TransferResult::Failed,
                     };
-                    journal.record(transfer_step(operator, transfer.to.clone(), Some(result)));
+                    record_transfer(operator, self.transfer.as_ref(), Some(result));
                 }
                 if matches!(
                     from,

@@ -5,24 +5,41 @@
 //! caps — before anything is sent. The place is held by the leg ([`OutboundLeg`]) until it
 //! ends.
 
-use super::CallContext;
+use super::{Call, CallContext};
 use crate::board::CallCommand;
-use crate::config::Outbound;
+use crate::config::{Outbound, OutboundCallerId};
 use centrale_core::call_state::CallState;
+use centrale_core::calls::TransferResult;
 use centrale_core::events::ScreenPop;
-use centrale_core::transfer::{self, Destination, Ledger, Refusal, TransferError, TransferRules};
+use centrale_core::transfer::{
+    self, ConsultStep, Destination, Ledger, Refusal, TransferError, TransferMode, TransferRules,
+};
 use centrale_core::{Role, StaffId};
+use rsipstack::dialog::authenticate::Credential;
+use rsipstack::dialog::invitation::InviteOption;
+use rsipstack::sip::{Transport, Uri, headers::make_header};
+use rsipstack::transport::SipAddr;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// An operator's order to put a call's caller through to `to` (as she typed or picked it).
 #[derive(Debug)]
 pub struct TransferOrder {
     pub to: String,
+    pub mode: TransferMode,
     pub by: StaffId,
     pub role: Role,
     pub reply: oneshot::Sender<Result<Destination, TransferError>>,
+}
+
+/// An operator's order on her ruggespraak: complete it or go back to the caller.
+#[derive(Debug)]
+pub struct ConsultOrder {
+    pub step: ConsultStep,
+    pub by: StaffId,
+    pub reply: oneshot::Sender<Result<(), TransferError>>,
 }
 
 impl TransferOrder {
@@ -81,9 +98,11 @@ impl Drop for Permit {
     }
 }
 
-/// A transfer under way (ringing or connected): where to, and its place under the caps.
+/// A transfer under way (ringing, consulted or connected): where to, how, and its place
+/// under the caps.
 pub(crate) struct OutboundLeg {
     pub to: Destination,
+    pub mode: TransferMode,
     _permit: Permit,
 }
 
@@ -96,8 +115,13 @@ pub(crate) fn take(
     pop: Option<&ScreenPop>,
     rules: TransferRules,
 ) -> Option<OutboundLeg> {
-    let CallCommand::Transfer(order) = command else {
-        return None;
+    let order = match command {
+        CallCommand::Transfer(order) => order,
+        CallCommand::Consult(order) => {
+            let _ = order.reply.send(Err(TransferError::NotConsulting));
+            return None;
+        }
+        CallCommand::Offer(_) => return None,
     };
     if order.stale() {
         return None;
@@ -139,6 +163,83 @@ fn check(
     let permit = gateway.permit(operator)?;
     Ok(OutboundLeg {
         to,
+        mode: order.mode,
         _permit: permit,
     })
+}
+
+/// How long resolving the gateway's name may take.
+const RESOLVE_PATIENCE: Duration = Duration::from_secs(2);
+
+/// The gateway's socket address (its name resolved now, bounded).
+pub(crate) async fn resolve(outbound: &Outbound) -> Option<SocketAddr> {
+    let lookup = tokio::net::lookup_host((outbound.host.as_str(), outbound.port));
+    let mut addresses = tokio::time::timeout(RESOLVE_PATIENCE, lookup)
+        .await
+        .ok()?
+        .ok()?;
+    addresses.next()
+}
+
+/// The INVITE to a transfer's destination: Request-URI the number at the gateway, From the
+/// number the destination is to see, the gateway's credential, `offer` (our SDP on the leg
+/// the destination takes).
+pub(crate) fn invite(
+    call: &Call,
+    outbound: &Outbound,
+    address: SocketAddr,
+    to: &Destination,
+    offer: Vec<u8>,
+) -> Option<InviteOption> {
+    let context = &call.context;
+    let dialled = call.admitted.number.draft.number.as_str();
+    let callee = format!("sip:{}@{}:{}", to.number, outbound.host, outbound.port);
+    let callee = Uri::try_from(callee.as_str()).ok()?;
+    let caller = Uri::try_from(format!("sip:{dialled}@{}", context.local).as_str()).ok()?;
+    let mut extra = vec![make_header("X-Centrale-Call", call.id.to_string())];
+    if outbound.caller_id == OutboundCallerId::Caller
+        && let Some(number) = &call.admitted.caller.number
+    {
+        let asserted = format!("<sip:{number}@{}>", context.local);
+        extra.push(make_header("P-Asserted-Identity", asserted));
+    }
+    let credential = outbound
+        .credential
+        .as_ref()
+        .map(|(username, password)| Credential {
+            username: username.clone(),
+            password: password.clone(),
+            realm: None,
+            auth_username: None,
+        });
+    let transport = if outbound.tcp {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
+    Some(InviteOption {
+        caller_display_name: None,
+        caller,
+        callee,
+        destination: Some(SipAddr {
+            r#type: Some(transport),
+            addr: address.into(),
+        }),
+        contact: context.contact(),
+        content_type: Some("application/sdp".into()),
+        offer: Some(offer),
+        credential,
+        call_id: Some(format!("{:032x}-out@centrale", rand::random::<u128>())),
+        headers: Some(extra),
+        ..Default::default()
+    })
+}
+
+/// What a destination's final response means for the transfer.
+pub(crate) fn refusal(code: u16) -> TransferResult {
+    match code {
+        486 | 600 | 603 => TransferResult::Busy,
+        408 | 480 => TransferResult::NoAnswer,
+        _ => TransferResult::Failed,
+    }
 }

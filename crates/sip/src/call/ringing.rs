@@ -36,7 +36,7 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
     // puts it between quotes as it is.
     let display = headers::quoted_text(&call.admitted.card.client.draft.name);
     // Only the phone we ring may latch the operator leg's RTP source.
-    media.set_operator_peer(binding.source.ip());
+    media.set_peer(Side::Operator, binding.source.ip());
     let watch_rtp = super::queued::watches_rtp(call);
     let (states, mut leg_states) = context.dialogs.new_dialog_state_channel();
     let option = InviteOption {
@@ -77,15 +77,15 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
                 if response.status_code.kind() != StatusCodeKind::Successful {
                     return Move::Missed(refusal(&response.status_code));
                 }
-                if let Err(e) = media.operator_answer(&response.body) {
+                if let Err(e) = media.far_answer(Side::Operator, &response.body) {
                     tracing::warn!(error = %e, %operator, "the operator's phone answered with unusable media");
                     let _ = leg.bye().await;
                     return Move::Missed(OfferResult::Incompatible);
                 }
                 // Drain the early states so the bridged phase sees only what follows.
                 while leg_states.try_recv().is_ok() {}
-                call.operator_leg = Some((leg, leg_states));
-                call.operator_clock = session_timer::granted(&response);
+                call.far_leg = Some((leg, leg_states));
+                call.far_clock = session_timer::granted(&response);
                 return Move::Answer;
             }
             () = &mut timeout => {

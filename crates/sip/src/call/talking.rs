@@ -17,6 +17,7 @@ use crate::media::Side;
 use crate::session_timer::SessionClock;
 use centrale_core::call_state::Move;
 use centrale_core::calls::Party;
+use centrale_core::transfer::TransferMode;
 use centrale_core::{CallId, ClientId};
 use chrono::Utc;
 use rsipstack::dialog::dialog::DialogState;
@@ -66,7 +67,7 @@ async fn answer_caller(call: &mut Call) -> Result<(), Move> {
     // From our 200 on, the caller's dialog is the stack's to serve.
     call.context.early.close(&call.caller.id().call_id);
     if call.caller.accept(Some(headers), body).is_err() {
-        if let Some((leg, _)) = &call.operator_leg {
+        if let Some((leg, _)) = &call.far_leg {
             hang_up(leg);
         }
         return Err(Move::End(Party::Caller));
@@ -80,7 +81,7 @@ async fn answer_caller(call: &mut Call) -> Result<(), Move> {
 /// was put through to) bridged until one hangs up, the media dies, a session timer runs
 /// out, or — talking with the operator — she puts the caller through.
 pub async fn converse(call: &mut Call, far: Party) -> Move {
-    let Some((leg, leg_states)) = call.operator_leg.as_mut() else {
+    let Some((leg, leg_states)) = call.far_leg.as_mut() else {
         return Move::End(Party::System);
     };
     let holds = Holds {
@@ -90,7 +91,8 @@ pub async fn converse(call: &mut Call, far: Party) -> Move {
         far,
     };
     let media = &call.admitted.media;
-    media.bridge();
+    let far_side = call.far_side;
+    media.bridge_to(far_side);
     let mut holder = None;
     let the_end = loop {
         tokio::select! {
@@ -117,15 +119,19 @@ pub async fn converse(call: &mut Call, far: Party) -> Move {
                     break Move::End(far);
                 }
                 Some(request) => {
-                    in_dialog::answer(media, Side::Operator, &mut call.operator_clock, request).await;
+                    in_dialog::answer(media, far_side, &mut call.far_clock, request).await;
                 }
             },
             Some(command) = call.commands.recv() => {
                 let rules = call.admitted.card.client.draft.transfers;
                 let pop = call.pop.as_deref();
                 if let Some(transfer) = outbound::take(command, call.state, &call.context, pop, rules) {
+                    let by = match transfer.mode {
+                        TransferMode::Blind => Move::Transfer,
+                        TransferMode::Consult => Move::Consult,
+                    };
                     call.transfer = Some(transfer);
-                    break Move::Transfer;
+                    break by;
                 }
             }
             () = due(call.caller_clock) => {
@@ -135,9 +141,9 @@ pub async fn converse(call: &mut Call, far: Party) -> Move {
                     break end_both(leg, &call.caller);
                 }
             }
-            () = due(call.operator_clock) => {
-                let sdp = || media.current_sdp(Side::Operator);
-                if !keep_alive(&mut call.operator_clock, leg, sdp) {
+            () = due(call.far_clock) => {
+                let sdp = || media.current_sdp(far_side);
+                if !keep_alive(&mut call.far_clock, leg, sdp) {
                     tracing::info!(id = %call.id, "the far side stopped refreshing the session");
                     break end_both(leg, &call.caller);
                 }
@@ -155,7 +161,7 @@ pub async fn converse(call: &mut Call, far: Party) -> Move {
     };
     // A hold going on when the caller is put through ends here (at the call's end the
     // record's end closes it).
-    if the_end == Move::Transfer {
+    if matches!(the_end, Move::Transfer | Move::Consult) {
         holds.record(holder, None);
     }
     the_end
@@ -169,16 +175,16 @@ fn end_both(operator: &InviteDialog, caller: &InviteDialog) -> Move {
 }
 
 /// Where a call's holds are recorded; `far` is who holds on the far leg.
-struct Holds {
-    journal: Arc<CallJournal>,
-    client: ClientId,
-    call: CallId,
-    far: Party,
+pub(super) struct Holds {
+    pub journal: Arc<CallJournal>,
+    pub client: ClientId,
+    pub call: CallId,
+    pub far: Party,
 }
 
 impl Holds {
     /// Records a hold that ended and one that began (both when it passed to the other side).
-    fn record(&self, before: Option<Side>, after: Option<Side>) {
+    pub(super) fn record(&self, before: Option<Side>, after: Option<Side>) {
         let at = Utc::now();
         let step = |held, side| Step::Hold {
             client: self.client,
@@ -187,7 +193,7 @@ impl Holds {
             held,
             by: match side {
                 Side::Caller => Party::Caller,
-                Side::Operator => self.far,
+                Side::Operator | Side::Consult => self.far,
             },
         };
         if let Some(side) = before {

@@ -64,7 +64,7 @@ impl MediaEngine {
     /// Binds a free even port, searching the whole range once from a random place: a stranger
     /// cannot guess a call's ports from another call's, and a port just freed is seldom reused
     /// at once (late packets of an old call do not reach a new one).
-    async fn bind_even_port(&self) -> Result<UdpSocket> {
+    pub(super) async fn bind_even_port(&self) -> Result<UdpSocket> {
         let (first, count) = self.even_ports();
         if count == 0 {
             return Err(MediaError::NoPorts);

@@ -14,8 +14,8 @@
 //!   2. [`MediaSession::start_announcement`]: a generated chime loops toward the caller while it
 //!      waits in the queue.
 //!   3. SDP with the operator phone: [`MediaSession::offer_to_operator`] and
-//!      [`MediaSession::operator_answer`].
-//!   4. [`MediaSession::bridge`]: the announcement stops, RTP flows both ways. Toward the caller
+//!      `MediaSession::far_answer`.
+//!   4. `MediaSession::bridge_to`: the announcement stops, RTP flows both ways. Toward the caller
 //!      the SSRC, sequence numbers and timestamps continue the announcement's stream, so the
 //!      carrier sees one unbroken stream.
 //!   5. In the dialog, [`MediaSession::answer_reoffer`] answers a peer's re-INVITE or UPDATE:
@@ -24,7 +24,7 @@
 //!      generated hold music until the peer resumes.
 //!   6. Putting the caller through: [`MediaSession::ring_back`] plays the ringing tone to the
 //!      caller while the operator side starts over with the destination
-//!      ([`MediaSession::set_operator_peer`], offer and answer as with a phone); `bridge` then
+//!      (`set_peer`, offer and answer as with a phone); `bridge_to` then
 //!      joins them. The "operator" side is the far leg: her phone, or the destination.
 //!   7. [`MediaSession::silent`] to detect dead media (never while held),
 //!      [`MediaSession::close`] (or drop) to end.
@@ -117,11 +117,19 @@ pub struct MediaStats {
     pub operator_received: u64,
     /// RTP packets sent to the operator's phone.
     pub operator_sent: u64,
+    /// RTP packets received from and sent to a consult leg (ruggespraak).
+    pub consult_received: u64,
+    pub consult_sent: u64,
 }
 
 impl MediaStats {
     /// All packets handled: received and sent on both legs.
     pub fn packets(&self) -> u64 {
-        self.caller_received + self.caller_sent + self.operator_received + self.operator_sent
+        self.caller_received
+            + self.caller_sent
+            + self.operator_received
+            + self.operator_sent
+            + self.consult_received
+            + self.consult_sent
     }
 }

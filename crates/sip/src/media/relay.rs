@@ -1,9 +1,11 @@
-//! The task behind one session: it owns both sockets, plays the announcement or the hold music
-//! at real-time pace and relays RTP between the legs, rewriting each packet into the receiving
-//! leg's stream (and its audio into that leg's G.711 law when the legs chose different ones).
+//! The task behind one session: it owns the sockets, plays the announcement, the ringing tone
+//! or the hold music at real-time pace and relays RTP between the legs the mode joins,
+//! rewriting each packet into the receiving leg's stream (and its audio into that leg's G.711
+//! law when the legs chose different ones).
 //!
-//! One task and one `select!` per session: the two sockets, a 20 ms ticker while it plays
-//! (not polled once bridged), the mode channel and the cancellation token.
+//! One task and one `select!` per session: the caller's and the operator's sockets, the
+//! consult leg's once a ruggespraak opened it, a 20 ms ticker while it plays (not polled once
+//! bridged), the mode channel and the cancellation token.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use rtp_types::{RtpPacket, RtpPacketBuilder, RtpPacketMut};
 use tokio::net::UdpSocket;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Interval, MissedTickBehavior};
 
 use super::state::{Mode, Shared, Side};
@@ -30,22 +32,27 @@ pub(crate) struct Relay {
     mode: watch::Receiver<Mode>,
     caller: UdpSocket,
     operator: UdpSocket,
+    /// Bound when the first ruggespraak needs it.
+    consult: Option<UdpSocket>,
+    consult_socket: mpsc::UnboundedReceiver<UdpSocket>,
     caller_buf: Box<[u8; BUFFER]>,
     operator_buf: Box<[u8; BUFFER]>,
+    consult_buf: Box<[u8; BUFFER]>,
     ticker: Interval,
     /// What plays now, started at the first frame once the codec is known.
     player: Option<Player>,
-    to_caller: OutStream,
-    to_operator: OutStream,
+    /// Our stream toward each leg, by [`Side::index`].
+    out: [OutStream; 3],
 }
 
 impl Relay {
-    /// A relay over the two bound sockets.
+    /// A relay over the caller's and the operator's bound sockets; the consult leg's comes
+    /// later through `consult_socket`.
     pub(crate) fn new(
         shared: Arc<Shared>,
         mode: watch::Receiver<Mode>,
-        caller: UdpSocket,
-        operator: UdpSocket,
+        [caller, operator]: [UdpSocket; 2],
+        consult_socket: mpsc::UnboundedReceiver<UdpSocket>,
     ) -> Self {
         let mut ticker = tokio::time::interval(FRAME);
         // Late ticks are sent in a burst: timestamps advance per frame, so the receiver's
@@ -56,12 +63,14 @@ impl Relay {
             mode,
             caller,
             operator,
+            consult: None,
+            consult_socket,
             caller_buf: Box::new([0; BUFFER]),
             operator_buf: Box::new([0; BUFFER]),
+            consult_buf: Box::new([0; BUFFER]),
             ticker,
             player: None,
-            to_caller: OutStream::new(),
-            to_operator: OutStream::new(),
+            out: [OutStream::new(), OutStream::new(), OutStream::new()],
         }
     }
 
@@ -94,6 +103,11 @@ impl Relay {
                     Ok((len, from)) => self.on_packet(Side::Operator, len, from).await,
                     Err(error) => tracing::debug!(%error, "operator-side RTP receive failed"),
                 },
+                received = receive(self.consult.as_ref(), &mut self.consult_buf[..]) => match received {
+                    Ok((len, from)) => self.on_packet(Side::Consult, len, from).await,
+                    Err(error) => tracing::debug!(%error, "consult-side RTP receive failed"),
+                },
+                Some(socket) = self.consult_socket.recv() => self.consult = Some(socket),
             }
         }
     }
@@ -113,11 +127,7 @@ impl Relay {
             slot => slot.insert(Player::new(tune, codec)),
         };
         let frame = player.next_frame();
-        let stream = match side {
-            Side::Caller => &mut self.to_caller,
-            Side::Operator => &mut self.to_operator,
-        };
-        let header = stream.next_own(Instant::now());
+        let header = self.out[side.index()].next_own(Instant::now());
         let packet = RtpPacketBuilder::new()
             .payload_type(pt)
             .sequence_number(header.seq)
@@ -137,6 +147,7 @@ impl Relay {
         let buf = match side {
             Side::Caller => &mut self.caller_buf[..],
             Side::Operator => &mut self.operator_buf[..],
+            Side::Consult => &mut self.consult_buf[..],
         };
         let Some(data) = buf.get_mut(..len) else {
             return;
@@ -154,7 +165,7 @@ impl Relay {
         if (72..=76).contains(&pt) {
             return;
         }
-        let ((out_pt, laws), target) = {
+        let (out_pt, laws, target, out_side) = {
             let mut negotiation = self.shared.negotiation();
             if !negotiation.leg_mut(side).admit(from) {
                 // Checked before counting: a stranger's packets must not keep a dead call alive.
@@ -164,24 +175,16 @@ impl Relay {
             }
             self.shared.counters.received(side);
             self.shared.activity.touch(side);
-            if *self.mode.borrow() != Mode::Bridge {
+            let Some(out_side) = self.mode.borrow().relays(side) else {
                 return;
-            }
-            let (from_leg, to_leg) = match side {
-                Side::Caller => (&negotiation.caller, &negotiation.operator),
-                Side::Operator => (&negotiation.operator, &negotiation.caller),
             };
+            let (from_leg, to_leg) = negotiation.pair(side, out_side);
             match (to_leg.map_pt(from_leg, pt), to_leg.target()) {
-                (Some(mapped), Some(target)) => (mapped, target),
+                (Some((out_pt, laws)), Some(target)) => (out_pt, laws, target, out_side),
                 _ => return,
             }
         };
-
-        let (out_side, stream) = match side {
-            Side::Caller => (Side::Operator, &mut self.to_operator),
-            Side::Operator => (Side::Caller, &mut self.to_caller),
-        };
-        let header = stream.relay(ssrc, seq, timestamp, Instant::now());
+        let header = self.out[out_side.index()].relay(ssrc, seq, timestamp, Instant::now());
         let Ok(mut packet) = RtpPacketMut::parse(&mut data[..]) else {
             return;
         };
@@ -200,39 +203,55 @@ impl Relay {
         let data = match side {
             Side::Caller => &self.caller_buf[..len],
             Side::Operator => &self.operator_buf[..len],
+            Side::Consult => &self.consult_buf[..len],
         };
-        let socket = match out_side {
-            Side::Caller => &self.caller,
-            Side::Operator => &self.operator,
-        };
-        send_on(&self.shared, socket, out_side, data, target).await;
+        self.send(out_side, data, target).await;
     }
 
     /// Sends `packet` out of the socket of `side`, so the peer sees the port it sends to.
     async fn send(&self, side: Side, packet: &[u8], target: SocketAddr) {
         let socket = match side {
-            Side::Caller => &self.caller,
-            Side::Operator => &self.operator,
+            Side::Caller => Some(&self.caller),
+            Side::Operator => Some(&self.operator),
+            Side::Consult => self.consult.as_ref(),
         };
-        send_on(&self.shared, socket, side, packet, target).await;
+        let Some(socket) = socket else {
+            return;
+        };
+        match socket.send_to(packet, target).await {
+            Ok(_) => self.shared.counters.sent(side),
+            Err(error) => tracing::debug!(%error, ?side, %target, "RTP send failed"),
+        }
+    }
+}
+
+/// A datagram from `socket`; never, while there is none.
+async fn receive(
+    socket: Option<&UdpSocket>,
+    buf: &mut [u8],
+) -> std::io::Result<(usize, SocketAddr)> {
+    match socket {
+        Some(socket) => socket.recv_from(buf).await,
+        None => std::future::pending().await,
     }
 }
 
 /// What the relay plays in `mode`, and to whom: the announcement to the waiting caller, the
-/// hold music to the other side of a hold; nothing when idle or bridged.
+/// hold music to the other side of a hold and to a caller waiting out a ruggespraak;
+/// nothing when idle or bridged.
 fn playing(mode: Mode) -> Option<(Side, &'static Tune)> {
     match mode {
         Mode::Announce => Some((Side::Caller, &CHIME)),
         Mode::Ringback => Some((Side::Caller, &RINGBACK)),
-        Mode::Hold(holder) => Some((holder.other(), &HOLD_MUSIC)),
-        Mode::Idle | Mode::Bridge => None,
-    }
-}
-
-/// Sends one packet and counts it; a failed send is logged, the call goes on.
-async fn send_on(shared: &Shared, socket: &UdpSocket, side: Side, packet: &[u8], to: SocketAddr) {
-    match socket.send_to(packet, to).await {
-        Ok(_) => shared.counters.sent(side),
-        Err(error) => tracing::debug!(%error, ?side, %to, "RTP send failed"),
+        Mode::Hold { far, holder } => {
+            let other = if holder == Side::Caller {
+                far
+            } else {
+                Side::Caller
+            };
+            Some((other, &HOLD_MUSIC))
+        }
+        Mode::Consult => Some((Side::Caller, &HOLD_MUSIC)),
+        Mode::Idle | Mode::Bridge(_) => None,
     }
 }

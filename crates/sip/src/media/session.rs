@@ -1,15 +1,15 @@
 //! One call's media: SDP offer/answer on both legs and control of the relay task.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use centrale_core::Cidr;
 use ezk_sdp_types::Direction;
 use prometheus_client::metrics::counter::Counter;
 use tokio::net::UdpSocket;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::codec::{Codec, DEFAULT_DTMF_PT};
 use super::relay::Relay;
@@ -17,7 +17,8 @@ use super::sdp::{LocalAudio, RemoteAudio, parse_audio, write_audio};
 use super::state::{Leg, Mode, Negotiation, Shared, Side};
 use super::{MediaConfig, MediaError, MediaStats, Result};
 
-/// The media of one call: a caller-side and an operator-side RTP socket and the task between.
+/// The media of one call: a caller-side and an operator-side RTP socket (and a consult-side
+/// one from the first ruggespraak on) and the task between.
 ///
 /// Every method takes `&self` (state sits behind a lock), so a call's task can lend it freely.
 /// Closing or dropping it stops the task, which frees both ports.
@@ -28,6 +29,9 @@ pub struct MediaSession {
     advertise_ip: IpAddr,
     caller_port: u16,
     operator_port: u16,
+    /// Bound by the first ruggespraak ([`Self::open_consult`]).
+    consult_port: OnceLock<u16>,
+    consult_socket: mpsc::UnboundedSender<UdpSocket>,
     silence_timeout: Duration,
     /// Where peers' SDP may point us.
     networks: Vec<Cidr>,
@@ -36,6 +40,7 @@ pub struct MediaSession {
     /// Last `o=` version sent per leg; incremented for each SDP body.
     caller_version: AtomicU64,
     operator_version: AtomicU64,
+    consult_version: AtomicU64,
 }
 
 impl MediaSession {
@@ -49,18 +54,22 @@ impl MediaSession {
         let operator_port = operator.local_addr()?.port();
         let shared = Arc::new(Shared::new(dropped));
         let (mode, mode_rx) = watch::channel(Mode::Idle);
-        tokio::spawn(Relay::new(shared.clone(), mode_rx, caller, operator).run());
+        let (consult_socket, consult_rx) = mpsc::unbounded_channel();
+        tokio::spawn(Relay::new(shared.clone(), mode_rx, [caller, operator], consult_rx).run());
         Ok(Self {
             shared,
             mode,
             advertise_ip: config.advertise_ip,
             caller_port,
             operator_port,
+            consult_port: OnceLock::new(),
+            consult_socket,
             silence_timeout: config.silence_timeout,
             networks: config.networks.clone(),
             sdp_session_id: rand::random::<u32>().into(),
             caller_version: AtomicU64::new(0),
             operator_version: AtomicU64::new(0),
+            consult_version: AtomicU64::new(0),
         })
     }
 
@@ -76,22 +85,42 @@ impl MediaSession {
 
     /// The IP the caller's SIP came from: the only source the caller leg may latch to.
     pub fn set_caller_peer(&self, ip: IpAddr) {
-        self.shared.negotiation().caller.peer_ip = Some(ip);
+        self.shared.negotiation().leg_mut(Side::Caller).peer_ip = Some(ip);
     }
 
-    /// A new phone is rung: the operator leg starts over, and the IP its SIP goes to is the
-    /// only source the leg may latch to.
-    pub fn set_operator_peer(&self, ip: IpAddr) {
-        self.shared.negotiation().operator = Leg {
+    /// A new peer is rung on `side` (a phone, a transfer's destination): the leg starts over,
+    /// and the IP its SIP goes to is the only source the leg may latch to.
+    pub(crate) fn set_peer(&self, side: Side, ip: IpAddr) {
+        *self.shared.negotiation().leg_mut(side) = Leg {
             peer_ip: Some(ip),
             ..Leg::default()
         };
     }
 
+    /// The peer on `side` is gone: nothing more is sent there (a caller who hung up during a
+    /// ruggespraak hears no more hold music).
+    pub(crate) fn forget(&self, side: Side) {
+        *self.shared.negotiation().leg_mut(side) = Leg::default();
+    }
+
+    /// Binds the consult leg's socket (once per call; a later ruggespraak reuses it).
+    pub(crate) async fn open_consult(&self, engine: &super::MediaEngine) -> Result<()> {
+        if self.consult_port.get().is_some() {
+            return Ok(());
+        }
+        let socket = engine.bind_even_port().await?;
+        let port = socket.local_addr()?.port();
+        // The relay ends only with the session, which holds this sender's receiver's task.
+        if self.consult_socket.send(socket).is_ok() {
+            let _ = self.consult_port.set(port);
+        }
+        Ok(())
+    }
+
     /// Whether the caller negotiated comfort noise (`CN`): it may then send no RTP for long
     /// stretches, so its silence says nothing about whether it is still there.
     pub fn caller_suppresses_silence(&self) -> bool {
-        self.shared.negotiation().caller.comfort_noise
+        self.shared.negotiation().leg(Side::Caller).comfort_noise
     }
 
     /// The codec the peer on `side` chose, once it has.
@@ -104,8 +133,8 @@ impl MediaSession {
     pub fn answer_caller_offer(&self, offer: &[u8]) -> Result<Vec<u8>> {
         let remote = self.parse_remote(offer)?;
         let mut negotiation = self.shared.negotiation();
-        let (codec, pt) = choose(&remote, negotiation.caller.codec)?;
-        take_remote(&mut negotiation.caller, &remote, codec, pt);
+        let (codec, pt) = choose(&remote, negotiation.leg(Side::Caller).codec)?;
+        take_remote(negotiation.leg_mut(Side::Caller), &remote, codec, pt);
         Ok(self.answer(&mut negotiation, Side::Caller, &remote, codec, pt))
     }
 
@@ -127,9 +156,8 @@ impl MediaSession {
         let (codec, pt) = choose(&remote, negotiation.leg(side).codec)?;
         take_remote(negotiation.leg_mut(side), &remote, codec, pt);
         let answer = self.answer(&mut negotiation, side, &remote, codec, pt);
-        let holder = negotiation.holder();
         drop(negotiation);
-        self.follow_hold(holder);
+        self.follow_hold();
         Ok(answer)
     }
 
@@ -139,24 +167,38 @@ impl MediaSession {
         let ours = self.shared.negotiation().leg(side).local_sdp.clone();
         ours.unwrap_or_else(|| match side {
             Side::Caller => self.offer_to_caller(),
-            Side::Operator => self.offer_to_operator(),
+            far => self.offer_far(far),
         })
     }
 
-    /// The side whose peer holds the call, if one does.
+    /// The far leg the caller is bridged with (or will be: the operator's phone until a
+    /// bridge says otherwise).
+    fn far(&self) -> Side {
+        match *self.mode.borrow() {
+            Mode::Bridge(far) | Mode::Hold { far, .. } => far,
+            _ => Side::Operator,
+        }
+    }
+
+    /// Of the caller and the far leg, the side whose peer holds the call, if one does.
     pub(crate) fn held_by(&self) -> Option<Side> {
-        self.shared.negotiation().holder()
+        self.shared.negotiation().holder(self.far())
     }
 
     /// Plays hold music to the other side while a peer holds; back to the bridge when none
-    /// does. Only a bridged call is held: before, the announcement plays on.
-    fn follow_hold(&self, holder: Option<Side>) {
+    /// does. Only a bridged call is held: before, the announcement plays on, and during a
+    /// ruggespraak the caller hears the hold music anyway.
+    fn follow_hold(&self) {
         let current = *self.mode.borrow();
+        let far = self.far();
+        let holder = self.shared.negotiation().holder(far);
         match (current, holder) {
-            (Mode::Bridge | Mode::Hold(_), Some(side)) if current != Mode::Hold(side) => {
-                self.mode.send_replace(Mode::Hold(side));
+            (Mode::Bridge(_) | Mode::Hold { .. }, Some(holder))
+                if current != (Mode::Hold { far, holder }) =>
+            {
+                self.mode.send_replace(Mode::Hold { far, holder });
             }
-            (Mode::Hold(_), None) => self.bridge(),
+            (Mode::Hold { .. }, None) => self.bridge_to(far),
             _ => {}
         }
     }
@@ -187,6 +229,7 @@ impl MediaSession {
         match side {
             Side::Caller => self.caller_port,
             Side::Operator => self.operator_port,
+            Side::Consult => self.consult_port.get().copied().unwrap_or(0),
         }
     }
 
@@ -194,6 +237,7 @@ impl MediaSession {
         match side {
             Side::Caller => &self.caller_version,
             Side::Operator => &self.operator_version,
+            Side::Consult => &self.consult_version,
         }
     }
 
@@ -213,9 +257,19 @@ impl MediaSession {
     /// deliver, the caller's first (so the relay converts only for a phone without it), and
     /// telephone-event unless the caller declined it.
     pub fn offer_to_operator(&self) -> Vec<u8> {
+        self.offer_far(Side::Operator)
+    }
+
+    /// The same offer to a ruggespraak's destination, with the consult-side port.
+    pub(crate) fn offer_to_consult(&self) -> Vec<u8> {
+        self.offer_far(Side::Consult)
+    }
+
+    /// Our offer on a far leg (see [`Self::offer_to_operator`]).
+    fn offer_far(&self, side: Side) -> Vec<u8> {
         let (codecs, dtmf_pt) = {
             let negotiation = self.shared.negotiation();
-            let caller = &negotiation.caller;
+            let caller = negotiation.leg(Side::Caller);
             // Without events on the caller leg, DTMF must travel in-band: do not ask for events.
             let dtmf_pt = match (caller.sdp_addr, caller.dtmf_pt) {
                 (None, _) => Some(DEFAULT_DTMF_PT),
@@ -226,12 +280,13 @@ impl MediaSession {
             };
             (Codec::first_of_all(caller.codec), dtmf_pt)
         };
-        self.offer(Side::Operator, codecs, dtmf_pt)
+        self.offer(side, codecs, dtmf_pt)
     }
 
-    /// The operator phone's answer: its first codec of ours; NoCommonCodec if it names none.
-    pub fn operator_answer(&self, answer: &[u8]) -> Result<()> {
-        self.take_answer(Side::Operator, answer)
+    /// The answer of the peer on a far leg (the operator's phone, a transfer's destination)
+    /// to our offer: its first codec of ours; NoCommonCodec if it names none.
+    pub(crate) fn far_answer(&self, side: Side, answer: &[u8]) -> Result<()> {
+        self.take_answer(side, answer)
     }
 
     /// Starts (or restarts from its beginning) the looping announcement toward the caller.
@@ -247,25 +302,36 @@ impl MediaSession {
         self.mode.send_replace(Mode::Ringback);
     }
 
-    /// Stops the announcement and relays RTP both ways; the silence clock starts over.
-    pub fn bridge(&self) {
+    /// Stops what plays and relays RTP both ways between the caller and `far`; the silence
+    /// clock starts over.
+    pub(crate) fn bridge_to(&self, far: Side) {
         self.shared.activity.reset();
-        self.mode.send_replace(Mode::Bridge);
+        self.mode.send_replace(Mode::Bridge(far));
+    }
+
+    /// A ruggespraak: the caller hears the hold music, the operator and the consult leg are
+    /// relayed.
+    pub(crate) fn consult(&self) {
+        self.shared.activity.reset();
+        self.mode.send_replace(Mode::Consult);
     }
 
     /// Resolves when no RTP arrived for the silence timeout: from the caller before
-    /// [`Self::bridge`], from neither leg after it; never while the call is held (a held
-    /// phone may send nothing). Also resolves once the session is closed.
+    /// [`Self::bridge_to`], from neither bridged leg after it; never while the call is held (a
+    /// held phone may send nothing) or in a ruggespraak. Also resolves once the session is
+    /// closed.
     pub async fn silent(&self) {
         let mut mode = self.mode.subscribe();
         loop {
             let current = *mode.borrow_and_update();
             let deadline = match current {
-                Mode::Hold(_) => None,
-                _ => {
-                    Some(self.shared.activity.last(current == Mode::Bridge) + self.silence_timeout)
+                Mode::Hold { .. } | Mode::Consult => None,
+                Mode::Bridge(far) => Some(self.shared.activity.last(&[Side::Caller, far])),
+                Mode::Idle | Mode::Announce | Mode::Ringback => {
+                    Some(self.shared.activity.last(&[Side::Caller]))
                 }
-            };
+            }
+            .map(|last| last + self.silence_timeout);
             if deadline.is_some_and(|deadline| deadline <= std::time::Instant::now()) {
                 return;
             }

@@ -25,27 +25,45 @@ pub(crate) enum Mode {
     /// Play the ringing tone to the caller while a transfer's destination rings; the
     /// operator leg is not relayed.
     Ringback,
-    /// Relay both ways.
-    Bridge,
-    /// The peer on this side holds the call: the other side hears the hold music, nothing is
-    /// relayed, and silence ends nothing.
-    Hold(Side),
+    /// Relay both ways between the caller and this far leg (the operator's phone, or the
+    /// destination the caller was put through to).
+    Bridge(Side),
+    /// Bridged with `far`, the peer on `holder`'s side holds the call: the other side hears
+    /// the hold music, nothing is relayed, and silence ends nothing.
+    Hold { far: Side, holder: Side },
+    /// The operator talks with the consult leg (ruggespraak) while the caller, on hold, hears
+    /// the hold music; silence ends nothing.
+    Consult,
 }
 
-/// One of the two legs of a session.
+impl Mode {
+    /// Where a packet received on `side` goes in this mode, if anywhere.
+    pub(crate) fn relays(self, side: Side) -> Option<Side> {
+        match (self, side) {
+            (Mode::Bridge(far), Side::Caller) => Some(far),
+            (Mode::Bridge(far), from) if from == far => Some(Side::Caller),
+            (Mode::Consult, Side::Operator) => Some(Side::Consult),
+            (Mode::Consult, Side::Consult) => Some(Side::Operator),
+            _ => None,
+        }
+    }
+}
+
+/// One of the legs of a session: the caller's, the operator phone's (or, after a blind
+/// transfer, the destination's), and the consult leg a ruggespraak opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Side {
     Caller,
     Operator,
+    Consult,
 }
 
 impl Side {
-    /// The other leg.
-    pub(crate) fn other(self) -> Self {
-        match self {
-            Side::Caller => Side::Operator,
-            Side::Operator => Side::Caller,
-        }
+    /// The legs, in the order of the per-leg arrays.
+    pub(crate) const ALL: [Side; 3] = [Side::Caller, Side::Operator, Side::Consult];
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -141,73 +159,66 @@ impl Leg {
     }
 }
 
-/// The outcome of SDP on both legs.
+/// The outcome of SDP on each leg.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Negotiation {
-    pub(crate) caller: Leg,
-    pub(crate) operator: Leg,
+    legs: [Leg; 3],
 }
 
 impl Negotiation {
     /// The leg on `side`, to read.
     pub(crate) fn leg(&self, side: Side) -> &Leg {
-        match side {
-            Side::Caller => &self.caller,
-            Side::Operator => &self.operator,
-        }
+        &self.legs[side.index()]
     }
 
-    /// The side whose peer holds the call, if one does (the caller's first).
-    pub(crate) fn holder(&self) -> Option<Side> {
-        [Side::Caller, Side::Operator]
+    /// Of the caller and `far`, the side whose peer holds the call, if one does (the
+    /// caller's first).
+    pub(crate) fn holder(&self, far: Side) -> Option<Side> {
+        [Side::Caller, far]
             .into_iter()
             .find(|&side| self.leg(side).holding)
     }
 
     /// The leg on `side`.
     pub(crate) fn leg_mut(&mut self, side: Side) -> &mut Leg {
-        match side {
-            Side::Caller => &mut self.caller,
-            Side::Operator => &mut self.operator,
-        }
+        &mut self.legs[side.index()]
+    }
+
+    /// The legs packets go from and to.
+    pub(crate) fn pair(&self, from: Side, to: Side) -> (&Leg, &Leg) {
+        (self.leg(from), self.leg(to))
     }
 }
 
 /// Packets received and sent per leg.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    caller_received: AtomicU64,
-    caller_sent: AtomicU64,
-    operator_received: AtomicU64,
-    operator_sent: AtomicU64,
+    received: [AtomicU64; 3],
+    sent: [AtomicU64; 3],
 }
 
 impl Counters {
     /// Counts one packet received on `side`.
     pub(crate) fn received(&self, side: Side) {
-        let counter = match side {
-            Side::Caller => &self.caller_received,
-            Side::Operator => &self.operator_received,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.received[side.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one packet sent on `side`.
     pub(crate) fn sent(&self, side: Side) {
-        let counter = match side {
-            Side::Caller => &self.caller_sent,
-            Side::Operator => &self.operator_sent,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.sent[side.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// The counters now.
     pub(crate) fn snapshot(&self) -> MediaStats {
+        let load =
+            |counters: &[AtomicU64; 3], side: Side| counters[side.index()].load(Ordering::Relaxed);
         MediaStats {
-            caller_received: self.caller_received.load(Ordering::Relaxed),
-            caller_sent: self.caller_sent.load(Ordering::Relaxed),
-            operator_received: self.operator_received.load(Ordering::Relaxed),
-            operator_sent: self.operator_sent.load(Ordering::Relaxed),
+            caller_received: load(&self.received, Side::Caller),
+            caller_sent: load(&self.sent, Side::Caller),
+            operator_received: load(&self.received, Side::Operator),
+            operator_sent: load(&self.sent, Side::Operator),
+            consult_received: load(&self.received, Side::Consult),
+            consult_sent: load(&self.sent, Side::Consult),
         }
     }
 }
@@ -216,43 +227,37 @@ impl Counters {
 #[derive(Debug)]
 pub(crate) struct Activity {
     opened: Instant,
-    caller: AtomicU64,
-    operator: AtomicU64,
+    last: [AtomicU64; 3],
 }
 
 impl Activity {
-    /// Both legs count as active now.
+    /// Every leg counts as active now.
     pub(crate) fn new() -> Self {
         Self {
             opened: Instant::now(),
-            caller: AtomicU64::new(0),
-            operator: AtomicU64::new(0),
+            last: Default::default(),
         }
     }
 
     /// Records a packet from `side` now.
     pub(crate) fn touch(&self, side: Side) {
-        let now = self.millis_now();
-        match side {
-            Side::Caller => self.caller.store(now, Ordering::Relaxed),
-            Side::Operator => self.operator.store(now, Ordering::Relaxed),
+        self.last[side.index()].store(self.millis_now(), Ordering::Relaxed);
+    }
+
+    /// Restarts the silence clock of every leg.
+    pub(crate) fn reset(&self) {
+        for side in Side::ALL {
+            self.touch(side);
         }
     }
 
-    /// Restarts the silence clock of both legs.
-    pub(crate) fn reset(&self) {
-        self.touch(Side::Caller);
-        self.touch(Side::Operator);
-    }
-
-    /// The last packet from the caller, or from either leg when `both`.
-    pub(crate) fn last(&self, both: bool) -> Instant {
-        let caller = self.caller.load(Ordering::Relaxed);
-        let millis = if both {
-            caller.max(self.operator.load(Ordering::Relaxed))
-        } else {
-            caller
-        };
+    /// The last packet from any of `sides`.
+    pub(crate) fn last(&self, sides: &[Side]) -> Instant {
+        let millis = sides
+            .iter()
+            .map(|side| self.last[side.index()].load(Ordering::Relaxed))
+            .max()
+            .unwrap_or(0);
         self.opened + Duration::from_millis(millis)
     }
 

@@ -163,11 +163,11 @@ async fn late_offer_lets_the_callers_answer_choose_and_the_operator_may_choose_t
     let offer = text(&session.offer_to_operator());
     assert!(offer.contains(" RTP/AVP 0 8 101\r\n"), "{offer}");
     assert!(matches!(
-        session.operator_answer(&sdp(4002, "9", "a=rtpmap:9 G722/8000\r\n")),
+        session.far_answer(Side::Operator, &sdp(4002, "9", "a=rtpmap:9 G722/8000\r\n")),
         Err(MediaError::NoCommonCodec)
     ));
     session
-        .operator_answer(&sdp(4002, "8", ""))
+        .far_answer(Side::Operator, &sdp(4002, "8", ""))
         .expect("operator answer");
     assert_eq!(session.codec(Side::Operator), Some(Codec::Pcma));
 }
@@ -178,7 +178,7 @@ async fn without_a_caller_codec_the_operator_chooses() {
     let offer = text(&session.offer_to_operator());
     assert!(offer.contains(" RTP/AVP 8 0 101\r\n"), "{offer}");
     session
-        .operator_answer(&sdp(4002, "0 101", DTMF))
+        .far_answer(Side::Operator, &sdp(4002, "0 101", DTMF))
         .expect("operator answer");
     assert_eq!(session.codec(Side::Operator), Some(Codec::Pcmu));
     let offer = text(&session.offer_to_caller());
@@ -233,9 +233,9 @@ async fn bridge_relays_both_ways_and_continues_the_callers_stream() {
     // The phone answers with its own event type: it must be mapped both ways.
     let phone_dtmf = "a=rtpmap:96 telephone-event/8000\r\n";
     session
-        .operator_answer(&sdp(port_of(&operator), "8 96", phone_dtmf))
+        .far_answer(Side::Operator, &sdp(port_of(&operator), "8 96", phone_dtmf))
         .expect("operator answer");
-    session.bridge();
+    session.bridge_to(Side::Operator);
 
     // Operator → caller: audio, then an RFC 4733 event (digit 5, volume 10, 160 samples).
     let to = session.operator_port();
@@ -325,12 +325,12 @@ async fn a_stranger_is_not_relayed_and_does_not_keep_the_call_alive() {
         .expect("answer");
     session.offer_to_operator();
     session
-        .operator_answer(&sdp(port_of(&operator), "8", ""))
+        .far_answer(Side::Operator, &sdp(port_of(&operator), "8", ""))
         .expect("operator answer");
     // The stranger shares the peers' IP, but neither SDP names its port and it comes after
     // the caller's first packets: it is dropped on both legs.
     session.set_caller_peer(LOOPBACK);
-    session.bridge();
+    session.bridge_to(Side::Operator);
     for seq in 0..20 {
         send_rtp(&caller, session.caller_port(), 8, seq, 1, &[0x11; 160]).await;
         assert_eq!(recv_rtp(&operator).await.payload, vec![0x11; 160]);
@@ -389,7 +389,7 @@ async fn silent_resolves_after_the_timeout_without_rtp() {
     timeout(Duration::from_secs(10), session.silent())
         .await
         .expect("silent before bridge");
-    session.bridge();
+    session.bridge_to(Side::Operator);
     timeout(Duration::from_secs(10), session.silent())
         .await
         .expect("silent after bridge");
@@ -453,8 +453,10 @@ async fn a_refresh_keeps_our_sdp_and_a_hold_plays_music_to_the_other_side_until_
         .expect("answer");
     session.offer_to_operator();
     let phone = sdp(port_of(&operator), "8", "");
-    session.operator_answer(&phone).expect("operator answer");
-    session.bridge();
+    session
+        .far_answer(Side::Operator, &phone)
+        .expect("operator answer");
+    session.bridge_to(Side::Operator);
 
     // The caller refreshes with the same SDP: our answer comes back as it was.
     let again = session
@@ -544,11 +546,11 @@ async fn legs_on_different_laws_are_converted_both_ways_and_events_pass_untouche
     // A µ-law-only phone with its own event type.
     let phone_dtmf = "a=rtpmap:96 telephone-event/8000\r\n";
     session
-        .operator_answer(&sdp(port_of(&operator), "0 96", phone_dtmf))
+        .far_answer(Side::Operator, &sdp(port_of(&operator), "0 96", phone_dtmf))
         .expect("a PCMU-only phone is taken");
     assert_eq!(session.codec(Side::Caller), Some(Codec::Pcma));
     assert_eq!(session.codec(Side::Operator), Some(Codec::Pcmu));
-    session.bridge();
+    session.bridge_to(Side::Operator);
 
     let tone = tone_frame();
     let in_alaw: Vec<u8> = tone.iter().map(|&s| Codec::Pcma.encode(s)).collect();
@@ -607,5 +609,93 @@ async fn legs_on_different_laws_are_converted_both_ways_and_events_pass_untouche
     assert!(
         music.payload.iter().any(|&b| b != 0xFF),
         "µ-law music, not silence"
+    );
+}
+
+/// A G.711 byte in the other law, as the relay converts it.
+fn converted(from: Codec, to: Codec, byte: u8) -> u8 {
+    let mut sample = [byte];
+    from.convert(to, &mut sample);
+    sample[0]
+}
+
+/// The port of the `m=audio` line of our SDP.
+fn audio_port(body: &[u8]) -> u16 {
+    let sdp = text(body);
+    let line = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("m=audio "))
+        .expect("an audio line");
+    line.split(' ').next().unwrap().parse().expect("a port")
+}
+
+#[tokio::test]
+async fn a_ruggespraak_holds_the_caller_then_joins_the_caller_and_the_consulted() {
+    let engine = engine(22400, LONG);
+    let session = engine.open().await.expect("open");
+    let (caller, operator, henk) = (peer().await, peer().await, peer().await);
+    session
+        .answer_caller_offer(&sdp(port_of(&caller), "8", ""))
+        .expect("answer");
+    session.offer_to_operator();
+    session
+        .far_answer(Side::Operator, &sdp(port_of(&operator), "8", ""))
+        .expect("operator answer");
+    session.bridge_to(Side::Operator);
+
+    // Henk is rung on a third port and answers in the other law (µ-law).
+    session.open_consult(&engine).await.expect("consult socket");
+    let consult_port = audio_port(&session.offer_to_consult());
+    assert!(
+        ![session.caller_port(), session.operator_port()].contains(&consult_port),
+        "a port of its own"
+    );
+    session
+        .far_answer(Side::Consult, &sdp(port_of(&henk), "0", ""))
+        .expect("henk's answer");
+    session.consult();
+
+    // The caller hears the hold music (our stream, not relayed audio).
+    let music = recv_rtp(&caller).await;
+    assert_eq!(music.pt, 8);
+    // Anna and Henk talk; the caller's audio reaches neither (Henk gets Anna's first).
+    send_rtp(&caller, session.caller_port(), 8, 1, 160, &[0x11; 160]).await;
+    send_rtp(&operator, session.operator_port(), 8, 1, 160, &[0xD5; 160]).await;
+    let to_henk = recv_rtp(&henk).await;
+    assert_eq!(to_henk.pt, 0, "converted into Henk's law");
+    assert_eq!(
+        to_henk.payload,
+        [converted(Codec::Pcma, Codec::Pcmu, 0xD5); 160]
+    );
+    send_rtp(&henk, consult_port, 0, 1, 160, &[0xFF; 160]).await;
+    let to_anna = recv_rtp(&operator).await;
+    assert_eq!(to_anna.pt, 8);
+    assert_eq!(
+        to_anna.payload,
+        [converted(Codec::Pcmu, Codec::Pcma, 0xFF); 160]
+    );
+
+    // Anna puts the caller through: the caller and Henk are bridged.
+    session.bridge_to(Side::Consult);
+    send_rtp(&caller, session.caller_port(), 8, 2, 320, &[0x22; 160]).await;
+    let relayed = recv_rtp(&henk).await;
+    assert_eq!(
+        relayed.payload,
+        [converted(Codec::Pcma, Codec::Pcmu, 0x22); 160]
+    );
+    send_rtp(&henk, consult_port, 0, 2, 320, &[0x7F; 160]).await;
+    // The music stops; what follows in the caller's (one) stream is Henk.
+    let wanted = [converted(Codec::Pcmu, Codec::Pcma, 0x7F); 160];
+    let heard = loop {
+        let packet = recv_rtp(&caller).await;
+        if packet.payload == wanted {
+            break packet;
+        }
+    };
+    assert_eq!(heard.ssrc, music.ssrc);
+    let stats = session.stats();
+    assert!(
+        stats.consult_received >= 2 && stats.consult_sent >= 2,
+        "{stats:?}"
     );
 }

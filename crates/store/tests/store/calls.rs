@@ -2,11 +2,12 @@
 
 use crate::*;
 use centrale_core::calls::{
-    CallFact, CallOutcome, CallRecord, CallerId, NewCall, Offer, OfferResult, Party, TransferResult,
+    CallFact, CallOutcome, CallRecord, CallerId, NewCall, NewTransfer, Offer, OfferResult, Party,
+    TransferResult,
 };
 use centrale_core::notes::NoteSummary;
 use centrale_core::ports::{CallStore, StaffStore};
-use centrale_core::transfer::{Destination, LineKind};
+use centrale_core::transfer::{Destination, LineKind, TransferMode};
 use centrale_core::{CallId, Error, NoteId, PasswordHash, StaffId};
 use centrale_store::testing::{fresh_db, insert_note};
 use chrono::{DateTime, Utc};
@@ -436,9 +437,12 @@ async fn transfers_are_recorded_with_the_call_and_connected_ones_are_priced_usag
         CallFact::TransferStarted {
             client: bakery,
             call: call.id,
-            operator: anna,
-            to: henk.clone(),
-            at: at(20_000),
+            transfer: NewTransfer {
+                operator: anna,
+                to: henk.clone(),
+                mode: TransferMode::Blind,
+                at: at(20_000),
+            },
         },
         CallFact::TransferEnded {
             client: bakery,
@@ -449,9 +453,12 @@ async fn transfers_are_recorded_with_the_call_and_connected_ones_are_priced_usag
         CallFact::TransferStarted {
             client: bakery,
             call: call.id,
-            operator: anna,
-            to: henk.clone(),
-            at: at(50_000),
+            transfer: NewTransfer {
+                operator: anna,
+                to: henk.clone(),
+                mode: TransferMode::Consult,
+                at: at(50_000),
+            },
         },
         CallFact::TransferEnded {
             client: bakery,
@@ -467,9 +474,12 @@ async fn transfers_are_recorded_with_the_call_and_connected_ones_are_priced_usag
         CallFact::TransferStarted {
             client: bakery,
             call: second.id,
-            operator: anna,
-            to: office.clone(),
-            at: at(70_000),
+            transfer: NewTransfer {
+                operator: anna,
+                to: office.clone(),
+                mode: TransferMode::Blind,
+                at: at(70_000),
+            },
         },
         CallFact::TransferEnded {
             client: bakery,
@@ -495,6 +505,7 @@ async fn transfers_are_recorded_with_the_call_and_connected_ones_are_priced_usag
     assert_eq!(record.transfers[1].operator_id, Some(anna));
     assert_eq!(record.transfers[1].name.as_deref(), Some("Henk"));
     assert_eq!(record.transfers[1].started_at, at(50_000));
+    assert_eq!(record.transfers[1].mode, TransferMode::Consult);
     let listed = db.list_calls(bakery, 10).await.unwrap();
     assert_eq!(listed[1].transfers, record.transfers);
     assert_eq!(listed[0].transfers.len(), 1);
@@ -528,9 +539,12 @@ async fn transfers_are_recorded_with_the_call_and_connected_ones_are_priced_usag
     let foreign = CallFact::TransferStarted {
         client: other,
         call: call.id,
-        operator: anna,
-        to: henk,
-        at: at(91_000),
+        transfer: NewTransfer {
+            operator: anna,
+            to: henk,
+            mode: TransferMode::Blind,
+            at: at(91_000),
+        },
     };
     assert!(matches!(
         db.record_facts(&[foreign]).await,

@@ -10,7 +10,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use centrale_core::calls::UsageEvent;
-use centrale_core::transfer::{Destination, Refusal, TransferError, TransferPrice};
+use centrale_core::transfer::{
+    ConsultStep, Destination, Refusal, TransferError, TransferMode, TransferPrice,
+};
 use centrale_core::{CallId, ClientId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(transfer))
+        .routes(routes!(complete))
+        .routes(routes!(go_back))
         .routes(routes!(usage))
         .routes(routes!(prices))
 }
@@ -30,15 +34,6 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = [TransferPrice]), (status = 401, body = crate::error::ErrorBody)))]
 async fn prices(State(state): State<AppState>, _: AnyStaff) -> ApiResult<Json<Vec<TransferPrice>>> {
     Ok(Json(state.store.transfer_prices(Utc::now()).await?))
-}
-
-/// How the caller is put through.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-enum TransferMode {
-    /// At once: the caller hears ringing, the operator is free once the destination answers;
-    /// not answered, busy or failed, the call rings her again.
-    Blind,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -57,9 +52,11 @@ struct TransferStarted {
 }
 
 /// Puts the caller of the call the operator is talking on through (202: the destination
-/// rings; the outcome follows as `call.transfer` events). Only the operator on the call may;
-/// a destination the rules refuse is 422 (premium rate, short code, abroad, not listed),
-/// too many outbound calls 429, no gateway configured 503.
+/// rings; the outcome follows as `call.transfer` events): `blind` at once, or `consult`
+/// (ruggespraak) — the caller waits on hold while she talks with the destination, then
+/// completes or returns (the routes below). Only the operator on the call may; a destination
+/// the rules refuse is 422 (premium rate, short code, abroad, not listed), too many outbound
+/// calls 429, no gateway configured 503.
 #[utoipa::path(post, path = "/api/v1/calls/{call_id}/transfer", tag = "calls", security(("bearer" = [])),
     params(("call_id" = String, Path)),
     request_body = TransferRequest,
@@ -75,7 +72,7 @@ async fn transfer(
 ) -> ApiResult<(StatusCode, Json<TransferStarted>)> {
     let to = state
         .switchboard
-        .transfer(call_id, &staff, &request.to)
+        .transfer(call_id, &staff, &request.to, request.mode)
         .await
         .map_err(refused)?;
     let started = TransferStarted {
@@ -85,12 +82,57 @@ async fn transfer(
     Ok((StatusCode::ACCEPTED, Json(started)))
 }
 
+/// Completes the operator's ruggespraak (F9): the caller is put through to the one she
+/// consulted and she is free; before that one answered, it rings on as a blind transfer.
+/// 409 when the call is not in a ruggespraak.
+#[utoipa::path(post, path = "/api/v1/calls/{call_id}/transfer/complete", tag = "calls", security(("bearer" = [])),
+    params(("call_id" = String, Path)),
+    responses((status = 202), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn complete(
+    State(state): State<AppState>,
+    AnyStaff(staff): AnyStaff,
+    ApiPath(call_id): ApiPath<CallId>,
+) -> ApiResult<StatusCode> {
+    consult_step(&state, &staff, call_id, ConsultStep::Complete).await
+}
+
+/// Ends the operator's ruggespraak and gives her the caller back (F10): the consulted leg is
+/// hung up. 409 when the call is not in a ruggespraak.
+#[utoipa::path(post, path = "/api/v1/calls/{call_id}/transfer/return", tag = "calls", security(("bearer" = [])),
+    params(("call_id" = String, Path)),
+    responses((status = 202), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn go_back(
+    State(state): State<AppState>,
+    AnyStaff(staff): AnyStaff,
+    ApiPath(call_id): ApiPath<CallId>,
+) -> ApiResult<StatusCode> {
+    consult_step(&state, &staff, call_id, ConsultStep::Return).await
+}
+
+async fn consult_step(
+    state: &AppState,
+    staff: &centrale_core::Staff,
+    call: CallId,
+    step: ConsultStep,
+) -> ApiResult<StatusCode> {
+    state
+        .switchboard
+        .consult_step(call, staff, step)
+        .await
+        .map_err(refused)?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 fn refused(error: TransferError) -> ApiError {
     let message = error.to_string();
     match error {
         TransferError::NoSuchCall => ApiError::new(StatusCode::NOT_FOUND, message),
         TransferError::NotYours => ApiError::forbidden(message),
-        TransferError::NotTalking => ApiError::new(StatusCode::CONFLICT, message),
+        TransferError::NotTalking | TransferError::NotConsulting => {
+            ApiError::new(StatusCode::CONFLICT, message)
+        }
         TransferError::NoGateway => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message),
         TransferError::Refused(refusal @ Refusal::TooMany) => {
             ApiError::too_many_requests(message, std::time::Duration::from_secs(60))
