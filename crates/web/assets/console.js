@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 let current = null; // { call_id, pop }
 let queue = [];
 let prices = {}; // line → euro cents, as in force when the console loaded
+let consulting = false; // a ruggespraak of mine is on: F9 completes, F10 returns
 
 async function refreshState() {
   const state = await Centrale.api("GET", "/api/v1/operators/me/state");
@@ -121,18 +122,23 @@ function showPop(event) {
   });
 }
 
-// Where the caller may be put through: one button each (F7 goes to the first, Enter picks).
+// Where the caller may be put through: per destination a ruggespraak button and an at-once
+// one (F7 goes to the first, Enter picks).
 function showDestinations(destinations) {
   const list = $("transfer-destinations");
   list.replaceChildren(...destinations.map((d) => {
-    const button = Centrale.el("button", `${d.name ?? d.number} — ${list.dataset[d.line]} ${d.number}${price(d.line)}`);
-    button.type = "button";
-    button.addEventListener("click", () => transfer(d.number));
-    const item = Centrale.el("li");
-    item.append(button);
+    const item = Centrale.el("li", `${d.name ?? d.number} — ${list.dataset[d.line]} ${d.number}${price(d.line)} `);
+    for (const mode of ["consult", "blind"]) {
+      const button = Centrale.el("button", list.dataset[mode]);
+      button.type = "button";
+      button.setAttribute("aria-label", `${list.dataset[mode]}: ${d.name ?? d.number}`);
+      button.addEventListener("click", () => transfer(d.number, mode));
+      item.append(button, " ");
+    }
     return item;
   }));
   $("transfer-status").textContent = "";
+  consulting = false;
 }
 
 function price(line) {
@@ -144,28 +150,53 @@ function destinationName(to) {
   return `${to.name ?? to.number} (${$("transfer-destinations").dataset[to.line]})`;
 }
 
-async function transfer(to) {
+async function transfer(to, mode) {
   const status = $("transfer-status");
   if (!current) return;
   try {
-    const started = await Centrale.api("POST", `/api/v1/calls/${current.call_id}/transfer`, { to, mode: "blind" });
-    status.textContent = `${status.dataset.ringing} ${destinationName(started.to)}…`;
+    const started = await Centrale.api("POST", `/api/v1/calls/${current.call_id}/transfer`, { to, mode });
+    const name = destinationName(started.to);
+    status.textContent = mode === "consult"
+      ? `${status.dataset.calling} ${name}… — ${status.dataset.consult_keys}`
+      : `${status.dataset.ringing} ${name}…`;
     status.dataset.ok = "true";
+    consulting = mode === "consult";
   } catch (error) {
     status.textContent = `${status.dataset.refused}: ${status.dataset[error.code] ?? error.message}`;
     status.dataset.ok = "false";
   }
 }
 
-// A transfer's progress: connected (the caller talks with the destination, I am free) or
-// not reached (my phone rings again with the caller).
+// F9 completes my ruggespraak, F10 goes back to the caller.
+async function consultStep(step) {
+  if (!current || !consulting) return;
+  try {
+    await Centrale.api("POST", `/api/v1/calls/${current.call_id}/transfer/${step}`);
+  } catch (error) {
+    $("transfer-status").textContent = error.message;
+  }
+}
+
+// A transfer's progress: ringing, consulting, then connected (the caller talks with the
+// destination, I am free) or not (a blind transfer not reached rings my phone again; a
+// ruggespraak ended gives me the caller back).
 function showTransfer(event) {
-  if (!event.result) return;
   const status = $("transfer-status");
   const to = destinationName(event.to);
-  status.textContent = event.result === "connected"
-    ? `${status.dataset.connected} ${to}`
-    : `${status.dataset.not_reached}: ${to} — ${status.dataset[event.result]}`;
+  const consult = event.mode === "consult";
+  if (!event.result) {
+    if (event.consulting) status.textContent = `${status.dataset.consulting} ${to} — ${status.dataset.consult_keys}`;
+    return;
+  }
+  consulting = false;
+  const texts = {
+    connected: `${status.dataset.connected} ${to}`,
+    returned: status.dataset.returned,
+    destination_hung_up: `${to} ${status.dataset.destination_hung_up}`,
+    caller_left: consult ? `${status.dataset.caller_left_consult} ${to}` : `${status.dataset.not_reached}: ${to}`,
+  };
+  status.textContent = texts[event.result]
+    ?? `${status.dataset.not_reached}: ${to} — ${status.dataset[event.result]}${consult ? `; ${status.dataset.back}` : ""}`;
   status.dataset.ok = String(event.result === "connected");
 }
 
@@ -255,6 +286,9 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "F6") {
     event.preventDefault();
     $("search").focus();
+  } else if ((event.key === "F9" || event.key === "F10") && consulting) {
+    event.preventDefault();
+    consultStep(event.key === "F9" ? "complete" : "return");
   } else if (event.key === "F7" && current) {
     event.preventDefault();
     ($("transfer-destinations").querySelector("button") ?? $("transfer-number")).focus();
@@ -268,7 +302,7 @@ $("note-form").addEventListener("submit", saveNote);
 $("transfer-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const number = $("transfer-number").value.trim();
-  if (number) transfer(number);
+  if (number) transfer(number, event.submitter?.value ?? "consult");
 });
 $("note-form").addEventListener("input", saveDraft);
 $("search").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(search, 200); });

@@ -144,6 +144,35 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("transfer.title", "Doorverbinden (F7)", "Put through (F7)"),
     ("transfer.number", "Ander nummer", "Other number"),
     ("transfer.go", "Doorverbinden", "Put through"),
+    ("transfer.consult", "Ruggespraak", "Consult first"),
+    ("transfer.blind", "Direct", "At once"),
+    ("transfer.calling", "Belt", "Calling"),
+    ("transfer.consulting", "In ruggespraak met", "Consulting"),
+    (
+        "transfer.consult_keys",
+        "F9 doorverbinden · F10 terug naar beller",
+        "F9 put through · F10 back to the caller",
+    ),
+    (
+        "transfer.returned",
+        "Terug bij de beller",
+        "Back with the caller",
+    ),
+    (
+        "transfer.destination_hung_up",
+        "heeft opgehangen; u bent terug bij de beller",
+        "hung up; you are back with the caller",
+    ),
+    (
+        "transfer.back",
+        "u bent terug bij de beller",
+        "you are back with the caller",
+    ),
+    (
+        "transfer.caller_left_consult",
+        "De beller heeft opgehangen; u spreekt nog met",
+        "The caller hung up; you are still talking with",
+    ),
     ("transfer.mobile", "mobiel", "mobile"),
     ("transfer.fixed", "vast", "fixed"),
     (
@@ -207,8 +236,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "shortcuts",
-        "F2 beschikbaar · F3 pauze · F4 offline · F6 zoeken · F7 doorverbinden · Ctrl+Enter opslaan",
-        "F2 available · F3 pause · F4 offline · F6 search · F7 put through · Ctrl+Enter save",
+        "F2 beschikbaar · F3 pauze · F4 offline · F6 zoeken · F7 doorverbinden · F9 ruggespraak doorverbinden · F10 terug naar beller · Ctrl+Enter opslaan",
+        "F2 available · F3 pause · F4 offline · F6 search · F7 put through · F9 complete the consult · F10 back to the caller · Ctrl+Enter save",
     ),
     ("wall.operators", "Telefonisten", "Operators"),
     ("wall.today", "Vandaag", "Today"),

@@ -273,8 +273,10 @@ async fn an_operator_puts_the_caller_through_from_the_keyboard() {
         .text_when("transfer-status", |t| t.contains("betaalnummers"))
         .await;
 
-    // F7 goes to the first destination, Enter puts the caller through.
+    // F7 goes to the first destination's ruggespraak button; Tab to its at-once button and
+    // Enter puts the caller through.
     chrome.keys(&Key::F7.to_string()).await;
+    chrome.keys(&Key::Tab.to_string()).await;
     chrome.keys(&Key::Enter.to_string()).await;
     chrome
         .text_when("transfer-status", |t| {
@@ -294,5 +296,73 @@ async fn an_operator_puts_the_caller_through_from_the_keyboard() {
         .assert_ok("the gateway, Piet answering");
     phone.finish().await.assert_ok("Anna's phone");
     let call = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(call["transfers"][0]["result"], "connected", "{call}");
+}
+
+#[tokio::test]
+async fn an_operator_consults_henk_then_puts_the_caller_through() {
+    let port = free_port();
+    let env = TestApp::builder()
+        .demo()
+        .settings(|settings| settings.sip_outbound_uri = format!("sip:127.0.0.1:{port}"))
+        .start()
+        .await;
+    let anna = env.operator(1).await;
+    let chrome = Chrome::start().await;
+    chrome
+        .login(&env.api.base, "anna@demo.centrale.test", "demo-anna-2026")
+        .await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    chrome.text_when("my-state", |t| t == "Beschikbaar").await;
+    let gateway = env.gateway(
+        "gateway_answer.xml",
+        port,
+        &[
+            "-set",
+            "to",
+            "+31612345002",
+            "-set",
+            "from",
+            VAN_DIJK_NUMBER,
+        ],
+    );
+    let carrier = env.carrier("carrier_call.xml", VAN_DIJK_NUMBER, &["-d", "8000"]);
+    chrome
+        .text_when("transfer-destinations", |t| {
+            t.contains("Henk van Dijk — mobiel +31612345002")
+        })
+        .await;
+    chrome.text_when("my-state", |t| t == "In gesprek").await;
+
+    // F7, Enter: a ruggespraak with Henk, the first destination; the caller waits on hold.
+    chrome.keys(&Key::F7.to_string()).await;
+    chrome.keys(&Key::Enter.to_string()).await;
+    chrome
+        .text_when("transfer-status", |t| {
+            t == "In ruggespraak met Henk van Dijk (mobiel) — F9 doorverbinden · F10 terug naar beller"
+        })
+        .await;
+    chrome.screenshot("console-ruggespraak").await;
+    // F9: the caller is put through to Henk; Anna is free.
+    chrome.keys(&Key::F9.to_string()).await;
+    chrome
+        .text_when("transfer-status", |t| {
+            t == "Doorverbonden met Henk van Dijk (mobiel)"
+        })
+        .await;
+    chrome
+        .text_when("my-state", |t| t.starts_with("Nawerk"))
+        .await;
+
+    phone.finish().await.assert_ok("Anna's phone");
+    carrier.finish().await.assert_ok("the caller");
+    gateway
+        .finish()
+        .await
+        .assert_ok("the gateway, Henk answering");
+    let call = env.ended_call(VAN_DIJK_NUMBER).await;
+    assert_eq!(call["transfers"][0]["mode"], "consult", "{call}");
     assert_eq!(call["transfers"][0]["result"], "connected", "{call}");
 }
