@@ -4,7 +4,7 @@
 use crate::board::{Board, CallCommand};
 use crate::call::context::{CallContext, CallLimits};
 use crate::call::reliable::{Prack, Reliable};
-use crate::call::{ConsultOrder, EarlyDialogs, Gateway, LiveCalls, TransferOrder};
+use crate::call::{ConsultOrder, EarlyDialogs, Gateway, LiveCalls, TransferOrder, TransferRequest};
 use crate::config::SipConfig;
 use crate::credentials::KnownCredentials;
 use crate::directory::{LiveDirectory, refresh_in_full};
@@ -448,10 +448,12 @@ impl Switchboard for Telephony {
     ) -> Result<Destination, TransferError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let order = TransferOrder {
-            to: to.to_owned(),
-            mode,
-            by: by.id,
-            role: by.draft.role,
+            request: TransferRequest {
+                to: to.to_owned(),
+                mode,
+                by: by.id,
+                role: by.draft.role,
+            },
             reply,
         };
         self.order(call, CallCommand::Transfer(order), answer).await

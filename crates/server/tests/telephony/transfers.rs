@@ -548,3 +548,78 @@ async fn the_caller_hanging_up_during_a_ruggespraak_leaves_the_operator_with_the
     assert_eq!(record["transfers"][0]["result"], "caller_left");
     assert!(usage_of_bakery(&env).await.is_empty());
 }
+
+/// Anna's desk phone answers and, half a second later, REFERs the call to `refer_to`.
+async fn anna_refers(env: &TestApp, refer_to: &str) -> Talking {
+    let anna = env.operator(1).await;
+    let events = env.api.events(&env.api.token).await;
+    let phone = env.phone(
+        &anna,
+        "operator_refer.xml",
+        1,
+        &["-set", "refer_to", refer_to, "-d", "500"],
+    );
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    // The carrier's scenario fails on any request but its own BYE's answer: a REFER passed
+    // on to it would fail the run.
+    let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "5000"]);
+    let answered = events.wait_for("call.answered", |_| true).await;
+    Talking {
+        anna,
+        events,
+        call_id: answered["call_id"].as_str().unwrap().to_owned(),
+        carrier,
+        phone,
+    }
+}
+
+#[tokio::test]
+async fn a_desk_phones_refer_is_carried_out_by_centrale_as_a_blind_transfer() {
+    let port = free_port();
+    let env = bureau_with_gateway(port, |_| {}).await;
+    let gateway = piet_answers(&env, port);
+    let talking = anna_refers(&env, "0612345001").await;
+    let ended = transfer_result(&talking).await;
+    assert_eq!(ended["result"], "connected", "{ended}");
+    assert_eq!(ended["mode"], "blind");
+    talking
+        .phone
+        .finish()
+        .await
+        .assert_ok("Anna's phone: 202, NOTIFY 100 and 200, BYE");
+    talking
+        .carrier
+        .finish()
+        .await
+        .assert_ok("the caller, no REFER");
+    gateway.finish().await.assert_ok("the gateway, Piet");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["transfers"][0]["number"], "+31612345001", "{record}");
+    assert_eq!(record["transfers"][0]["price_cents"], 150);
+}
+
+#[tokio::test]
+async fn a_desk_phones_refer_to_a_premium_number_is_refused_and_the_call_goes_on() {
+    let port = free_port();
+    // No gateway listens: an INVITE sent there would find nobody, and the record shows
+    // every outbound leg.
+    let env = bureau_with_gateway(port, |_| {}).await;
+    let talking = anna_refers(&env, "09001234567").await;
+    talking
+        .phone
+        .finish()
+        .await
+        .assert_ok("Anna's phone: 403, then the caller's end");
+    talking.carrier.finish().await.assert_ok("the caller");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["ended_by"], "caller", "{record}");
+    assert_eq!(record["transfers"].as_array().unwrap().len(), 0, "{record}");
+    assert!(
+        talking
+            .events
+            .types_for_call(&talking.call_id)
+            .iter()
+            .all(|t| t != "call.transfer")
+    );
+}

@@ -19,6 +19,7 @@ mod in_dialog;
 mod live;
 mod outbound;
 mod queued;
+mod refer;
 pub(crate) mod reliable;
 mod ringing;
 mod screen_pop;
@@ -30,7 +31,7 @@ pub(crate) use caps::Caps;
 pub(crate) use context::CallContext;
 pub(crate) use early::EarlyDialogs;
 pub(crate) use live::LiveCalls;
-pub(crate) use outbound::{ConsultOrder, Gateway, TransferOrder};
+pub(crate) use outbound::{ConsultOrder, Gateway, TransferOrder, TransferRequest};
 
 use crate::board::CallCommand;
 use crate::journal::Step;

@@ -24,13 +24,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// An operator's order to put a call's caller through to `to` (as she typed or picked it).
+/// What an operator asks: put the caller through to `to` (as she typed, picked or dialled it).
 #[derive(Debug)]
-pub struct TransferOrder {
+pub struct TransferRequest {
     pub to: String,
     pub mode: TransferMode,
     pub by: StaffId,
     pub role: Role,
+}
+
+/// Her request from the web, with where the answer goes.
+#[derive(Debug)]
+pub struct TransferOrder {
+    pub request: TransferRequest,
     pub reply: oneshot::Sender<Result<Destination, TransferError>>,
 }
 
@@ -126,7 +132,7 @@ pub(crate) fn take(
     if order.stale() {
         return None;
     }
-    match check(&order, state, context, pop, rules) {
+    match check(&order.request, state, context, pop, rules) {
         Ok(leg) => {
             let accepted = order.reply.send(Ok(leg.to.clone())).is_ok();
             // The web gave up on the answer meanwhile: nothing is sent.
@@ -141,8 +147,8 @@ pub(crate) fn take(
 
 /// Checks `order` against the call (in `state`, showing `pop`, for a client with `rules`)
 /// and, when it may go ahead, takes its place under the caps.
-fn check(
-    order: &TransferOrder,
+pub(crate) fn check(
+    order: &TransferRequest,
     state: CallState,
     context: &CallContext,
     pop: Option<&ScreenPop>,

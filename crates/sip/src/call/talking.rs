@@ -9,7 +9,7 @@
 use super::Call;
 use super::ended::hang_up;
 use super::in_dialog;
-use super::outbound;
+use super::{outbound, refer};
 use crate::extensions;
 use crate::headers;
 use crate::journal::{CallJournal, Step};
@@ -117,6 +117,18 @@ pub async fn converse(call: &mut Call, far: Party) -> Move {
                 Some(DialogState::Terminated(..)) | None => {
                     hang_up(&call.caller);
                     break Move::End(far);
+                }
+                // Her desk phone's own transfer key.
+                Some(DialogState::Refer(_, request, handle)) if far == Party::Operator => {
+                    let rules = call.admitted.card.client.draft.transfers;
+                    let pop = call.pop.as_deref();
+                    let context = &call.context;
+                    let leg = (&*leg, &mut *leg_states);
+                    let taken = refer::take(&request, handle, leg, call.state, context, pop, rules);
+                    if let Some(transfer) = taken.await {
+                        call.transfer = Some(transfer);
+                        break Move::Transfer;
+                    }
                 }
                 Some(request) => {
                     in_dialog::answer(media, far_side, &mut call.far_clock, request).await;
