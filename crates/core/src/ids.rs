@@ -86,6 +86,10 @@ id_type!(
     /// One entry of the audit log.
     AuditId
 );
+id_type!(
+    /// A calendar feed of a client's callbacks.
+    CallbackFeedId
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@
 
 pub mod acd;
 pub mod audit;
+pub mod calendar;
 pub mod call_state;
 pub mod calls;
 pub mod cidr;
@@ -42,8 +43,8 @@ pub use email::EmailAddress;
 pub use employee::{Employee, EmployeeDraft, SmsPreference};
 pub use error::{Error, Result};
 pub use ids::{
-    AuditId, CallId, ClientId, ContactId, DeliveryId, EmployeeId, InstructionSetId, NoteId,
-    NumberId, PortalUserId, StaffId,
+    AuditId, CallId, CallbackFeedId, ClientId, ContactId, DeliveryId, EmployeeId, InstructionSetId,
+    NoteId, NumberId, PortalUserId, StaffId,
 };
 pub use instructions::{InstructionContent, InstructionSet, InstructionSetDraft, Period};
 pub use number_pool::{ForwardingNumber, NumberDraft};

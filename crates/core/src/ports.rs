@@ -438,6 +438,45 @@ pub trait DigestStore: Send + Sync {
     ) -> Result<()>;
 }
 
+/// A calendar feed of a client's callbacks: all of them, or one employee's.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct CallbackFeed {
+    pub id: crate::CallbackFeedId,
+    pub client_id: ClientId,
+    pub employee_id: Option<crate::EmployeeId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Calendar feeds of callbacks, opened by a token only its SHA-256 of which is kept.
+#[async_trait]
+pub trait CallbackFeedStore: Send + Sync {
+    /// A new feed of `client`'s callbacks (with `employee`, when given: that employee's).
+    async fn create_callback_feed(
+        &self,
+        client: ClientId,
+        employee: Option<crate::EmployeeId>,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<CallbackFeed>;
+    /// Ends a feed: its token opens nothing from now on.
+    async fn revoke_callback_feed(
+        &self,
+        client: ClientId,
+        feed: crate::CallbackFeedId,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The live feed of `client` the token hashing to `token_hash` opens; NotFound otherwise.
+    async fn callback_feed(&self, client: ClientId, token_hash: &str) -> Result<CallbackFeed>;
+    /// The client's latest notes with a callback (at most `limit`), newest first; with
+    /// `employee`, those whose callback is that employee's.
+    async fn callback_notes(
+        &self,
+        client: ClientId,
+        employee: Option<crate::EmployeeId>,
+        limit: u32,
+    ) -> Result<Vec<CallNote>>;
+}
+
 /// Where live events go; the telephony publishes, consoles subscribe elsewhere.
 pub trait EventSink: Send + Sync {
     fn publish(&self, event: Event);
@@ -575,6 +614,7 @@ pub trait Store:
     + PrivacyStore
     + AuditStore
     + ClientAccessStore
+    + CallbackFeedStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

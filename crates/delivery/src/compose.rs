@@ -22,6 +22,7 @@ struct Words {
     company: &'static str,
     phone: &'static str,
     callback: &'static str,
+    callback_agreed: &'static str,
     actions: &'static str,
     message: &'static str,
     yes: &'static str,
@@ -40,6 +41,7 @@ const NL: Words = Words {
     company: "Bedrijf",
     phone: "Telefoon",
     callback: "Terugbellen",
+    callback_agreed: "Terugbelverzoek",
     actions: "Gedaan",
     message: "Bericht",
     yes: "ja",
@@ -58,6 +60,7 @@ const EN: Words = Words {
     company: "Company",
     phone: "Phone",
     callback: "Call back",
+    callback_agreed: "Callback",
     actions: "Done",
     message: "Message",
     yes: "yes",
@@ -123,8 +126,24 @@ fn rows(item: &OutboxItem, w: &Words) -> Vec<(&'static str, String)> {
         draft.caller_phone.as_ref().map_or("", PhoneNumber::as_str),
     );
     add(w.callback, draft.callback_wish.as_deref().unwrap_or(""));
+    add(w.callback_agreed, &callback(item));
     add(w.actions, &draft.actions.join(", "));
     rows
+}
+
+/// The agreed callback as the client reads it ("vandaag 14:00–15:00 · Henk van Dijk · …");
+/// "today" is the day the note was taken, in the client's zone.
+fn callback(item: &OutboxItem) -> String {
+    let Some(callback) = &item.note.draft.callback else {
+        return String::new();
+    };
+    let today = item
+        .note
+        .created_at
+        .with_timezone(&item.time_zone.tz())
+        .date_naive();
+    let with = item.callback_with.as_deref();
+    callback.describe(item.language, item.time_zone, today, with)
 }
 
 /// Text safe inside HTML elements and attributes.
@@ -217,6 +236,9 @@ pub fn sms(item: &OutboxItem, to: PhoneNumber) -> SmsMessage {
     if let Some(wish) = &draft.callback_wish {
         text.push_str(&format!(" ({}: {wish})", w.callback));
     }
+    if draft.callback.is_some() {
+        text.push_str(&format!(" ({}: {})", w.callback_agreed, callback(item)));
+    }
     if text.chars().count() > MAX_SMS_CHARS {
         text = text.chars().take(MAX_SMS_CHARS - 1).collect();
         text.push('…');
@@ -239,8 +261,10 @@ fn capitalised(text: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use centrale_core::notes::{CallNote, Channel, Delivery, DeliveryStatus, NoteDraft};
-    use centrale_core::{Actor, ClientId, DeliveryId, NoteId, TimeZone};
+    use centrale_core::notes::{
+        CallNote, Callback, CallbackTime, Channel, Delivery, DeliveryStatus, NoteDraft,
+    };
+    use centrale_core::{Actor, ClientId, DeliveryId, EmployeeId, NoteId, TimeZone};
     use chrono::{TimeZone as _, Utc};
 
     pub(crate) fn item(language: Language, urgent: bool) -> OutboxItem {
@@ -280,6 +304,39 @@ pub(crate) mod tests {
             language,
             time_zone: TimeZone::default(),
             employee_names: vec!["Piet".into()],
+            callback_with: None,
+        }
+    }
+
+    #[test]
+    fn an_agreed_callback_is_said_in_the_mail_and_the_sms() {
+        for (language, said) in [
+            (
+                Language::Nl,
+                "Terugbelverzoek: vandaag 14:00–15:00 · Piet Bakker · +31612345678",
+            ),
+            (
+                Language::En,
+                "Callback: today 14:00–15:00 · Piet Bakker · +31612345678",
+            ),
+        ] {
+            let mut item = item(language, false);
+            // 12:00–13:00 UTC is 14:00–15:00 in Amsterdam in July; the note is from that day.
+            item.note.draft.callback = Some(Callback {
+                with: Some(EmployeeId::new()),
+                when: CallbackTime::Between {
+                    from: Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).unwrap(),
+                    to: Utc.with_ymd_and_hms(2026, 7, 1, 13, 0, 0).unwrap(),
+                },
+                number: Some(PhoneNumber::parse("06 12345678").unwrap()),
+            });
+            item.callback_with = Some("Piet Bakker".into());
+            let mail = email(&item, EmailAddress::parse("piet@bakkerij.nl").unwrap());
+            assert!(mail.text.contains(said), "{}", mail.text);
+            assert!(mail.html.contains("14:00–15:00"), "{}", mail.html);
+            let text = sms(&item, PhoneNumber::parse("0612345678").unwrap()).text;
+            let (label, rest) = said.split_once(": ").unwrap();
+            assert!(text.contains(&format!("({label}: {rest})")), "{text}");
         }
     }
 

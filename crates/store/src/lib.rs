@@ -14,6 +14,7 @@
 //! May depend on: `centrale-core`, sqlx, serde. Nothing of Centrale depends on it but the binary.
 
 mod audit;
+mod callback_feeds;
 mod calls;
 mod client_access;
 mod clients;

@@ -109,12 +109,19 @@ impl OutboxStore for Db {
                 .iter()
                 .filter_map(|id| known.get(id).cloned())
                 .collect();
+            let callback_with = note
+                .draft
+                .callback
+                .as_ref()
+                .and_then(|c| c.with.as_ref())
+                .and_then(|id| known.get(id).cloned());
             items.push(OutboxItem {
                 delivery: delivery(row)?,
                 client_name: get(row, "client_name")?,
                 language: enum_from_text(get(row, "client_language")?, "client_language")?,
                 time_zone: checked(get(row, "client_time_zone")?, "client_time_zone")?,
                 employee_names,
+                callback_with,
                 note,
             });
         }

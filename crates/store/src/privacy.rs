@@ -182,7 +182,8 @@ impl PrivacyStore for Db {
         .map_err(storage)?;
         let notes = sqlx::query(
             "UPDATE call_notes SET caller_name = '', caller_company = '',
-                       caller_phone = NULL, message = $3, callback_wish = NULL, search_text = ''
+                       caller_phone = NULL, message = $3, callback_wish = NULL, callback = NULL,
+                       search_text = ''
                      WHERE client_id = $1 AND caller_phone = $2",
         )
         .bind(client.as_str())

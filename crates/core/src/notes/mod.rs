@@ -5,6 +5,10 @@
 //! pure rule [`recipients`], given the instructions in force at the call. Text is kept as typed: markup in a message is stored verbatim
 //! and escaped wherever it is shown.
 
+mod callback;
+
+pub use callback::{Callback, CallbackTime};
+
 use crate::client::optional_text;
 use crate::instructions::{DeliveryOverride, EmergencyStep, InstructionContent};
 use crate::{
@@ -62,6 +66,9 @@ pub struct NoteDraft {
     /// When the caller wants to be called back, as they said it ("after 14:00").
     #[serde(default)]
     pub callback_wish: Option<String>,
+    /// The callback agreed: with whom, when, the number to call.
+    #[serde(default)]
+    pub callback: Option<Callback>,
     /// What the operator did, e.g. "transferred", "callback agreed".
     #[serde(default)]
     pub actions: Vec<String>,
@@ -109,29 +116,38 @@ impl NoteDraft {
                 for_employees.push(id);
             }
         }
+        let callback = self
+            .callback
+            .map(|callback| callback.validate(self.caller_phone.as_ref()))
+            .transpose()?;
         Ok(Self {
             caller_name,
             caller_company,
             message,
             callback_wish,
+            callback,
             actions,
             for_employees,
             ..self
         })
     }
 
-    /// Checks that every employee the note is for is one of `employees` (the client's).
+    /// Checks that every employee the note is for, and the one to call back, is one of
+    /// `employees` (the client's).
     pub fn check_employees(&self, employees: &[Employee]) -> Result<()> {
-        match self
-            .for_employees
-            .iter()
-            .position(|id| !employees.iter().any(|e| e.id == *id))
-        {
-            Some(i) => Err(Error::invalid(
+        let known = |id: &EmployeeId| employees.iter().any(|e| e.id == *id);
+        if let Some(i) = self.for_employees.iter().position(|id| !known(id)) {
+            return Err(Error::invalid(
                 format!("for_employees[{i}]"),
                 "the client has no such employee",
+            ));
+        }
+        match self.callback.as_ref().and_then(|c| c.with.as_ref()) {
+            Some(with) if !known(with) => Err(Error::invalid(
+                "callback.with",
+                "the client has no such employee",
             )),
-            None => Ok(()),
+            _ => Ok(()),
         }
     }
 }
@@ -197,6 +213,8 @@ pub struct OutboxItem {
     pub time_zone: TimeZone,
     /// Names of the employees the note is for, in the note's order.
     pub employee_names: Vec<String>,
+    /// The name of the employee who is to call back, when the callback names one.
+    pub callback_with: Option<String>,
 }
 
 /// A delivery that failed for good, for supervisors.

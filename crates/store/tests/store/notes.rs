@@ -3,7 +3,9 @@
 
 use crate::*;
 use centrale_core::calls::{CallerId, NewCall};
-use centrale_core::notes::{CallNote, Channel, DeliveryStatus, NoteDraft, Recipient};
+use centrale_core::notes::{
+    CallNote, Callback, CallbackTime, Channel, DeliveryStatus, NoteDraft, Recipient,
+};
 use centrale_core::ports::{CallStore, EmployeeStore, NoteStore};
 use centrale_core::{CallId, EmployeeId, Error, NoteId};
 use centrale_store::testing::{fresh_db, set_delivery_status};
@@ -35,6 +37,15 @@ fn draft(caller: &str, message: &str) -> NoteDraft {
         for_general: false,
         urgent: false,
         callback_wish: Some("after 14:00".into()),
+        // Kept as it was given, through every save and read of the note.
+        callback: Some(Callback {
+            with: None,
+            when: CallbackTime::Between {
+                from: chrono::DateTime::from_timestamp(1_784_000_000, 0).unwrap(),
+                to: chrono::DateTime::from_timestamp(1_784_003_600, 0).unwrap(),
+            },
+            number: Some(phone("06 12345678")),
+        }),
         actions: vec!["callback agreed".into()],
     }
 }

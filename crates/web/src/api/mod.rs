@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod callbacks;
 mod calls;
 mod clients;
 mod contacts;
@@ -57,6 +58,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(contacts::routes())
         .merge(staff::routes())
         .merge(calls::routes())
+        .merge(callbacks::routes())
         .merge(transfers::routes())
         .merge(notes::routes())
         .merge(audit::routes())
