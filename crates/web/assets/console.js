@@ -109,6 +109,8 @@ function showPop(event) {
     label.append(box, ` ${e.name}`);
     return label;
   }));
+  const callbackWith = $("note-callback-with");
+  callbackWith.replaceChildren(new Option(callbackWith.dataset.anyone, ""), ...pop.employees.map((e) => new Option(e.name, e.id)));
   $("note-form").reset();
   restoreDraft();
   if (!$("note-phone").value) $("note-phone").value = pop.caller.number ?? "";
@@ -206,7 +208,40 @@ function showHistory(notes) {
   $("pop-notes").replaceChildren(...notes.map((n) => Centrale.el("li", `${n.created_at.slice(0, 16).replace("T", " ")} ${n.caller_name}: ${n.message}`)));
 }
 
-function noteBody() {
+// The callback agreed, from its fields: times as typed (14:00), today or tomorrow, in the
+// operator's zone (the bureau's). Throws, with a message for her, on a time it cannot read.
+function callbackBody() {
+  const form = callbackForm();
+  if (!form.when) return null;
+  const callback = { when: { kind: form.when } };
+  if (form.with) callback.with = form.with;
+  const instant = (text) => {
+    const match = /^([01]?\d|2[0-3])[:.]?([0-5]\d)$/.exec(text.trim());
+    if (!match) throw new Error($("note-callback-set").dataset.time);
+    const day = new Date();
+    day.setDate(day.getDate() + Number(form.day));
+    day.setHours(Number(match[1]), Number(match[2]), 0, 0);
+    return day.toISOString();
+  };
+  if (form.when === "at") callback.when.at = instant(form.from);
+  if (form.when === "between") {
+    callback.when.from = instant(form.from);
+    callback.when.to = instant(form.to);
+  }
+  return callback;
+}
+
+function callbackForm() {
+  return {
+    when: $("note-callback-when").value,
+    day: $("note-callback-day").value,
+    from: $("note-callback-from").value,
+    to: $("note-callback-to").value,
+    with: $("note-callback-with").value,
+  };
+}
+
+function noteBody(callback = null) {
   return {
     caller_name: $("note-caller-name").value,
     caller_company: $("note-company").value,
@@ -216,13 +251,14 @@ function noteBody() {
     for_general: $("note-general").checked,
     urgent: $("note-urgent").checked,
     callback_wish: $("note-callback").value.trim() || null,
+    callback,
     actions: [],
   };
 }
 
 // The typed note survives a reload or an expired session.
 function saveDraft() {
-  if (current) localStorage.setItem(`centrale.note.${current.call_id}`, JSON.stringify(noteBody()));
+  if (current) localStorage.setItem(`centrale.note.${current.call_id}`, JSON.stringify({ ...noteBody(), callback_form: callbackForm() }));
 }
 
 function restoreDraft() {
@@ -236,6 +272,10 @@ function restoreDraft() {
   $("note-urgent").checked = draft.urgent;
   $("note-general").checked = draft.for_general;
   $("note-callback").value = draft.callback_wish ?? "";
+  const form = draft.callback_form ?? {};
+  for (const field of ["when", "day", "from", "to", "with"]) {
+    if (form[field] !== undefined) $(`note-callback-${field}`).value = form[field];
+  }
   document.querySelectorAll("#note-for input").forEach((b) => { b.checked = draft.for_employees.includes(b.value); });
 }
 
@@ -252,7 +292,7 @@ async function saveNote(event) {
   if (!current) return;
   saveDraft();
   try {
-    await Centrale.api("PUT", `/api/v1/calls/${current.call_id}/note`, noteBody());
+    await Centrale.api("PUT", `/api/v1/calls/${current.call_id}/note`, noteBody(callbackBody()));
     status.textContent = $("note-form").dataset.saved;
     status.dataset.ok = "true";
     localStorage.removeItem(`centrale.note.${current.call_id}`);

@@ -83,6 +83,35 @@ async fn an_operator_takes_a_call_with_the_screen_pop_and_saves_a_note() {
     chrome
         .keys("Lekkage in de kelder, graag terugbellen.")
         .await;
+    // A callback agreed: today between 14:00 and 15:00, by Henk.
+    let field = |id: &'static str| chrome.client.find(Locator::Id(id));
+    field("note-callback-when")
+        .await
+        .unwrap()
+        .select_by_value("between")
+        .await
+        .unwrap();
+    field("note-callback-from")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome.keys("14:00").await;
+    field("note-callback-to")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome.keys("15:00").await;
+    field("note-callback-with")
+        .await
+        .unwrap()
+        .select_by_label("Henk van Dijk")
+        .await
+        .unwrap();
+    field("note-message").await.unwrap().click().await.unwrap();
     chrome
         .keys(&format!("{}{}", Key::Control, Key::Enter))
         .await;
@@ -116,6 +145,28 @@ async fn an_operator_takes_a_call_with_the_screen_pop_and_saves_a_note() {
         note["caller_phone"], "+31612345678",
         "prefilled from the caller id"
     );
+    let callback = &note["callback"];
+    assert_eq!(callback["when"]["kind"], "between", "{note}");
+    let instant = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(callback["when"][field].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(
+        (instant("to") - instant("from")).num_minutes(),
+        60,
+        "{callback}"
+    );
+    assert_eq!(callback["number"], "+31612345678", "the caller's number");
+    let employees = env
+        .api
+        .get(&format!("/api/v1/clients/{client_id}/employees"))
+        .await;
+    let henk = employees
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Henk van Dijk")
+        .unwrap();
+    assert_eq!(callback["with"], henk["id"]);
 }
 
 #[tokio::test]
