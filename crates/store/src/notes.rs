@@ -22,7 +22,7 @@ use sqlx::any::AnyRow;
 /// A note's columns and its deliveries' (prefixed), for `call_notes n LEFT JOIN deliveries d`.
 pub(crate) const COLUMNS: &str = "n.id, n.client_id, n.call_id, n.caller_name, n.caller_company,
     n.caller_phone, n.message, n.for_employees, n.for_general, n.urgent, n.callback_wish,
-    n.callback, n.actions, n.created_by, n.created_at, n.updated_at, d.id AS d_id, d.channel AS d_channel,
+    n.callback, n.emergency, n.actions, n.created_by, n.created_at, n.updated_at, d.id AS d_id, d.channel AS d_channel,
     d.recipient AS d_recipient, d.employee_id AS d_employee_id, d.status AS d_status,
     d.created_at AS d_created_at, d.attempts AS d_attempts, d.last_error AS d_last_error,
     d.sent_at AS d_sent_at";
@@ -83,6 +83,7 @@ pub(crate) fn note_from_row(row: &AnyRow) -> Result<CallNote> {
                 .map(|text| from_json(&text, "callback"))
                 .transpose()?,
             actions: from_json(&get::<String>(row, "actions")?, "actions")?,
+            emergency: from_json(&get::<String>(row, "emergency")?, "emergency")?,
         },
         created_by: Actor::from_stored(get(row, "created_by")?),
         created_at: instant(get(row, "created_at")?)?,
@@ -184,8 +185,9 @@ async fn insert_note(
     sqlx::query(
         "INSERT INTO call_notes (id, client_id, call_id, caller_name, caller_company,
            caller_phone, message, for_employees, for_general, urgent, callback_wish, actions,
-           created_by, created_at, updated_at, idempotency_key, search_text, callback)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17)",
+           created_by, created_at, updated_at, idempotency_key, search_text, callback, emergency)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17,
+           $18)",
     )
     .bind(note.id.to_string())
     .bind(note.client_id.to_string())
@@ -204,6 +206,7 @@ async fn insert_note(
     .bind(idempotency_key)
     .bind(search_text(draft))
     .bind(callback_json(draft)?)
+    .bind(to_json(&draft.emergency)?)
     .execute(conn)
     .await
     .map_err(|e| {
@@ -235,7 +238,7 @@ async fn update_note(
         "UPDATE call_notes SET caller_name = $3, caller_company = $4, caller_phone = $5,
            message = $6, for_employees = $7, for_general = $8, urgent = $9,
            callback_wish = $10, actions = $11, updated_at = $12, search_text = $13,
-           callback = $14
+           callback = $14, emergency = $15
          WHERE client_id = $1 AND id = $2",
     )
     .bind(client.to_string())
@@ -252,6 +255,7 @@ async fn update_note(
     .bind(millis(at))
     .bind(search_text(draft))
     .bind(callback_json(draft)?)
+    .bind(to_json(&draft.emergency)?)
     .execute(conn)
     .await
     .map_err(storage)?;

@@ -9,6 +9,7 @@ let current = null; // { call_id, pop }
 let queue = [];
 let prices = {}; // line → euro cents, as in force when the console loaded
 let consulting = false; // a ruggespraak of mine is on: F9 completes, F10 returns
+let emergencyTaken = []; // the emergency steps taken on the call on screen, for its note
 
 async function refreshState() {
   const state = await Centrale.api("GET", "/api/v1/operators/me/state");
@@ -92,9 +93,7 @@ function showPop(event) {
     return item;
   }));
 
-  const steps = pop.instructions.content.emergency;
-  $("pop-emergency-section").hidden = steps.length === 0;
-  $("pop-emergency").replaceChildren(...steps.map((s) => Centrale.el("li", `${s.kind}: ${s.name ? s.name + " " : ""}${s.to}`)));
+  showEmergency(pop.instructions.content.emergency);
 
   showHistory([]);
   showDestinations(pop.destinations);
@@ -122,6 +121,78 @@ function showPop(event) {
     document.body.dataset.popCall = event.call_id;
     document.body.dataset.popShownAt = String(Date.now());
   });
+}
+
+// The emergency procedure in force, one action per step: an SMS step sends the note (urgent)
+// by SMS now, a call or voicemail step starts a ruggespraak; each can be ticked off. The note
+// records each step taken, when and how it went.
+function showEmergency(steps) {
+  emergencyTaken = [];
+  const list = $("pop-emergency");
+  $("pop-emergency-section").hidden = steps.length === 0;
+  list.replaceChildren(...steps.map((step, i) => {
+    const item = Centrale.el("li", `${step.kind}: ${step.name ? step.name + " " : ""}${step.to} `);
+    const act = Centrale.el("button", step.kind === "sms" ? list.dataset.sms : list.dataset.consult);
+    act.type = "button";
+    act.id = `emergency-${i}`;
+    act.addEventListener("click", () => takeStep(step, i));
+    const done = document.createElement("input");
+    done.type = "checkbox";
+    done.id = `emergency-${i}-done`;
+    done.addEventListener("change", () => tick(step, done.checked));
+    const label = Centrale.el("label", ` ${list.dataset.done}`);
+    label.prepend(done);
+    const outcome = Centrale.el("span", "", "outcome");
+    outcome.id = `emergency-${i}-outcome`;
+    outcome.setAttribute("role", "status");
+    item.append(act, " ", label, " ", outcome);
+    return item;
+  }));
+}
+
+function sameStep(a, b) {
+  return a.kind === b.kind && a.to === b.to;
+}
+
+function record(step, outcome) {
+  emergencyTaken = emergencyTaken.filter((a) => !sameStep(a.step, step));
+  if (outcome) emergencyTaken.push({ step, at: new Date().toISOString(), outcome });
+  saveDraft();
+}
+
+function tick(step, done) {
+  const taken = emergencyTaken.find((a) => sameStep(a.step, step));
+  if (done && !taken) record(step, "done");
+  if (!done && taken?.outcome === "done") record(step, null);
+}
+
+async function takeStep(step, i) {
+  $(`emergency-${i}-done`).checked = true;
+  if (step.kind !== "sms") {
+    record(step, "consulted");
+    return transfer(step.to, "consult");
+  }
+  record(step, "sms");
+  $("note-urgent").checked = true;
+  const note = await saveNote();
+  if (note) followSms(note, step.to, $(`emergency-${i}-outcome`));
+}
+
+// Shows the SMS's delivery as it goes (queued → sent → delivered, or failed), for a while.
+async function followSms(note, to, outcome) {
+  const list = $("pop-emergency");
+  for (let tries = 0; tries < 30; tries++) {
+    const sms = note.deliveries.find((d) => d.channel === "sms" && d.recipient === to);
+    if (!sms) return;
+    outcome.textContent = list.dataset[sms.status] ?? sms.status;
+    if (sms.status !== "queued") return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    try {
+      note = await Centrale.api("GET", `/api/v1/clients/${current.pop.client_id}/notes/${note.id}`);
+    } catch (_) {
+      return;
+    }
+  }
 }
 
 // Where the caller may be put through: per destination a ruggespraak button and an at-once
@@ -253,6 +324,7 @@ function noteBody(callback = null) {
     callback_wish: $("note-callback").value.trim() || null,
     callback,
     actions: [],
+    emergency: emergencyTaken,
   };
 }
 
@@ -272,6 +344,12 @@ function restoreDraft() {
   $("note-urgent").checked = draft.urgent;
   $("note-general").checked = draft.for_general;
   $("note-callback").value = draft.callback_wish ?? "";
+  emergencyTaken = draft.emergency ?? [];
+  for (const taken of emergencyTaken) {
+    const steps = current.pop.instructions.content.emergency;
+    const i = steps.findIndex((s) => sameStep(s, taken.step));
+    if (i >= 0) $(`emergency-${i}-done`).checked = true;
+  }
   const form = draft.callback_form ?? {};
   for (const field of ["when", "day", "from", "to", "with"]) {
     if (form[field] !== undefined) $(`note-callback-${field}`).value = form[field];
@@ -292,10 +370,11 @@ async function saveNote(event) {
   if (!current) return;
   saveDraft();
   try {
-    await Centrale.api("PUT", `/api/v1/calls/${current.call_id}/note`, noteBody(callbackBody()));
+    const note = await Centrale.api("PUT", `/api/v1/calls/${current.call_id}/note`, noteBody(callbackBody()));
     status.textContent = $("note-form").dataset.saved;
     status.dataset.ok = "true";
     localStorage.removeItem(`centrale.note.${current.call_id}`);
+    return note;
   } catch (error) {
     status.textContent = `${$("note-form").dataset.failed}: ${error.message}`;
     status.dataset.ok = "false";

@@ -72,6 +72,25 @@ pub struct NoteDraft {
     /// What the operator did, e.g. "transferred", "callback agreed".
     #[serde(default)]
     pub actions: Vec<String>,
+    /// The steps of the emergency procedure she took, in order, each with its outcome.
+    #[serde(default)]
+    pub emergency: Vec<EmergencyAction>,
+}
+
+/// A step of the emergency procedure in force that the operator took: which, when, by whom
+/// (set by Centrale from the session that saved it first) and how it went. An SMS step sends
+/// the note by SMS to its number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyAction {
+    pub step: EmergencyStep,
+    pub at: DateTime<Utc>,
+    /// E.g. "sms sent", "reached", "not reached", "done".
+    #[serde(default)]
+    pub outcome: String,
+    /// Who took the step (`staff:anna@…`); filled in by Centrale.
+    #[serde(default)]
+    pub by: Option<String>,
 }
 
 impl NoteDraft {
@@ -104,6 +123,18 @@ impl NoteDraft {
                 actions.push(action);
             }
         }
+        if self.emergency.len() > MAX_ACTIONS {
+            return Err(Error::invalid(
+                "emergency",
+                format!("a note lists at most {MAX_ACTIONS} emergency steps"),
+            ));
+        }
+        let mut emergency = Vec::with_capacity(self.emergency.len());
+        for (i, action) in self.emergency.into_iter().enumerate() {
+            let field = format!("emergency[{i}].outcome");
+            let outcome = optional_text(&field, &action.outcome, MAX_ACTION_LEN)?;
+            emergency.push(EmergencyAction { outcome, ..action });
+        }
         if self.for_employees.len() > MAX_EMPLOYEES {
             return Err(Error::invalid(
                 "for_employees",
@@ -127,9 +158,25 @@ impl NoteDraft {
             callback_wish,
             callback,
             actions,
+            emergency,
             for_employees,
             ..self
         })
+    }
+
+    /// Checks that every emergency step taken is one of the procedure in force (`steps`), and
+    /// says who took the ones nobody has yet: `by`.
+    pub fn check_emergency(mut self, steps: &[EmergencyStep], by: &Actor) -> Result<Self> {
+        for (i, action) in self.emergency.iter_mut().enumerate() {
+            if !steps.contains(&action.step) {
+                return Err(Error::invalid(
+                    format!("emergency[{i}].step"),
+                    "not a step of the emergency procedure in force",
+                ));
+            }
+            action.by.get_or_insert_with(|| by.as_str().to_owned());
+        }
+        Ok(self)
     }
 
     /// Checks that every employee the note is for, and the one to call back, is one of
@@ -377,6 +424,12 @@ pub fn recipients(
     }
     if note.urgent || (general_note && wants_sms(client.draft.sms_default)) {
         for to in &emergency_sms {
+            add(Channel::Sms, to.as_str(), None);
+        }
+    }
+    // An SMS step the operator took sends the note to its number, whatever else applies.
+    for action in &note.emergency {
+        if let EmergencyStep::Sms { to } = &action.step {
             add(Channel::Sms, to.as_str(), None);
         }
     }

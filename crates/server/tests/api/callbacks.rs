@@ -178,3 +178,61 @@ async fn a_callback_must_name_the_clients_employee_a_number_and_a_window_in_orde
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_emergency_sms_step_sends_the_note_there_and_is_signed_by_who_took_it() {
+    let env = TestApp::spawn().await;
+    let (client, _) = env.api.client_with_employee().await;
+    let standard = env
+        .api
+        .get(&format!("/api/v1/clients/{client}/instructions"))
+        .await
+        .body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let procedure = json!({"content": {"text": "Lekkage: spoed", "emergency": [
+        {"kind": "sms", "to": "+31612345009"},
+        {"kind": "call", "to": "+31612345008", "name": "Storingsdienst"}
+    ]}});
+    let set = env
+        .api
+        .put(
+            &format!("/api/v1/clients/{client}/instructions/{standard}"),
+            procedure,
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let took = |to: &str| {
+        json!({"caller_name": "Jan", "message": "Water in de kelder", "urgent": true,
+               "emergency": [{"step": {"kind": "sms", "to": to}, "at": "2026-12-03T10:00:00Z",
+                              "outcome": "sms"}]})
+    };
+    let note = env
+        .api
+        .post_note(&client, "spoed-1", took("+31612345009"))
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{}", note.body);
+    let sms: Vec<&Value> = note["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["channel"] == "sms")
+        .collect();
+    assert!(
+        sms.iter().any(|d| d["recipient"] == "+31612345009"),
+        "the SMS step's number gets the note: {}",
+        note.body
+    );
+    assert_eq!(
+        note["emergency"][0]["by"],
+        format!("staff:{}", centrale_testkit::ADMIN_EMAIL)
+    );
+    // A step that is not in the procedure in force is refused.
+    let stranger = env
+        .api
+        .post_note(&client, "spoed-2", took("+31699999999"))
+        .await;
+    assert_eq!(stranger.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(stranger.field(), "emergency[0].step");
+}

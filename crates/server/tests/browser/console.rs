@@ -417,3 +417,83 @@ async fn an_operator_consults_henk_then_puts_the_caller_through() {
     assert_eq!(call["transfers"][0]["mode"], "consult", "{call}");
     assert_eq!(call["transfers"][0]["result"], "connected", "{call}");
 }
+
+#[tokio::test]
+async fn an_operator_takes_the_emergency_procedures_sms_step_and_sees_it_sent() {
+    let env = TestApp::demo().await;
+    // The bakery's standard instructions get an emergency procedure: SMS Piet, then call.
+    let bakery = env.client_of_number(BAKERY_NUMBER).await;
+    let bakery_id = bakery["id"].as_str().unwrap();
+    let sets = env
+        .api
+        .get(&format!("/api/v1/clients/{bakery_id}/instructions"))
+        .await;
+    let standard = sets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["period"].is_null())
+        .unwrap();
+    let procedure = json!({"content": {
+        "text": standard["content"]["text"],
+        "emergency": [{"kind": "sms", "to": "+31612345001"},
+                      {"kind": "call", "to": "+31612345009", "name": "Storingsdienst"}]}});
+    let path = format!(
+        "/api/v1/clients/{bakery_id}/instructions/{}",
+        standard["id"].as_str().unwrap()
+    );
+    assert_eq!(env.api.put(&path, procedure).await.status, 200);
+
+    let anna = env.operator(1).await;
+    let chrome = Chrome::start().await;
+    chrome
+        .login(&env.api.base, "anna@demo.centrale.test", "demo-anna-2026")
+        .await;
+    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
+    env.wait_registered(&anna, true).await;
+    env.set_state(&anna, "available").await;
+    let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "6000"]);
+    chrome
+        .text_when("pop-emergency", |t| t.contains("Storingsdienst"))
+        .await;
+    chrome
+        .client
+        .find(Locator::Id("note-caller-name"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome.keys("Jan Jansen").await;
+    chrome
+        .client
+        .find(Locator::Id("emergency-0"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The demo's SMS go to a log file: the worker marks it sent.
+    chrome
+        .text_when("emergency-0-outcome", |t| t == "SMS verstuurd")
+        .await;
+    chrome.screenshot("console-emergency-sms").await;
+    carrier.finish().await.assert_ok("the caller");
+    phone.finish().await.assert_ok("Anna's phone");
+
+    let notes = env
+        .api
+        .get(&format!("/api/v1/clients/{bakery_id}/notes"))
+        .await;
+    let note = &notes.as_array().unwrap()[0];
+    assert_eq!(note["urgent"], true, "{note}");
+    assert_eq!(note["emergency"][0]["step"]["to"], "+31612345001");
+    assert_eq!(note["emergency"][0]["outcome"], "sms");
+    assert_eq!(note["emergency"][0]["by"], "staff:anna@demo.centrale.test");
+    let sms = note["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["channel"] == "sms" && d["recipient"] == "+31612345001");
+    assert!(sms.is_some(), "{note}");
+}

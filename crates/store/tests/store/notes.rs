@@ -3,8 +3,10 @@
 
 use crate::*;
 use centrale_core::calls::{CallerId, NewCall};
+use centrale_core::instructions::EmergencyStep;
 use centrale_core::notes::{
-    CallNote, Callback, CallbackTime, Channel, DeliveryStatus, NoteDraft, Recipient,
+    CallNote, Callback, CallbackTime, Channel, DeliveryStatus, EmergencyAction, NoteDraft,
+    Recipient,
 };
 use centrale_core::ports::{CallStore, EmployeeStore, NoteStore};
 use centrale_core::{CallId, EmployeeId, Error, NoteId};
@@ -47,6 +49,14 @@ fn draft(caller: &str, message: &str) -> NoteDraft {
             number: Some(phone("06 12345678")),
         }),
         actions: vec!["callback agreed".into()],
+        emergency: vec![EmergencyAction {
+            step: EmergencyStep::Sms {
+                to: phone("06 12345002"),
+            },
+            at: chrono::DateTime::from_timestamp(1_784_000_100, 0).unwrap(),
+            outcome: "sms sent".into(),
+            by: Some("staff:anna@bureau.nl".into()),
+        }],
     }
 }
 

@@ -125,12 +125,14 @@ fn key_error(error: centrale_core::Error) -> ApiError {
 }
 
 /// The draft checked, and whom it goes to under the instructions in force at `at` (the
-/// call's arrival, or now for a note without a call).
+/// call's arrival, or now for a note without a call); emergency steps it took are those of
+/// that procedure, and `by` took the ones not yet signed.
 async fn prepare(
     state: &AppState,
     client_id: ClientId,
     draft: NoteDraft,
     at: DateTime<Utc>,
+    by: &Actor,
 ) -> ApiResult<(NoteDraft, Vec<Recipient>)> {
     let client = state.store.client(client_id).await?;
     let draft = draft.validate()?;
@@ -140,6 +142,7 @@ async fn prepare(
     let content = in_force(&sets, client.draft.time_zone.tz(), at)
         .map(|set| set.draft.content.clone())
         .unwrap_or_default();
+    let draft = draft.check_emergency(&content.emergency, by)?;
     let recipients = notes::recipients(&draft, &client, &employees, &content);
     Ok((draft, recipients))
 }
@@ -169,7 +172,14 @@ async fn save_on_call(
     };
     let record = state.store.call_record(client_id, call_id).await?;
     check_may_write(state, staff, &record, Utc::now())?;
-    let (draft, recipients) = prepare(state, client_id, draft, record.call.arrived_at).await?;
+    let (draft, recipients) = prepare(
+        state,
+        client_id,
+        draft,
+        record.call.arrived_at,
+        &Actor::staff(staff),
+    )
+    .await?;
     let note = state
         .store
         .save_call_note(
@@ -305,7 +315,8 @@ async fn create_note(
         )
         .with_field(IDEMPOTENCY_KEY)
     })?;
-    let (draft, recipients) = prepare(&state, client_id, draft, Utc::now()).await?;
+    let (draft, recipients) =
+        prepare(&state, client_id, draft, Utc::now(), &Actor::staff(&staff)).await?;
     let key = scoped_key(&staff, &key);
     let note = state
         .store
