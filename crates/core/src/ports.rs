@@ -504,6 +504,14 @@ pub trait Switchboard: Send + Sync {
         to: &str,
         mode: crate::transfer::TransferMode,
     ) -> std::result::Result<crate::transfer::Destination, crate::transfer::TransferError>;
+    /// Holds the caller of `by`'s call from her console (the caller hears the hold music), or
+    /// resumes.
+    async fn hold(
+        &self,
+        call: CallId,
+        by: &crate::Staff,
+        held: bool,
+    ) -> std::result::Result<(), crate::transfer::TransferError>;
     /// Carries out `by`'s order on her ruggespraak on `call`: complete it or go back to the
     /// caller.
     async fn consult_step(

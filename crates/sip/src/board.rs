@@ -20,6 +20,8 @@ pub enum CallCommand {
     Transfer(crate::call::TransferOrder),
     /// An operator's order on her ruggespraak.
     Consult(crate::call::ConsultOrder),
+    /// An operator's order to hold her caller from the console, or resume.
+    Hold(crate::call::HoldOrder),
 }
 
 struct Waiting {

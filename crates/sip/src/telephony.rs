@@ -2,6 +2,7 @@
 //! dispatch loop; everything a request handler needs hangs off [`Telephony`].
 
 use crate::board::{Board, CallCommand};
+use crate::call::HoldOrder;
 use crate::call::context::{CallContext, CallLimits};
 use crate::call::reliable::{Prack, Reliable};
 use crate::call::{ConsultOrder, EarlyDialogs, Gateway, LiveCalls, TransferOrder, TransferRequest};
@@ -457,6 +458,16 @@ impl Switchboard for Telephony {
             reply,
         };
         self.order(call, CallCommand::Transfer(order), answer).await
+    }
+
+    async fn hold(&self, call: CallId, by: &Staff, held: bool) -> Result<(), TransferError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let order = HoldOrder {
+            held,
+            by: by.id,
+            reply,
+        };
+        self.order(call, CallCommand::Hold(order), answer).await
     }
 
     async fn consult_step(

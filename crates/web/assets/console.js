@@ -10,6 +10,8 @@ let queue = [];
 let prices = {}; // line → euro cents, as in force when the console loaded
 let consulting = false; // a ruggespraak of mine is on: F9 completes, F10 returns
 let emergencyTaken = []; // the emergency steps taken on the call on screen, for its note
+let heldFromConsole = false; // I hold my caller (F8)
+let callTimer; // counts the call on screen from its answer
 
 async function refreshState() {
   const state = await Centrale.api("GET", "/api/v1/operators/me/state");
@@ -94,6 +96,9 @@ function showPop(event) {
   }));
 
   showEmergency(pop.instructions.content.emergency);
+  heldFromConsole = false;
+  clearInterval(callTimer);
+  $("pop-timer").textContent = "";
 
   showHistory([]);
   showDestinations(pop.destinations);
@@ -357,6 +362,28 @@ function restoreDraft() {
   document.querySelectorAll("#note-for input").forEach((b) => { b.checked = draft.for_employees.includes(b.value); });
 }
 
+// The call's length since it was answered, every second, until it ends.
+function startTimer(from) {
+  clearInterval(callTimer);
+  const show = () => {
+    const seconds = Math.max(0, Math.round((Date.now() - Date.parse(from)) / 1000));
+    $("pop-timer").textContent = `${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
+  };
+  show();
+  callTimer = setInterval(show, 1000);
+}
+
+// F8 holds my caller from the console, or resumes.
+async function toggleHold() {
+  if (!current) return;
+  try {
+    await Centrale.api("PUT", `/api/v1/calls/${current.call_id}/hold`, { held: !heldFromConsole });
+    heldFromConsole = !heldFromConsole;
+  } catch (error) {
+    $("note-status").textContent = error.message;
+  }
+}
+
 // Whether the call on screen is held, and by whom: the operator's phone or the caller.
 function showHold(by) {
   const hold = $("pop-hold");
@@ -405,6 +432,9 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "F6") {
     event.preventDefault();
     $("search").focus();
+  } else if (event.key === "F8" && current) {
+    event.preventDefault();
+    toggleHold();
   } else if ((event.key === "F9" || event.key === "F10") && consulting) {
     event.preventDefault();
     consultStep(event.key === "F9" ? "complete" : "return");
@@ -431,11 +461,22 @@ Centrale.events({
   "call.offered": (e) => { if (e.operator_id === me) showPop(e); },
   "call.caller_history": (e) => { if (e.operator_id === me && current?.call_id === e.call_id) showHistory(e.last_notes); },
   "call.held": (e) => { if (current?.call_id === e.call_id) showHold(e.by); },
-  "call.resumed": (e) => { if (current?.call_id === e.call_id) showHold(null); },
+  "call.resumed": (e) => {
+    if (current?.call_id === e.call_id) {
+      showHold(null);
+      heldFromConsole = false;
+    }
+  },
   "call.transfer": (e) => { if (e.operator_id === me && current?.call_id === e.call_id) showTransfer(e); },
   "call.queued": refreshQueue,
-  "call.answered": refreshQueue,
-  "call.ended": refreshQueue,
+  "call.answered": (e) => {
+    if (e.operator_id === me && current?.call_id === e.call_id) startTimer(e.at);
+    refreshQueue();
+  },
+  "call.ended": (e) => {
+    if (current?.call_id === e.call_id) clearInterval(callTimer);
+    refreshQueue();
+  },
 });
 setInterval(renderQueue, 1000);
 refreshState();

@@ -267,8 +267,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "shortcuts",
-        "F2 beschikbaar · F3 pauze · F4 offline · F6 zoeken · F7 doorverbinden · F9 ruggespraak doorverbinden · F10 terug naar beller · Ctrl+Enter opslaan",
-        "F2 available · F3 pause · F4 offline · F6 search · F7 put through · F9 complete the consult · F10 back to the caller · Ctrl+Enter save",
+        "F2 beschikbaar · F3 pauze · F4 offline · F6 zoeken · F7 doorverbinden · F8 wacht / terug · F9 ruggespraak doorverbinden · F10 terug naar beller · Ctrl+Enter opslaan",
+        "F2 available · F3 pause · F4 offline · F6 search · F7 put through · F8 hold / resume · F9 complete the consult · F10 back to the caller · Ctrl+Enter save",
     ),
     ("wall.operators", "Telefonisten", "Operators"),
     ("wall.today", "Vandaag", "Today"),

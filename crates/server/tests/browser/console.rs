@@ -309,6 +309,17 @@ async fn an_operator_puts_the_caller_through_from_the_keyboard() {
     assert!(!picker.contains("Els"), "{picker}");
     chrome.text_when("my-state", |t| t == "In gesprek").await;
 
+    // The call's timer runs; F8 holds the caller from the console, F8 again resumes.
+    chrome
+        .text_when("pop-timer", |t| t.len() == 5 && t.starts_with("00:"))
+        .await;
+    chrome.keys(&Key::F8.to_string()).await;
+    chrome
+        .text_when("pop-hold", |t| t.contains("wachtmuziek"))
+        .await;
+    chrome.keys(&Key::F8.to_string()).await;
+    chrome.text_when("pop-hold", str::is_empty).await;
+
     // A number typed in that the rules refuse: said in Dutch, nothing dialled.
     chrome
         .client
@@ -348,6 +359,7 @@ async fn an_operator_puts_the_caller_through_from_the_keyboard() {
     phone.finish().await.assert_ok("Anna's phone");
     let call = env.ended_call(BAKERY_NUMBER).await;
     assert_eq!(call["transfers"][0]["result"], "connected", "{call}");
+    assert_eq!(call["holds"], 1, "the F8 hold: {call}");
 }
 
 #[tokio::test]

@@ -623,3 +623,49 @@ async fn a_desk_phones_refer_to_a_premium_number_is_refused_and_the_call_goes_on
             .all(|t| t != "call.transfer")
     );
 }
+
+#[tokio::test]
+async fn the_operator_holds_her_caller_from_the_console_and_resumes() {
+    let env = TestApp::demo().await;
+    let talking = anna_talks(&env, 1, 4000).await;
+    let call = talking.call_id.as_str();
+    let hold = |token: String, held: bool| {
+        let env = &env;
+        async move {
+            env.api
+                .call(
+                    Method::PUT,
+                    &format!("/api/v1/calls/{call}/hold"),
+                    Some(&token),
+                    Some(json!({"held": held})),
+                )
+                .await
+        }
+    };
+    let bert = env.operator(2).await;
+    assert_eq!(hold(bert.token, true).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        hold(talking.anna.token.clone(), true).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let held = talking
+        .events
+        .wait_for("call.held", |e| e["call_id"] == call)
+        .await;
+    assert_eq!(held["by"], "operator");
+    assert_eq!(
+        hold(talking.anna.token.clone(), false).await.status,
+        StatusCode::NO_CONTENT
+    );
+    talking
+        .events
+        .wait_for("call.resumed", |e| e["call_id"] == call)
+        .await;
+    talking.carrier.finish().await.assert_ok("the caller");
+    talking.phone.finish().await.assert_ok("Anna's phone");
+    let record = env.ended_call(BAKERY_NUMBER).await;
+    assert_eq!(record["holds"], 1, "{record}");
+    // The call is over: nothing to hold.
+    let after = hold(talking.anna.token.clone(), true).await;
+    assert_eq!(after.status, StatusCode::NOT_FOUND);
+}

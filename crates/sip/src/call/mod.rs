@@ -31,7 +31,7 @@ pub(crate) use caps::Caps;
 pub(crate) use context::CallContext;
 pub(crate) use early::EarlyDialogs;
 pub(crate) use live::LiveCalls;
-pub(crate) use outbound::{ConsultOrder, Gateway, TransferOrder, TransferRequest};
+pub(crate) use outbound::{ConsultOrder, Gateway, HoldOrder, TransferOrder, TransferRequest};
 
 use crate::board::CallCommand;
 use crate::journal::Step;
@@ -212,6 +212,9 @@ impl Call {
             CallCommand::Transfer(order) => order.refuse(error),
             CallCommand::Consult(order) => {
                 let _ = order.reply.send(Err(TransferError::NotConsulting));
+            }
+            CallCommand::Hold(order) => {
+                let _ = order.reply.send(Err(TransferError::NotTalking));
             }
             CallCommand::Offer(operator) => {
                 tracing::warn!(id = %self.id, %operator, "an offer for a call not waiting");

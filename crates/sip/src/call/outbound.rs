@@ -6,7 +6,6 @@
 //! ends.
 
 use super::{Call, CallContext};
-use crate::board::CallCommand;
 use crate::config::{Outbound, OutboundCallerId};
 use centrale_core::call_state::CallState;
 use centrale_core::calls::TransferResult;
@@ -38,6 +37,14 @@ pub struct TransferRequest {
 pub struct TransferOrder {
     pub request: TransferRequest,
     pub reply: oneshot::Sender<Result<Destination, TransferError>>,
+}
+
+/// An operator's order to hold her caller (or resume) from her console.
+#[derive(Debug)]
+pub struct HoldOrder {
+    pub held: bool,
+    pub by: StaffId,
+    pub reply: oneshot::Sender<Result<(), TransferError>>,
 }
 
 /// An operator's order on her ruggespraak: complete it or go back to the caller.
@@ -112,23 +119,15 @@ pub(crate) struct OutboundLeg {
     _permit: Permit,
 }
 
-/// Carries out what a talking call is told: an order it may carry out becomes its outbound
-/// leg (the web is told where to); any other is refused; the board's offers mean nothing now.
+/// Carries out an order to a talking call: allowed, it becomes the call's outbound leg (the
+/// web is told where to); else the web is told why not.
 pub(crate) fn take(
-    command: CallCommand,
+    order: TransferOrder,
     state: CallState,
     context: &CallContext,
     pop: Option<&ScreenPop>,
     rules: TransferRules,
 ) -> Option<OutboundLeg> {
-    let order = match command {
-        CallCommand::Transfer(order) => order,
-        CallCommand::Consult(order) => {
-            let _ = order.reply.send(Err(TransferError::NotConsulting));
-            return None;
-        }
-        CallCommand::Offer(_) => return None,
-    };
     if order.stale() {
         return None;
     }

@@ -10,14 +10,16 @@ use super::Call;
 use super::ended::hang_up;
 use super::in_dialog;
 use super::{outbound, refer};
+use crate::board::CallCommand;
 use crate::extensions;
 use crate::headers;
 use crate::journal::{CallJournal, Step};
 use crate::media::Side;
 use crate::session_timer::SessionClock;
+use centrale_core::call_state::CallState;
 use centrale_core::call_state::Move;
 use centrale_core::calls::Party;
-use centrale_core::transfer::TransferMode;
+use centrale_core::transfer::{TransferError, TransferMode};
 use centrale_core::{CallId, ClientId};
 use chrono::Utc;
 use rsipstack::dialog::dialog::DialogState;
@@ -134,18 +136,37 @@ pub async fn converse(call: &mut Call, far: Party) -> Move {
                     in_dialog::answer(media, far_side, &mut call.far_clock, request).await;
                 }
             },
-            Some(command) = call.commands.recv() => {
-                let rules = call.admitted.card.client.draft.transfers;
-                let pop = call.pop.as_deref();
-                if let Some(transfer) = outbound::take(command, call.state, &call.context, pop, rules) {
-                    let by = match transfer.mode {
-                        TransferMode::Blind => Move::Transfer,
-                        TransferMode::Consult => Move::Consult,
-                    };
-                    call.transfer = Some(transfer);
-                    break by;
+            Some(command) = call.commands.recv() => match command {
+                CallCommand::Transfer(order) => {
+                    let rules = call.admitted.card.client.draft.transfers;
+                    let pop = call.pop.as_deref();
+                    if let Some(transfer) = outbound::take(order, call.state, &call.context, pop, rules) {
+                        let by = match transfer.mode {
+                            TransferMode::Blind => Move::Transfer,
+                            TransferMode::Consult => Move::Consult,
+                        };
+                        call.transfer = Some(transfer);
+                        break by;
+                    }
                 }
-            }
+                // F8: she holds her caller (or resumes) from the console.
+                CallCommand::Hold(order) => {
+                    let answer = match call.state {
+                        CallState::Talking(operator) if operator == order.by => {
+                            media.hold_from_console(order.held);
+                            Ok(())
+                        }
+                        CallState::Talking(_) => Err(TransferError::NotYours),
+                        _ => Err(TransferError::NotTalking),
+                    };
+                    let _ = order.reply.send(answer);
+                }
+                CallCommand::Consult(order) => {
+                    let _ = order.reply.send(Err(TransferError::NotConsulting));
+                }
+                // The board offers only waiting calls.
+                CallCommand::Offer(_) => {}
+            },
             () = due(call.caller_clock) => {
                 let sdp = || media.current_sdp(Side::Caller);
                 if !keep_alive(&mut call.caller_clock, &call.caller, sdp) {

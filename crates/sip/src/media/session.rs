@@ -1,7 +1,7 @@
 //! One call's media: SDP offer/answer on both legs and control of the relay task.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -41,6 +41,8 @@ pub struct MediaSession {
     caller_version: AtomicU64,
     operator_version: AtomicU64,
     consult_version: AtomicU64,
+    /// The operator holds the caller from her console (not her phone's SDP).
+    console_hold: AtomicBool,
 }
 
 impl MediaSession {
@@ -70,6 +72,7 @@ impl MediaSession {
             caller_version: AtomicU64::new(0),
             operator_version: AtomicU64::new(0),
             consult_version: AtomicU64::new(0),
+            console_hold: AtomicBool::new(false),
         })
     }
 
@@ -180,9 +183,19 @@ impl MediaSession {
         }
     }
 
-    /// Of the caller and the far leg, the side whose peer holds the call, if one does.
+    /// Of the caller and the far leg, the side whose peer holds the call, if one does (the
+    /// far leg also when the operator holds from her console).
     pub(crate) fn held_by(&self) -> Option<Side> {
-        self.shared.negotiation().holder(self.far())
+        let far = self.far();
+        let console = self.console_hold.load(Ordering::Relaxed).then_some(far);
+        self.shared.negotiation().holder(far).or(console)
+    }
+
+    /// The operator holds the caller (or resumes) from her console: the caller hears the hold
+    /// music as when her phone holds.
+    pub(crate) fn hold_from_console(&self, held: bool) {
+        self.console_hold.store(held, Ordering::Relaxed);
+        self.follow_hold();
     }
 
     /// Plays hold music to the other side while a peer holds; back to the bridge when none
@@ -191,7 +204,7 @@ impl MediaSession {
     fn follow_hold(&self) {
         let current = *self.mode.borrow();
         let far = self.far();
-        let holder = self.shared.negotiation().holder(far);
+        let holder = self.held_by();
         match (current, holder) {
             (Mode::Bridge(_) | Mode::Hold { .. }, Some(holder))
                 if current != (Mode::Hold { far, holder }) =>
@@ -306,6 +319,8 @@ impl MediaSession {
     /// clock starts over.
     pub(crate) fn bridge_to(&self, far: Side) {
         self.shared.activity.reset();
+        // A bridge ends a hold from the console (a new phase of the call starts unheld).
+        self.console_hold.store(false, Ordering::Relaxed);
         self.mode.send_replace(Mode::Bridge(far));
     }
 

@@ -22,6 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(transfer))
+        .routes(routes!(hold))
         .routes(routes!(complete))
         .routes(routes!(go_back))
         .routes(routes!(usage))
@@ -80,6 +81,33 @@ async fn transfer(
         mode: request.mode,
     };
     Ok((StatusCode::ACCEPTED, Json(started)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct HoldRequest {
+    held: bool,
+}
+
+/// Holds the caller from the console (F8: the caller hears the hold music; `call.held` by the
+/// operator) or resumes (`call.resumed`). Only the operator talking on the call; 409 when it
+/// is not being talked to.
+#[utoipa::path(put, path = "/api/v1/calls/{call_id}/hold", tag = "calls", security(("bearer" = [])),
+    params(("call_id" = String, Path)), request_body = HoldRequest,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn hold(
+    State(state): State<AppState>,
+    AnyStaff(staff): AnyStaff,
+    ApiPath(call_id): ApiPath<CallId>,
+    ApiJson(request): ApiJson<HoldRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .switchboard
+        .hold(call_id, &staff, request.held)
+        .await
+        .map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Completes the operator's ruggespraak (F9): the caller is put through to the one she
