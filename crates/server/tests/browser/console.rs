@@ -272,12 +272,14 @@ async fn a_portal_user_cannot_enter_the_console_and_csrf_less_posts_are_refused(
     assert_eq!(logout.status(), 403);
 }
 
-#[tokio::test]
-async fn an_operator_puts_the_caller_through_from_the_keyboard() {
-    let port = free_port();
+/// The demo with its outbound gateway on 127.0.0.1:`gateway_port`, and Anna at her console,
+/// available, her SIPp phone answering one call.
+async fn anna_at_her_console(gateway_port: u16) -> (TestApp, Chrome, centrale_testkit::Sipp) {
     let env = TestApp::builder()
         .demo()
-        .settings(|settings| settings.sip_outbound_uri = format!("sip:127.0.0.1:{port}"))
+        .settings(|settings| {
+            settings.sip_outbound_uri = format!("sip:127.0.0.1:{gateway_port}");
+        })
         .start()
         .await;
     let anna = env.operator(1).await;
@@ -289,6 +291,13 @@ async fn an_operator_puts_the_caller_through_from_the_keyboard() {
     env.wait_registered(&anna, true).await;
     env.set_state(&anna, "available").await;
     chrome.text_when("my-state", |t| t == "Beschikbaar").await;
+    (env, chrome, phone)
+}
+
+#[tokio::test]
+async fn an_operator_puts_the_caller_through_from_the_keyboard() {
+    let port = free_port();
+    let (env, chrome, phone) = anna_at_her_console(port).await;
     let gateway = env.gateway(
         "gateway_answer.xml",
         port,
@@ -365,20 +374,7 @@ async fn an_operator_puts_the_caller_through_from_the_keyboard() {
 #[tokio::test]
 async fn an_operator_consults_henk_then_puts_the_caller_through() {
     let port = free_port();
-    let env = TestApp::builder()
-        .demo()
-        .settings(|settings| settings.sip_outbound_uri = format!("sip:127.0.0.1:{port}"))
-        .start()
-        .await;
-    let anna = env.operator(1).await;
-    let chrome = Chrome::start().await;
-    chrome
-        .login(&env.api.base, "anna@demo.centrale.test", "demo-anna-2026")
-        .await;
-    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
-    env.wait_registered(&anna, true).await;
-    env.set_state(&anna, "available").await;
-    chrome.text_when("my-state", |t| t == "Beschikbaar").await;
+    let (env, chrome, phone) = anna_at_her_console(port).await;
     let gateway = env.gateway(
         "gateway_answer.xml",
         port,
@@ -432,7 +428,7 @@ async fn an_operator_consults_henk_then_puts_the_caller_through() {
 
 #[tokio::test]
 async fn an_operator_takes_the_emergency_procedures_sms_step_and_sees_it_sent() {
-    let env = TestApp::demo().await;
+    let (env, chrome, phone) = anna_at_her_console(free_port()).await;
     // The bakery's standard instructions get an emergency procedure: SMS Piet, then call.
     let bakery = env.client_of_number(BAKERY_NUMBER).await;
     let bakery_id = bakery["id"].as_str().unwrap();
@@ -455,15 +451,6 @@ async fn an_operator_takes_the_emergency_procedures_sms_step_and_sees_it_sent() 
         standard["id"].as_str().unwrap()
     );
     assert_eq!(env.api.put(&path, procedure).await.status, 200);
-
-    let anna = env.operator(1).await;
-    let chrome = Chrome::start().await;
-    chrome
-        .login(&env.api.base, "anna@demo.centrale.test", "demo-anna-2026")
-        .await;
-    let phone = env.phone(&anna, "operator_answer.xml", 1, &[]);
-    env.wait_registered(&anna, true).await;
-    env.set_state(&anna, "available").await;
     let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "6000"]);
     chrome
         .text_when("pop-emergency", |t| t.contains("Storingsdienst"))
