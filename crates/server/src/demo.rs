@@ -309,7 +309,7 @@ pub fn print_summary(summary: &Value) {
         summary["test_call"].as_str().unwrap_or_default()
     );
     println!(
-        "\n  Put the caller through (F7, Enter in the console) to Piet Bakker's mobile behind this\n  \
+        "\n  Put the caller through (console: F7, Enter, F9 after a ruggespraak; F7, Tab, Enter at once) to Piet Bakker's mobile behind this\n  \
          \"gateway\" (the demo's sip_outbound_uri is {DEMO_GATEWAY}):\n    {}\n",
         summary["gateway"].as_str().unwrap_or_default()
     );
