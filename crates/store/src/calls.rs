@@ -275,7 +275,10 @@ async fn write_answer(
     at: DateTime<Utc>,
 ) -> Result<()> {
     let done = sqlx::query(
-        "UPDATE calls SET answered_at = $3, operator_id = $4, wait_ms = $3 - arrived_at
+        // Answered again (an operator took a call back that her colleague could not put
+        // through): the caller's wait ended at the first answer; the call is the latest's.
+        "UPDATE calls SET answered_at = COALESCE(answered_at, $3), operator_id = $4,
+           wait_ms = COALESCE(wait_ms, $3 - arrived_at)
          WHERE client_id = $1 AND id = $2",
     )
     .bind(client.to_string())

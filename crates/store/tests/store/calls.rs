@@ -93,6 +93,19 @@ async fn a_call_from_arrival_to_end() {
     db.record_answer(bakery, call.id, bob, at(12_000))
         .await
         .unwrap();
+    // Answered again later (a recall Bob missed, taken by Anna): the wait ended at the first
+    // answer; the call is Anna's now.
+    db.record_answer(bakery, call.id, anna, at(30_000))
+        .await
+        .unwrap();
+    let again = db.call_record(bakery, call.id).await.unwrap();
+    assert_eq!(
+        (again.answered_at, again.wait_ms, again.operator_id),
+        (Some(at(12_000)), Some(12_000), Some(anna))
+    );
+    db.record_answer(bakery, call.id, bob, at(31_000))
+        .await
+        .unwrap();
     db.record_end(
         bakery,
         call.id,
