@@ -193,16 +193,7 @@ pub fn destination(
         return Err(Refusal::ShortCode);
     }
     let number = PhoneNumber::parse(input).map_err(Refusal::NotANumber)?;
-    let text = number.as_str();
-    if SHORT_PREFIXES.iter().any(|p| text.starts_with(p)) {
-        return Err(Refusal::ShortCode);
-    }
-    if !rules.premium && PREMIUM_PREFIXES.iter().any(|p| text.starts_with(p)) {
-        return Err(Refusal::PremiumRate);
-    }
-    if !rules.international && !text.starts_with("+31") {
-        return Err(Refusal::International);
-    }
+    callable(&number, rules)?;
     let name = match listed(pop).find(|(listed, _)| *listed == &number) {
         Some((_, name)) => Some(name.to_owned()),
         None if role >= Role::Supervisor || rules.free_numbers => None,
@@ -215,14 +206,33 @@ pub fn destination(
     })
 }
 
-/// The destinations an operator may pick from the pop, in its order, each once.
+/// Whether `number` may be called at all for a client with `rules`, listed or not: no short
+/// code written as a national number, no premium rate or number abroad unless allowed.
+fn callable(number: &PhoneNumber, rules: TransferRules) -> Result<(), Refusal> {
+    let text = number.as_str();
+    if SHORT_PREFIXES.iter().any(|p| text.starts_with(p)) {
+        return Err(Refusal::ShortCode);
+    }
+    if !rules.premium && PREMIUM_PREFIXES.iter().any(|p| text.starts_with(p)) {
+        return Err(Refusal::PremiumRate);
+    }
+    if !rules.international && !text.starts_with("+31") {
+        return Err(Refusal::International);
+    }
+    Ok(())
+}
+
+/// The destinations an operator may pick from the pop, in its order, each once (with the
+/// name it is first listed under, as [`destination`] gives).
 pub fn destinations(pop: &ScreenPop, rules: TransferRules) -> Vec<Destination> {
     let mut found: Vec<Destination> = Vec::new();
-    for (number, _) in listed(pop) {
-        if let Ok(to) = destination(number.as_str(), pop, rules, Role::Operator)
-            && !found.iter().any(|f| f.number == to.number)
-        {
-            found.push(to);
+    for (number, name) in listed(pop) {
+        if callable(number, rules).is_ok() && !found.iter().any(|f| &f.number == number) {
+            found.push(Destination {
+                number: number.clone(),
+                line: LineKind::of(number),
+                name: Some(name.to_owned()),
+            });
         }
     }
     found

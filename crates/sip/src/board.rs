@@ -24,6 +24,27 @@ pub enum CallCommand {
     Hold(crate::call::HoldOrder),
 }
 
+impl CallCommand {
+    /// Refuses an order its call cannot carry out in its state (`error` for a transfer; a
+    /// ruggespraak's or a hold's own reason for those); the board's offers come only while a
+    /// call waits.
+    pub(crate) fn refuse(self, error: centrale_core::transfer::TransferError) {
+        use centrale_core::transfer::TransferError;
+        match self {
+            CallCommand::Transfer(order) => order.refuse(error),
+            CallCommand::Consult(order) => {
+                let _ = order.reply.send(Err(TransferError::NotConsulting));
+            }
+            CallCommand::Hold(order) => {
+                let _ = order.reply.send(Err(TransferError::NotTalking));
+            }
+            CallCommand::Offer(operator) => {
+                tracing::warn!(%operator, "an offer for a call not waiting");
+            }
+        }
+    }
+}
+
 struct Waiting {
     commands: UnboundedSender<CallCommand>,
     arrived: DateTime<Utc>,

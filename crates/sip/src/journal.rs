@@ -153,13 +153,10 @@ impl CallJournal {
         self.events.publish(Event::CallerHistory(history));
     }
 
-    /// Publishes what follows a step without being one: a consulted destination answered.
+    /// Publishes what follows a step without being one: a consulted destination answered
+    /// (`consulting`, no result yet).
     pub(crate) fn consulting(&self, transfer: CallTransfer) {
-        self.events.publish(Event::CallTransfer(CallTransfer {
-            consulting: true,
-            result: None,
-            ..transfer
-        }));
+        self.events.publish(Event::CallTransfer(transfer));
     }
 
     /// The record and event of a step; counts it.

@@ -9,7 +9,7 @@
 //! of them hangs up. Only an order [`super::outbound`] let through gets here.
 
 use super::ended::hang_up;
-use super::ringing::cancel;
+use super::ringing::{FarAnswer, cancel, far_answer};
 use super::talking::Holds;
 use super::{Call, in_dialog, outbound};
 use crate::board::CallCommand;
@@ -21,7 +21,6 @@ use centrale_core::events::CallTransfer;
 use centrale_core::transfer::{ConsultStep, Destination, TransferError, TransferMode};
 use chrono::Utc;
 use rsipstack::dialog::dialog::DialogState;
-use rsipstack::sip::StatusCodeKind;
 
 /// Runs the ruggespraak until it is completed, returned from, or the caller leaves; the
 /// caller's wait is recorded as a hold by the operator's side.
@@ -104,19 +103,17 @@ async fn ring_and_talk(
     let by = loop {
         tokio::select! {
             result = &mut invite, if !answered => {
-                let response = match result {
-                    Ok(Ok((_, Some(response)))) => response,
-                    _ => break not_reached(operator_gone, TransferResult::Failed),
+                let response = match far_answer(result, media, Side::Consult) {
+                    FarAnswer::Taken(response) => response,
+                    FarAnswer::Refused(status) => {
+                        break not_reached(operator_gone, outbound::refusal(status.code()));
+                    }
+                    FarAnswer::Unusable => {
+                        hang_up(&consult_leg);
+                        break not_reached(operator_gone, TransferResult::Failed);
+                    }
+                    FarAnswer::Failed => break not_reached(operator_gone, TransferResult::Failed),
                 };
-                if response.status_code.kind() != StatusCodeKind::Successful {
-                    let result = outbound::refusal(response.status_code.code());
-                    break not_reached(operator_gone, result);
-                }
-                if let Err(e) = media.far_answer(Side::Consult, &response.body) {
-                    tracing::warn!(error = %e, "the consulted destination answered with unusable media");
-                    hang_up(&consult_leg);
-                    break not_reached(operator_gone, TransferResult::Failed);
-                }
                 consult_clock = crate::session_timer::granted(&response);
                 answered = true;
                 if operator_gone {
@@ -198,7 +195,7 @@ async fn ring_and_talk(
                 CallCommand::Consult(order) => {
                     let _ = order.reply.send(Err(TransferError::NotYours));
                 }
-                other => call.refuse(other, TransferError::NotTalking),
+                other => other.refuse(TransferError::NotTalking),
             },
         }
     };
@@ -252,11 +249,7 @@ pub async fn talk_on(call: &mut Call) -> Move {
                     in_dialog::answer(media, Side::Consult, &mut consult_clock, request).await;
                 }
             },
-            Some(command) = call.commands.recv() => {
-                if let CallCommand::Transfer(order) = command {
-                    order.refuse(TransferError::NotTalking);
-                }
-            }
+            Some(command) = call.commands.recv() => command.refuse(TransferError::NotTalking),
         }
     }
 }

@@ -42,7 +42,6 @@ use centrale_core::acd::Missed;
 use centrale_core::call_state::{CallState, Move};
 use centrale_core::calls::{CallOutcome, NewCall, OfferResult, Party, TransferResult};
 use centrale_core::events::ScreenPop;
-use centrale_core::transfer::TransferError;
 use centrale_core::{CallId, StaffId};
 use chrono::{DateTime, Utc};
 use rsipstack::dialog::dialog::DialogStateReceiver;
@@ -205,21 +204,17 @@ impl Call {
         }
     }
 
-    /// Refuses an order the call cannot carry out in its state; the board's offers come only
-    /// while it is queued.
-    fn refuse(&self, command: CallCommand, error: TransferError) {
-        match command {
-            CallCommand::Transfer(order) => order.refuse(error),
-            CallCommand::Consult(order) => {
-                let _ = order.reply.send(Err(TransferError::NotConsulting));
-            }
-            CallCommand::Hold(order) => {
-                let _ = order.reply.send(Err(TransferError::NotTalking));
-            }
-            CallCommand::Offer(operator) => {
-                tracing::warn!(id = %self.id, %operator, "an offer for a call not waiting");
-            }
-        }
+    /// The far leg answered our INVITE: it is the call's from now on, its early states
+    /// drained so the next phase sees only what follows, with the session timer its 200 set.
+    fn far_leg_answered(
+        &mut self,
+        leg: InviteDialog,
+        mut states: DialogStateReceiver,
+        response: &rsipstack::sip::Response,
+    ) {
+        while states.try_recv().is_ok() {}
+        self.far_leg = Some((leg, states));
+        self.far_clock = crate::session_timer::granted(response);
     }
 
     /// Takes the call from its state by `by`, records the step and tells the board (in that

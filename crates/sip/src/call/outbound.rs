@@ -234,7 +234,7 @@ pub(crate) fn invite(
         content_type: Some("application/sdp".into()),
         offer: Some(offer),
         credential,
-        call_id: Some(format!("{:032x}-out@centrale", rand::random::<u128>())),
+        call_id: Some(format!("{}-out@centrale", super::ringing::uuid_like())),
         headers: Some(extra),
         ..Default::default()
     })

@@ -30,7 +30,7 @@ pub async fn wait(call: &mut Call) -> Move {
             }
             command = call.commands.recv() => match command {
                 Some(CallCommand::Offer(operator)) => return Move::Offer(operator),
-                Some(order) => call.refuse(order, TransferError::NotTalking),
+                Some(order) => order.refuse(TransferError::NotTalking),
                 // The board is gone: the telephony is shutting down.
                 None => return Move::End(Party::System),
             },

@@ -55,9 +55,9 @@ pub(super) async fn take(
     pop: Option<&ScreenPop>,
     rules: TransferRules,
 ) -> Option<OutboundLeg> {
-    let (CallState::Talking(operator), Some(ReferTo::Number(to))) = (state, refer_to(request))
-    else {
-        let why = match refer_to(request) {
+    let asked = refer_to(request);
+    let (CallState::Talking(operator), Some(ReferTo::Number(to))) = (state, &asked) else {
+        let why = match asked {
             Some(ReferTo::Replaces) => {
                 "attended transfer from the phone: use the console's ruggespraak"
             }
@@ -68,7 +68,7 @@ pub(super) async fn take(
         return None;
     };
     let order = TransferRequest {
-        to: to.to_owned(),
+        to: (*to).to_owned(),
         mode: TransferMode::Blind,
         by: operator,
         role: Role::Operator,

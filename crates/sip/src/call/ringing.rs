@@ -4,18 +4,19 @@
 //! Contact it registered is only the Request-URI. A missed offer puts the call back in the
 //! queue ([`super::Call::go`] tells the board).
 
+use super::ended::hang_up;
 use super::reliable::Awaited;
 use super::{Call, in_dialog};
-use crate::media::Side;
-use crate::{extensions, headers, session_timer};
+use crate::media::{MediaSession, Side};
+use crate::{extensions, headers};
 use centrale_core::StaffId;
 use centrale_core::call_state::Move;
 use centrale_core::calls::{OfferResult, Party};
 use centrale_core::transfer::TransferError;
 use rsipstack::dialog::dialog::DialogState;
-use rsipstack::dialog::invitation::InviteOption;
+use rsipstack::dialog::invitation::{InviteAsyncResult, InviteOption};
 use rsipstack::dialog::invite_dialog::InviteDialog;
-use rsipstack::sip::{StatusCode, StatusCodeKind, Uri, headers::make_header};
+use rsipstack::sip::{Response, StatusCode, StatusCodeKind, Uri, headers::make_header};
 use std::time::Duration;
 
 /// Rings `operator` until answer, refusal, timeout or the caller leaving.
@@ -69,25 +70,18 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
     tokio::pin!(timeout);
     loop {
         tokio::select! {
-            result = &mut invite => {
-                let response = match result {
-                    Ok(Ok((_, Some(response)))) => response,
-                    _ => return Move::Missed(OfferResult::Failed),
-                };
-                if response.status_code.kind() != StatusCodeKind::Successful {
-                    return Move::Missed(refusal(&response.status_code));
+            result = &mut invite => return match far_answer(result, media, Side::Operator) {
+                FarAnswer::Taken(response) => {
+                    call.far_leg_answered(leg, leg_states, &response);
+                    Move::Answer
                 }
-                if let Err(e) = media.far_answer(Side::Operator, &response.body) {
-                    tracing::warn!(error = %e, %operator, "the operator's phone answered with unusable media");
-                    let _ = leg.bye().await;
-                    return Move::Missed(OfferResult::Incompatible);
+                FarAnswer::Refused(status) => Move::Missed(refusal(&status)),
+                FarAnswer::Unusable => {
+                    hang_up(&leg);
+                    Move::Missed(OfferResult::Incompatible)
                 }
-                // Drain the early states so the bridged phase sees only what follows.
-                while leg_states.try_recv().is_ok() {}
-                call.far_leg = Some((leg, leg_states));
-                call.far_clock = session_timer::granted(&response);
-                return Move::Answer;
-            }
+                FarAnswer::Failed => Move::Missed(OfferResult::Failed),
+            },
             () = &mut timeout => {
                 cancel(&leg, &mut invite).await;
                 return Move::Missed(OfferResult::Timeout);
@@ -103,7 +97,7 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
                 }
                 Some(state) => call.answer_early(state).await,
             },
-            Some(command) = call.commands.recv() => call.refuse(command, TransferError::NotTalking),
+            Some(command) = call.commands.recv() => command.refuse(TransferError::NotTalking),
             answer = Awaited::answer(&mut call.prack), if call.offered_early() => {
                 call.answered_early(answer);
             }
@@ -114,6 +108,39 @@ pub async fn ring(call: &mut Call, operator: StaffId) -> Move {
             // Early states of the leg are not needed; a closed channel disables this branch
             // instead of spinning the loop.
             Some(_) = leg_states.recv() => {}
+        }
+    }
+}
+
+/// How an INVITE of ours to a far leg (a phone, a transfer's destination) ended.
+pub(super) enum FarAnswer {
+    /// Answered, and the media took its SDP on the leg's side.
+    Taken(Response),
+    /// A final response other than 2xx.
+    Refused(StatusCode),
+    /// Answered with media Centrale cannot take: the leg is to be hung up.
+    Unusable,
+    /// No final response at all.
+    Failed,
+}
+
+/// What the INVITE's `result` means, its answer taken by `media` on `side`.
+pub(super) fn far_answer<E>(
+    result: Result<InviteAsyncResult, E>,
+    media: &MediaSession,
+    side: Side,
+) -> FarAnswer {
+    let Ok(Ok((_, Some(response)))) = result else {
+        return FarAnswer::Failed;
+    };
+    if response.status_code.kind() != StatusCodeKind::Successful {
+        return FarAnswer::Refused(response.status_code);
+    }
+    match media.far_answer(side, &response.body) {
+        Ok(()) => FarAnswer::Taken(response),
+        Err(e) => {
+            tracing::warn!(error = %e, ?side, "a far leg answered with media we cannot take");
+            FarAnswer::Unusable
         }
     }
 }
@@ -136,6 +163,6 @@ fn refusal(status: &StatusCode) -> OfferResult {
 }
 
 /// A random token for Call-IDs (never the stack's vendor default).
-fn uuid_like() -> String {
+pub(super) fn uuid_like() -> String {
     format!("{:032x}", rand::random::<u128>())
 }

@@ -161,11 +161,7 @@ pub async fn converse(call: &mut Call, far: Party) -> Move {
                     };
                     let _ = order.reply.send(answer);
                 }
-                CallCommand::Consult(order) => {
-                    let _ = order.reply.send(Err(TransferError::NotConsulting));
-                }
-                // The board offers only waiting calls.
-                CallCommand::Offer(_) => {}
+                other => other.refuse(TransferError::NotConsulting),
             },
             () = due(call.caller_clock) => {
                 let sdp = || media.current_sdp(Side::Caller);

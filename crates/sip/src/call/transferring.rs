@@ -6,13 +6,13 @@
 //! the leg. Only an order [`super::outbound::check`] let through gets here.
 
 use super::ended::hang_up;
+use super::ringing::{FarAnswer, cancel, far_answer};
 use super::{Call, outbound};
 use crate::media::Side;
 use centrale_core::call_state::Move;
 use centrale_core::calls::{Party, TransferResult};
 use centrale_core::transfer::TransferError;
 use rsipstack::dialog::dialog::DialogState;
-use rsipstack::sip::StatusCodeKind;
 
 /// Rings the destination of the call's transfer until it answers, refuses, times out, or the
 /// caller leaves.
@@ -55,38 +55,32 @@ pub async fn put_through(call: &mut Call) -> Move {
     tokio::pin!(timeout);
     loop {
         tokio::select! {
-            result = &mut invite => {
-                let response = match result {
-                    Ok(Ok((_, Some(response)))) => response,
-                    _ => return Move::NotReached(TransferResult::Failed),
-                };
-                if response.status_code.kind() != StatusCodeKind::Successful {
-                    return Move::NotReached(outbound::refusal(response.status_code.code()));
+            result = &mut invite => return match far_answer(result, media, Side::Operator) {
+                FarAnswer::Taken(response) => {
+                    call.far_leg_answered(leg, leg_states, &response);
+                    Move::Connect
                 }
-                if let Err(e) = media.far_answer(Side::Operator, &response.body) {
-                    tracing::warn!(error = %e, "the transfer's destination answered with unusable media");
+                FarAnswer::Refused(status) => Move::NotReached(outbound::refusal(status.code())),
+                FarAnswer::Unusable => {
                     hang_up(&leg);
-                    return Move::NotReached(TransferResult::Failed);
+                    Move::NotReached(TransferResult::Failed)
                 }
-                while leg_states.try_recv().is_ok() {}
-                call.far_leg = Some((leg, leg_states));
-                call.far_clock = crate::session_timer::granted(&response);
-                return Move::Connect;
-            }
+                FarAnswer::Failed => Move::NotReached(TransferResult::Failed),
+            },
             () = &mut timeout => {
-                super::ringing::cancel(&leg, &mut invite).await;
+                cancel(&leg, &mut invite).await;
                 return Move::NotReached(TransferResult::NoAnswer);
             }
             state = call.caller_states.recv() => match state {
                 Some(DialogState::Terminated(..)) | None => {
-                    super::ringing::cancel(&leg, &mut invite).await;
+                    cancel(&leg, &mut invite).await;
                     return Move::End(Party::Caller);
                 }
                 Some(request) => {
                     super::in_dialog::answer(media, Side::Caller, &mut call.caller_clock, request).await;
                 }
             },
-            Some(command) = call.commands.recv() => call.refuse(command, TransferError::NotTalking),
+            Some(command) = call.commands.recv() => command.refuse(TransferError::NotTalking),
             Some(_) = leg_states.recv() => {}
         }
     }
