@@ -12,6 +12,7 @@ use crate::instructions::InstructionVersion;
 use crate::notes::{
     CallNote, FailedDelivery, NoteDraft, NoteSummary, NoteVersion, OutboxItem, Recipient,
 };
+use crate::portal::{CallFilter, PortalMail, PortalUser, PortalUserDraft};
 use crate::privacy::{Erased, Purged, Retention};
 use crate::sip_credentials::SipCredentials;
 use crate::{
@@ -20,7 +21,7 @@ use crate::{
     InstructionSetId, NoteId, NumberDraft, NumberId, PasswordHash, PhoneNumber, Result, Staff,
     StaffDraft, StaffId,
 };
-use crate::{CallId, DeliveryId, EmailAddress, PortalUserId};
+use crate::{CallId, DeliveryId, PortalUserId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -146,16 +147,86 @@ pub trait StaffStore: Send + Sync {
     async fn sip_credentials(&self, username: &str) -> Result<(Staff, SipCredentials)>;
 }
 
-/// Logins of clients' own staff to the customer portal (never to the console).
+/// Logins of clients' own staff to the customer portal (never to the console), per client.
 #[async_trait]
 pub trait PortalUserStore: Send + Sync {
-    /// A portal login for a client; the e-mail address is unique across all portal users.
+    /// A portal login for a client, with a password or (invited) without one yet; the e-mail
+    /// address is unique across all portal users.
     async fn create_portal_user(
         &self,
         client: ClientId,
-        email: &EmailAddress,
+        draft: &PortalUserDraft,
+        password: Option<&PasswordHash>,
+    ) -> Result<PortalUser>;
+    async fn list_portal_users(&self, client: ClientId) -> Result<Vec<PortalUser>>;
+    /// Deletes the user; their sessions and links go with them.
+    async fn delete_portal_user(&self, client: ClientId, user: PortalUserId) -> Result<()>;
+    /// A one-time link that sets the user's password (only `token_hash` is kept), and the
+    /// e-mail that carries `link` to them, queued in the same transaction.
+    async fn create_password_link(
+        &self,
+        client: ClientId,
+        user: PortalUserId,
+        token_hash: &str,
+        link: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
+/// What logging into the portal needs before any scope exists: a user found by e-mail
+/// address, session token or password link.
+#[async_trait]
+pub trait PortalAccessStore: Send + Sync {
+    /// The user and password hash for a login attempt (`NotFound` also for an invited user
+    /// without a password).
+    async fn portal_login(&self, email: &str) -> Result<(PortalUser, PasswordHash)>;
+    async fn create_portal_session(
+        &self,
+        token_hash: &str,
+        user: PortalUserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The user of a live session: not expired at `now`, not revoked, opened after the
+    /// password last changed.
+    async fn portal_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser>;
+    async fn revoke_portal_session(&self, token_hash: &str) -> Result<()>;
+    /// The user a link is for, while it is unused and unexpired at `now`.
+    async fn password_link(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser>;
+    /// Uses the link: sets the password and ends the user's sessions, in one step that only
+    /// one request can win (`NotFound("link")` when used, expired or unknown).
+    async fn use_password_link(
+        &self,
+        token_hash: &str,
         password: &PasswordHash,
-    ) -> Result<PortalUserId>;
+        now: DateTime<Utc>,
+    ) -> Result<PortalUser>;
+}
+
+/// The e-mails carrying password links: the delivery worker's second small outbox.
+#[async_trait]
+pub trait PortalMailStore: Send + Sync {
+    /// Claims up to `limit` queued mails due at `now`, for `lease`.
+    async fn claim_portal_mails(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<PortalMail>>;
+    /// Sent: the link is blanked.
+    async fn portal_mail_sent(&self, id: DeliveryId, at: DateTime<Utc>) -> Result<()>;
+    async fn portal_mail_retry(
+        &self,
+        id: DeliveryId,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()>;
+    /// Failed for good: the link is blanked.
+    async fn portal_mail_failed(
+        &self,
+        id: DeliveryId,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
 }
 
 /// API bearer tokens, kept only as hashes.
@@ -258,6 +329,15 @@ pub trait CallStore: Send + Sync {
     async fn call_record(&self, client: ClientId, call: CallId) -> Result<CallRecord>;
     /// A client's latest calls, newest first.
     async fn list_calls(&self, client: ClientId, limit: u32) -> Result<Vec<CallRecord>>;
+    /// The ids of the client's calls that `filter` lets through, newest first, `limit` of
+    /// them after skipping `offset`.
+    async fn find_calls(
+        &self,
+        client: ClientId,
+        filter: &CallFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<CallId>>;
     /// The client's usage events (connected transfers, priced) from `from` until before
     /// `to`, oldest first.
     async fn usage(
@@ -615,6 +695,8 @@ pub trait Store:
     + StaffStore
     + TokenStore
     + PortalUserStore
+    + PortalAccessStore
+    + PortalMailStore
     + CallStore
     + NoteStore
     + OutboxStore

@@ -5,14 +5,16 @@
 //! With a [`DigestStore`] ([`Worker::with_digests`]) each tick also runs the daily digest
 //! ([`Worker::run_digests`]): it decides the digests due (once per client and day, the
 //! store's key deciding between workers) and sends the queued ones the same way. With a
-//! [`Purge`] ([`Worker::with_purge`]) it also runs the daily retention purge.
+//! [`Purge`] ([`Worker::with_purge`]) it also runs the daily retention purge, and with a
+//! [`PortalMailStore`] ([`Worker::with_portal_mails`]) it sends the portal's password links.
 
 use crate::retention::{Purge, PurgeStep};
 use crate::sms::SmsChannel;
 use crate::{EmailChannel, EmailMessage, Outcome, compose};
 use centrale_core::digest::{self, DigestItem};
 use centrale_core::notes::{Channel, OutboxItem};
-use centrale_core::ports::{DigestStore, OutboxStore};
+use centrale_core::portal::PortalMail;
+use centrale_core::ports::{DigestStore, OutboxStore, PortalMailStore};
 use centrale_core::{EmailAddress, PhoneNumber};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
@@ -20,6 +22,19 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+/// The e-mail carrying a portal password link; its Message-ID is the same on every attempt.
+fn portal_message(mail: &PortalMail) -> EmailMessage {
+    let (subject, text) = mail.render();
+    let html = format!("<pre>{}</pre>", compose::escape_html(&text));
+    EmailMessage {
+        message_id: format!("<portal-{}@centrale>", mail.id),
+        to: mail.recipient.clone(),
+        subject,
+        text,
+        html,
+    }
+}
 
 /// How the worker paces itself.
 #[derive(Clone, Debug)]
@@ -89,6 +104,7 @@ pub struct DigestStep {
 pub struct Worker {
     store: Arc<dyn OutboxStore>,
     digests: Option<Arc<dyn DigestStore>>,
+    portal_mails: Option<Arc<dyn PortalMailStore>>,
     purge: Option<Purge>,
     email: Arc<dyn EmailChannel>,
     sms: Arc<dyn SmsChannel>,
@@ -109,6 +125,7 @@ impl Worker {
         Self {
             store,
             digests: None,
+            portal_mails: None,
             purge: None,
             email,
             sms,
@@ -120,6 +137,51 @@ impl Worker {
     pub fn with_digests(mut self, digests: Arc<dyn DigestStore>) -> Self {
         self.digests = Some(digests);
         self
+    }
+
+    /// Also sends the portal's password-link e-mails each tick.
+    pub fn with_portal_mails(mut self, mails: Arc<dyn PortalMailStore>) -> Self {
+        self.portal_mails = Some(mails);
+        self
+    }
+
+    /// Sends the portal mails due at `now` and marks each; returns how many were sent.
+    /// Without a portal mail store, nothing.
+    pub async fn run_portal_mails(&self, now: DateTime<Utc>) -> centrale_core::Result<usize> {
+        let Some(store) = &self.portal_mails else {
+            return Ok(0);
+        };
+        let mails = store
+            .claim_portal_mails(now, self.config.batch, chrono_duration(self.config.lease))
+            .await?;
+        let mut sent = 0;
+        for mail in mails {
+            let marked = match self.email.send(&portal_message(&mail)).await {
+                Outcome::Sent { .. } => {
+                    sent += 1;
+                    store.portal_mail_sent(mail.id, Utc::now()).await
+                }
+                Outcome::Permanent(reason) => {
+                    tracing::warn!(mail = %mail.id, %reason, "portal mail failed for good");
+                    store.portal_mail_failed(mail.id, &reason, Utc::now()).await
+                }
+                Outcome::Retry(reason) => {
+                    // A link lives a day; a mail still failing after that is of no use.
+                    if now - mail.created_at
+                        > chrono::Duration::hours(centrale_core::portal::PASSWORD_LINK_HOURS)
+                    {
+                        store.portal_mail_failed(mail.id, &reason, Utc::now()).await
+                    } else {
+                        let next = now + chrono_duration(self.config.backoff(mail.attempts));
+                        store.portal_mail_retry(mail.id, next, &reason).await
+                    }
+                }
+            };
+            if let Err(e) = marked {
+                tracing::warn!(mail = %mail.id, error = %e, "cannot mark a portal mail; it will be tried again");
+            }
+        }
+        Ok(sent)
     }
 
     /// Also runs the daily retention purge each tick.
@@ -322,6 +384,9 @@ impl Worker {
             loop {
                 if let Err(e) = self.run_digests(Utc::now()).await {
                     tracing::warn!(error = %e, "delivery worker cannot run the daily digest");
+                }
+                if let Err(e) = self.run_portal_mails(Utc::now()).await {
+                    tracing::warn!(error = %e, "delivery worker cannot send the portal's mails");
                 }
                 if let Err(e) = self.run_purge(Utc::now()).await {
                     tracing::warn!(error = %e, "delivery worker cannot run the retention purge");

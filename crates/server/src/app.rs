@@ -75,6 +75,7 @@ impl App {
             secure_cookies: settings.secure_cookies(),
             metrics_networks: settings.metrics_networks().map_err(anyhow::Error::msg)?,
             metrics_token: settings.metrics_token.clone(),
+            public_url: settings.public_url(http_addr),
             wrap_up: Duration::from_secs(settings.wrap_up_secs),
             note_edit_window: Duration::from_secs(settings.note_edit_minutes * 60),
         };

@@ -3,7 +3,7 @@
 //! delivery receipts are written back to the outbox (`delivered` / `failed`).
 
 use crate::Settings;
-use centrale_core::ports::{DigestStore, OutboxStore, PrivacyStore, Store};
+use centrale_core::ports::{DigestStore, OutboxStore, PortalMailStore, PrivacyStore, Store};
 use centrale_delivery::EmailChannel;
 use centrale_delivery::email::{MaildirEmail, SmtpConfig, SmtpEmail};
 use centrale_delivery::retention::Purge;
@@ -119,6 +119,7 @@ pub fn worker(
     stop: &CancellationToken,
 ) -> anyhow::Result<Arc<Worker>> {
     let digests: Arc<dyn DigestStore> = store.clone();
+    let portal_mails: Arc<dyn PortalMailStore> = store.clone();
     let privacy: Arc<dyn PrivacyStore> = store.clone();
     let outbox: Arc<dyn OutboxStore> = store;
     let email = email_channel(settings)?;
@@ -143,6 +144,7 @@ pub fn worker(
     Ok(Arc::new(
         Worker::new(outbox, email, sms, config)
             .with_digests(digests)
+            .with_portal_mails(portal_mails)
             .with_purge(purge),
     ))
 }

@@ -5,11 +5,12 @@
 
 use crate::Settings;
 use anyhow::Context as _;
+use centrale_core::portal::PortalUserDraft;
 use centrale_core::ports::Store;
 use centrale_core::sip_credentials::SipCredentials;
 use centrale_core::{
-    Actor, ClientDraft, ContactDraft, EmployeeDraft, InstructionContent, InstructionSetDraft,
-    NumberDraft, PasswordHash, PhoneNumber, Role, StaffDraft,
+    Actor, ClientDraft, ContactDraft, EmailAddress, EmployeeDraft, InstructionContent,
+    InstructionSetDraft, NumberDraft, PasswordHash, PhoneNumber, Role, StaffDraft,
 };
 use chrono::{Days, Utc};
 use serde::Serialize;
@@ -52,6 +53,37 @@ pub const LOGINS: [Login; 3] = [
         password: "demo-bram-2026",
         sip_username: Some("1002"),
         sip_password: Some("sip-bram-1002"),
+    },
+];
+
+/// A client's demo portal login (its portal admin).
+#[derive(Debug, Serialize)]
+pub struct PortalLogin {
+    pub client: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+}
+
+/// The fixed demo portal logins, one per demo client.
+pub const PORTAL_LOGINS: [PortalLogin; 3] = [
+    PortalLogin {
+        client: "Bakkerij De Gouden Korst",
+        name: "Piet Bakker",
+        email: "piet@goudenkorst.example",
+        password: "demo-korst-2026",
+    },
+    PortalLogin {
+        client: "Van Dijk Installatietechniek",
+        name: "Henk van Dijk",
+        email: "henk@vandijk-installatie.example",
+        password: "demo-vandijk-2026",
+    },
+    PortalLogin {
+        client: "Harbour Yacht Services",
+        name: "Emma Clarke",
+        email: "emma@harbouryachts.example",
+        password: "demo-harbour-2026",
     },
 ];
 
@@ -178,6 +210,20 @@ async fn seed_client(store: &dyn Store, seed: Value) -> anyhow::Result<()> {
             )
             .await?;
     }
+    for login in PORTAL_LOGINS
+        .iter()
+        .filter(|l| l.client == client.draft.name)
+    {
+        let draft = PortalUserDraft {
+            email: EmailAddress::parse(login.email).map_err(anyhow::Error::msg)?,
+            name: login.name.to_owned(),
+            admin: true,
+        };
+        let password = PasswordHash::create(login.password).map_err(anyhow::Error::msg)?;
+        store
+            .create_portal_user(client.id, &draft.validate()?, Some(&password))
+            .await?;
+    }
     let sets = store.list_instruction_sets(client.id).await?;
     let standard = sets.first().context("a new client has a standard set")?;
     let content: InstructionContent = serde_json::from_value(seed["standard"].clone())?;
@@ -236,8 +282,10 @@ pub async fn summary(
         "api": format!("{base}/api/v1"),
         "openapi": format!("{base}/api/v1/openapi.json"),
         "console": format!("{base}/console"),
+        "portal": format!("{base}/portal"),
         "sip": {"address": sip.to_string(), "transport": ["udp", "tcp"]},
         "logins": LOGINS,
+        "portal_logins": PORTAL_LOGINS,
         "clients": clients,
         "phone": format!(
             "sipp {sip} -sf {SCENARIOS}/operator_phone.xml -oocsf {SCENARIOS}/operator_answer.xml \
@@ -270,6 +318,10 @@ pub fn print_summary(summary: &Value) {
         summary["console"].as_str().unwrap_or_default()
     );
     println!(
+        "  Portal     {}   (the clients' own pages)",
+        summary["portal"].as_str().unwrap_or_default()
+    );
+    println!(
         "  SIP        {} (udp, tcp)\n",
         summary["sip"]["address"].as_str().unwrap_or_default()
     );
@@ -287,6 +339,15 @@ pub fn print_summary(summary: &Value) {
             login["role"].as_str().unwrap_or_default(),
             login["email"].as_str().unwrap_or_default(),
             login["password"].as_str().unwrap_or_default()
+        );
+    }
+    println!("\n  Portal logins (e-mail / password), one per client:");
+    for login in summary["portal_logins"].as_array().into_iter().flatten() {
+        println!(
+            "    {:<32} {:<20} {}",
+            login["email"].as_str().unwrap_or_default(),
+            login["password"].as_str().unwrap_or_default(),
+            login["client"].as_str().unwrap_or_default()
         );
     }
     println!("\n  Clients and their forwarding numbers:");

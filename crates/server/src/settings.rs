@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 38] = [
+const KEYS: [&str; 39] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -35,6 +35,7 @@ const KEYS: [&str; 38] = [
     "secure_cookies",
     "metrics_networks",
     "metrics_token",
+    "public_url",
     "smtp_url",
     "sms_url",
     "delivery_interval_ms",
@@ -102,6 +103,9 @@ pub struct Settings {
     pub metrics_networks: Vec<String>,
     /// A bearer token that also opens `/metrics` (empty: none).
     pub metrics_token: String,
+    /// Where people reach the web side (`https://centrale.example`), for links in e-mails;
+    /// empty means `http://` and the address the web server listens on.
+    pub public_url: String,
     /// Where call notes are e-mailed: `smtp://user:pass@host:port?tls=none|starttls|tls&from=…`
     /// (`smtps://` for TLS); empty means a Maildir under the data directory.
     pub smtp_url: String,
@@ -161,6 +165,7 @@ impl Default for Settings {
             secure_cookies: None,
             metrics_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
             metrics_token: String::new(),
+            public_url: String::new(),
             sip_digest_sha256: false,
             smtp_url: String::new(),
             sms_url: String::new(),
@@ -249,6 +254,12 @@ impl Settings {
         if self.note_edit_minutes > 7 * 24 * 60 {
             problems.push("note_edit_minutes must be at most 10080 (a week)".to_owned());
         }
+        if !self.public_url.trim().is_empty()
+            && !url::Url::parse(self.public_url.trim())
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        {
+            problems.push("public_url must be an http:// or https:// address".to_owned());
+        }
         if !self.smtp_url.trim().is_empty()
             && let Err(problem) = centrale_delivery::email::SmtpConfig::parse(&self.smtp_url)
         {
@@ -284,6 +295,14 @@ impl Settings {
     /// The database URL with any password masked, for logs.
     pub fn database_url_for_log(&self) -> String {
         mask_password(&self.database_url)
+    }
+
+    /// Where people reach the web side: as set, else the address it listens on.
+    pub fn public_url(&self, listening: SocketAddr) -> String {
+        match self.public_url.trim() {
+            "" => format!("http://{listening}"),
+            url => url.trim_end_matches('/').to_owned(),
+        }
     }
 
     /// Whether cookies are Secure (and HSTS sent): as set, else unless listening on loopback.

@@ -9,12 +9,14 @@ use crate::convert::{
     checked, enum_from_text, enum_text, get, get_flag, instant, is_foreign_key_violation, millis,
     parsed, storage, unique,
 };
+use crate::notes::contains_pattern;
 use async_trait::async_trait;
 use centrale_core::calls::{
     CallFact, CallOutcome, CallRecord, CallStats, CallerId, NewCall, Offer, OfferResult, Party,
     UsageEvent,
 };
 use centrale_core::notes::NoteSummary;
+use centrale_core::portal::CallFilter;
 use centrale_core::ports::CallStore;
 use centrale_core::transfer::TransferPrice;
 use centrale_core::{CallId, ClientId, Error, PhoneNumber, Result, StaffId};
@@ -438,6 +440,77 @@ impl CallStore for Db {
         Ok(records)
     }
 
+    async fn find_calls(
+        &self,
+        client: ClientId,
+        filter: &CallFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<CallId>> {
+        let mut params: Vec<Param> = vec![
+            Param::Text(client.to_string()),
+            Param::Int(i64::from(limit)),
+            Param::Int(i64::from(offset)),
+        ];
+        let mut sql = String::from(
+            "SELECT c.id FROM calls c
+             LEFT JOIN call_notes n ON n.client_id = c.client_id AND n.call_id = c.id
+             WHERE c.client_id = $1",
+        );
+        let mut bind = |param: Param| {
+            params.push(param);
+            format!("${}", params.len())
+        };
+        if let Some(from) = filter.from {
+            sql += &format!(" AND c.arrived_at >= {}", bind(Param::Int(millis(from))));
+        }
+        if let Some(until) = filter.until {
+            sql += &format!(" AND c.arrived_at < {}", bind(Param::Int(millis(until))));
+        }
+        if filter.urgent {
+            sql += " AND n.urgent = 1";
+        }
+        if let Some(employee) = filter.employee {
+            // for_employees is a JSON array of ids; an id is quoted in it.
+            let pattern = contains_pattern(&format!("\"{employee}\""));
+            sql += &format!(
+                " AND n.for_employees LIKE {} ESCAPE '\\'",
+                bind(Param::Text(pattern))
+            );
+        }
+        let caller = filter.caller.trim();
+        if !caller.is_empty() {
+            let typed = contains_pattern(&caller.to_lowercase());
+            let number = PhoneNumber::parse(caller)
+                .map(|n| contains_pattern(n.as_str()))
+                .unwrap_or_else(|_| typed.clone());
+            let (t, n) = (bind(Param::Text(typed)), bind(Param::Text(number)));
+            sql += &format!(
+                " AND (c.caller_number LIKE {n} ESCAPE '\\' OR lower(COALESCE(c.caller_name, '')) LIKE {t} ESCAPE '\\'
+                   OR n.search_text LIKE {t} ESCAPE '\\' OR n.search_text LIKE {n} ESCAPE '\\')"
+            );
+        }
+        let text = filter.text.trim();
+        if !text.is_empty() {
+            let t = bind(Param::Text(contains_pattern(&text.to_lowercase())));
+            sql += &format!(
+                " AND (lower(n.message) LIKE {t} ESCAPE '\\' OR n.search_text LIKE {t} ESCAPE '\\')"
+            );
+        }
+        sql += " ORDER BY c.arrived_at DESC, c.id DESC LIMIT $2 OFFSET $3";
+        let mut query = sqlx::query(&sql);
+        for param in &params {
+            query = match param {
+                Param::Text(text) => query.bind(text.as_str()),
+                Param::Int(value) => query.bind(*value),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(storage)?;
+        rows.iter()
+            .map(|row| parsed(get(row, "id")?, "id"))
+            .collect()
+    }
+
     async fn usage(
         &self,
         client: ClientId,
@@ -507,4 +580,10 @@ impl CallStore for Db {
             })
             .collect()
     }
+}
+
+/// A value bound to a statement put together from a filter.
+enum Param {
+    Text(String),
+    Int(i64),
 }

@@ -156,11 +156,7 @@ impl DigestStore for Db {
         limit: u32,
         lease: chrono::Duration,
     ) -> Result<Vec<DigestItem>> {
-        let lock = if self.backend == "postgres" {
-            "FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
+        let lock = self.skip_locked();
         let mut tx = self.begin().await?;
         // PostgreSQL has no row-value IN with a locking subquery on a composite key that both
         // backends read alike, so candidates are picked first, then claimed one by one.

@@ -151,6 +151,16 @@ impl Db {
         }
     }
 
+    /// What a claiming SELECT adds so concurrent workers pass each other's rows by
+    /// (PostgreSQL); SQLite's write transaction already serialises them.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        if self.backend == "postgres" {
+            "FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        }
+    }
+
     /// Begins a transaction; on SQLite it takes the write lock at once, so two writers
     /// wait for each other (busy timeout) instead of failing on a lock upgrade.
     pub(crate) async fn begin(&self) -> centrale_core::Result<Transaction<'static, Any>> {

@@ -49,7 +49,7 @@ fn search_text(draft: &NoteDraft) -> String {
 }
 
 /// A `LIKE` pattern for text containing `needle` literally (`\` escapes).
-fn contains_pattern(needle: &str) -> String {
+pub(crate) fn contains_pattern(needle: &str) -> String {
     let mut pattern = String::from("%");
     for c in needle.chars() {
         if matches!(c, '\\' | '%' | '_') {

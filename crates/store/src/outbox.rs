@@ -42,11 +42,7 @@ impl OutboxStore for Db {
         limit: u32,
         lease: chrono::Duration,
     ) -> Result<Vec<OutboxItem>> {
-        let lock = if self.backend == "postgres" {
-            "FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
+        let lock = self.skip_locked();
         let mut tx = self.begin().await?;
         let claim = format!(
             "UPDATE deliveries SET next_attempt_at = $2, attempts = attempts + 1

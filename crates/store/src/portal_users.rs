@@ -1,35 +1,407 @@
-//! Portal logins of clients' own staff.
+//! Portal logins of clients' own staff: users, sessions, password links and the small
+//! outbox those links are e-mailed through (claimed and marked like `outbox.rs`).
 
 use crate::Db;
-use crate::convert::{is_foreign_key_violation, millis, now, unique};
+use crate::convert::{
+    checked, get, get_flag, instant, is_foreign_key_violation, millis, now, parsed, storage, unique,
+};
 use async_trait::async_trait;
-use centrale_core::ports::PortalUserStore;
-use centrale_core::{ClientId, EmailAddress, Error, PasswordHash, PortalUserId, Result};
+use centrale_core::portal::{PortalMail, PortalUser, PortalUserDraft};
+use centrale_core::ports::{PortalAccessStore, PortalMailStore, PortalUserStore};
+use centrale_core::{
+    ClientId, DeliveryId, EmailAddress, Error, PasswordHash, PortalUserId, Result,
+};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+
+const USER_COLUMNS: &str =
+    "u.id, u.client_id, u.email, u.name, u.is_admin, u.password_hash, u.created_at";
+const QUEUED: &str = "queued";
+
+fn user_from_row(row: &AnyRow) -> Result<PortalUser> {
+    Ok(PortalUser {
+        id: parsed(get(row, "id")?, "id")?,
+        client_id: parsed(get(row, "client_id")?, "client_id")?,
+        draft: PortalUserDraft {
+            email: checked(get(row, "email")?, "email")?,
+            name: get(row, "name")?,
+            admin: get_flag(row, "is_admin")?,
+        },
+        has_password: !get::<String>(row, "password_hash")?.is_empty(),
+        created_at: instant(get(row, "created_at")?)?,
+    })
+}
+
+impl Db {
+    async fn one_user(
+        &self,
+        sql: &str,
+        key: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Option<AnyRow>> {
+        let mut query = sqlx::query(sql).bind(key.to_owned());
+        if let Some(at) = at {
+            query = query.bind(millis(at));
+        }
+        query.fetch_optional(&self.pool).await.map_err(storage)
+    }
+}
 
 #[async_trait]
 impl PortalUserStore for Db {
     async fn create_portal_user(
         &self,
         client: ClientId,
-        email: &EmailAddress,
-        password: &PasswordHash,
-    ) -> Result<PortalUserId> {
+        draft: &PortalUserDraft,
+        password: Option<&PasswordHash>,
+    ) -> Result<PortalUser> {
         let id = PortalUserId::new();
-        sqlx::query("INSERT INTO portal_users (id, client_id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id.to_string())
+        let created_at = now();
+        sqlx::query(
+            "INSERT INTO portal_users (id, client_id, email, name, is_admin, password_hash, created_at, password_changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(id.to_string())
+        .bind(client.to_string())
+        .bind(draft.email.as_str())
+        .bind(draft.name.as_str())
+        .bind(crate::convert::flag(draft.admin))
+        .bind(password.map_or("", PasswordHash::as_str))
+        .bind(millis(created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                Error::NotFound("client")
+            } else {
+                let email = &draft.email;
+                unique(e, "email", || format!("{email} has a portal login already"))
+            }
+        })?;
+        Ok(PortalUser {
+            id,
+            client_id: client,
+            draft: draft.clone(),
+            has_password: password.is_some(),
+            created_at: crate::convert::instant(millis(created_at))?,
+        })
+    }
+
+    async fn list_portal_users(&self, client: ClientId) -> Result<Vec<PortalUser>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM portal_users u WHERE u.client_id = $1 ORDER BY lower(u.email)"
+        ))
+        .bind(client.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn delete_portal_user(&self, client: ClientId, user: PortalUserId) -> Result<()> {
+        let done = sqlx::query("DELETE FROM portal_users WHERE client_id = $1 AND id = $2")
             .bind(client.to_string())
-            .bind(email.as_str())
-            .bind(password.as_str())
-            .bind(millis(now()))
+            .bind(user.to_string())
             .execute(&self.pool)
             .await
-            .map_err(|e| {
-                if is_foreign_key_violation(&e) {
-                    Error::NotFound("client")
-                } else {
-                    unique(e, "email", || format!("{email} has a portal login already"))
-                }
-            })?;
-        Ok(id)
+            .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("portal user"));
+        }
+        Ok(())
+    }
+
+    async fn create_password_link(
+        &self,
+        client: ClientId,
+        user: PortalUserId,
+        token_hash: &str,
+        link: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = millis(now());
+        let mut tx = self.begin().await?;
+        let recipient =
+            sqlx::query("SELECT email FROM portal_users WHERE client_id = $1 AND id = $2")
+                .bind(client.to_string())
+                .bind(user.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(storage)?
+                .ok_or(Error::NotFound("portal user"))?;
+        sqlx::query(
+            "INSERT INTO portal_links (token_hash, portal_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(at)
+        .bind(millis(expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        sqlx::query(
+            "INSERT INTO portal_mails (id, client_id, portal_user_id, recipient, link, status, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(DeliveryId::new().to_string())
+        .bind(client.to_string())
+        .bind(user.to_string())
+        .bind(get::<String>(&recipient, "email")?)
+        .bind(link)
+        .bind(QUEUED)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        tx.commit().await.map_err(storage)
+    }
+}
+
+#[async_trait]
+impl PortalAccessStore for Db {
+    async fn portal_login(&self, email: &str) -> Result<(PortalUser, PasswordHash)> {
+        let row = self
+            .one_user(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM portal_users u WHERE lower(u.email) = lower($1)"
+                ),
+                email,
+                None,
+            )
+            .await?
+            .ok_or(Error::NotFound("portal user"))?;
+        let hash: String = get(&row, "password_hash")?;
+        if hash.is_empty() {
+            return Err(Error::NotFound("portal user"));
+        }
+        Ok((user_from_row(&row)?, PasswordHash::from_stored(hash)))
+    }
+
+    async fn create_portal_session(
+        &self,
+        token_hash: &str,
+        user: PortalUserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO portal_sessions (token_hash, portal_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(millis(now()))
+        .bind(millis(expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                Error::NotFound("portal user")
+            } else {
+                unique(e, "token", || "this session exists already".into())
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn portal_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser> {
+        let row = self
+            .one_user(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM portal_sessions s JOIN portal_users u ON u.id = s.portal_user_id
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.revoked_at IS NULL
+                       AND s.created_at >= u.password_changed_at"
+                ),
+                token_hash,
+                Some(now),
+            )
+            .await?
+            .ok_or(Error::NotFound("session"))?;
+        user_from_row(&row)
+    }
+
+    async fn revoke_portal_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE portal_sessions SET revoked_at = COALESCE(revoked_at, $2) WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .bind(millis(now()))
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    async fn password_link(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser> {
+        let row = self
+            .one_user(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM portal_links l JOIN portal_users u ON u.id = l.portal_user_id
+                     WHERE l.token_hash = $1 AND l.expires_at > $2 AND l.used_at IS NULL"
+                ),
+                token_hash,
+                Some(now),
+            )
+            .await?
+            .ok_or(Error::NotFound("link"))?;
+        user_from_row(&row)
+    }
+
+    async fn use_password_link(
+        &self,
+        token_hash: &str,
+        password: &PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<PortalUser> {
+        let at = millis(now);
+        let mut tx = self.begin().await?;
+        // The guarded update decides: of two requests with the same link, one changes the row.
+        let used = sqlx::query(
+            "UPDATE portal_links SET used_at = $2
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+             RETURNING portal_user_id",
+        )
+        .bind(token_hash)
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(storage)?
+        .ok_or(Error::NotFound("link"))?;
+        let user: String = get(&used, "portal_user_id")?;
+        // Sessions opened before this instant end; the one opened right after it is valid.
+        sqlx::query(
+            "UPDATE portal_users SET password_hash = $2, password_changed_at = $3 WHERE id = $1",
+        )
+        .bind(user.as_str())
+        .bind(password.as_str())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        sqlx::query(
+            "UPDATE portal_sessions SET revoked_at = $2 WHERE portal_user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user.as_str())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM portal_users u WHERE u.id = $1"
+        ))
+        .bind(user.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(storage)?;
+        tx.commit().await.map_err(storage)?;
+        user_from_row(&row)
+    }
+}
+
+#[async_trait]
+impl PortalMailStore for Db {
+    async fn claim_portal_mails(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> Result<Vec<PortalMail>> {
+        let lock = self.skip_locked();
+        let mut tx = self.begin().await?;
+        let claim = format!(
+            "UPDATE portal_mails SET next_attempt_at = $2, attempts = attempts + 1
+             WHERE id IN (
+               SELECT id FROM portal_mails WHERE status = $3 AND next_attempt_at <= $1
+               ORDER BY next_attempt_at, id LIMIT $4 {lock}
+             )
+             RETURNING id"
+        );
+        let ids: Vec<String> = sqlx::query(&claim)
+            .bind(millis(now))
+            .bind(millis(now + lease))
+            .bind(QUEUED)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(storage)?
+            .iter()
+            .map(|row| get::<String>(row, "id"))
+            .collect::<Result<_>>()?;
+        let mut mails = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = sqlx::query(
+                "SELECT m.id, m.recipient, m.link, m.attempts, m.created_at, u.name, c.name AS client_name, c.language
+                 FROM portal_mails m JOIN portal_users u ON u.id = m.portal_user_id
+                 JOIN clients c ON c.id = m.client_id
+                 WHERE m.id = $1",
+            )
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(storage)?;
+            mails.push(PortalMail {
+                id: parsed(get(&row, "id")?, "id")?,
+                client_name: get(&row, "client_name")?,
+                language: crate::convert::enum_from_text(get(&row, "language")?, "language")?,
+                recipient: checked::<EmailAddress>(get(&row, "recipient")?, "recipient")?,
+                name: get(&row, "name")?,
+                link: get(&row, "link")?,
+                attempts: u32::try_from(get::<i64>(&row, "attempts")?).unwrap_or(u32::MAX),
+                created_at: instant(get(&row, "created_at")?)?,
+            });
+        }
+        tx.commit().await.map_err(storage)?;
+        Ok(mails)
+    }
+
+    async fn portal_mail_sent(&self, id: DeliveryId, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE portal_mails SET status = 'sent', sent_at = $2, link = '', next_attempt_at = NULL
+             WHERE id = $1 AND status = $3",
+        )
+        .bind(id.to_string())
+        .bind(millis(at))
+        .bind(QUEUED)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    async fn portal_mail_retry(
+        &self,
+        id: DeliveryId,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE portal_mails SET next_attempt_at = $2, last_error = $3 WHERE id = $1 AND status = $4",
+        )
+        .bind(id.to_string())
+        .bind(millis(next_at))
+        .bind(error)
+        .bind(QUEUED)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    async fn portal_mail_failed(
+        &self,
+        id: DeliveryId,
+        error: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE portal_mails SET status = 'failed', last_error = $2, sent_at = NULL, link = '',
+               next_attempt_at = NULL
+             WHERE id = $1 AND status = $3",
+        )
+        .bind(id.to_string())
+        .bind(error)
+        .bind(QUEUED)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(())
     }
 }

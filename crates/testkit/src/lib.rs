@@ -17,6 +17,7 @@ pub mod chrome;
 pub mod events;
 pub mod kannel;
 pub mod panics;
+pub mod portal;
 pub mod raw_sip;
 pub mod sipp;
 pub mod smpp;

@@ -65,35 +65,8 @@ function showPop(event) {
   current = { call_id: event.call_id, pop };
   $("pop-idle").hidden = true;
   $("pop-call").hidden = false;
-  $("pop-client").textContent = pop.client_name;
-  $("pop-hold").hidden = true;
-  $("pop-greeting").textContent = pop.greeting;
-  $("pop-line").textContent = pop.dialled_label ? `${pop.dialled_label} (${pop.dialled})` : pop.dialled;
-  if (pop.original) $("pop-line").textContent += ` ← ${pop.original}`;
-  const caller = $("pop-caller");
-  caller.textContent = [pop.caller.name, pop.caller.number].filter(Boolean).join(" · ") || caller.dataset.anonymous;
-
-  const kind = $("pop-instructions-kind");
-  kind.textContent = kind.dataset[pop.instructions_kind];
-  kind.dataset.kind = pop.instructions_kind;
-  const period = pop.instructions.period;
-  $("pop-period").textContent = period ? `${pop.instructions.title} · ${period.start.replace("T", " ")} – ${period.end.replace("T", " ")}` : "";
-  $("pop-instructions").textContent = pop.instructions.content.text;
-
+  Pop.show(pop);
   const contact = pop.contact;
-  $("pop-contact").hidden = !contact;
-  if (contact) {
-    $("pop-contact-name").textContent = [contact.name, contact.company].filter(Boolean).join(", ");
-    $("pop-vip").hidden = !contact.vip;
-    $("pop-contact-remarks").textContent = contact.remarks;
-  }
-
-  const employees = $("pop-employees");
-  employees.replaceChildren(...pop.employees.map((e) => {
-    const item = Centrale.el("li", `${e.name}${e.role ? ` (${e.role})` : ""} — `);
-    item.append(Centrale.el("span", e.reachable ? employees.dataset.reachable : employees.dataset.unreachable, e.reachable ? "ok" : "no"));
-    return item;
-  }));
 
   showEmergency(pop.instructions.content.emergency);
   heldFromConsole = false;
@@ -134,9 +107,8 @@ function showPop(event) {
 function showEmergency(steps) {
   emergencyTaken = [];
   const list = $("pop-emergency");
-  $("pop-emergency-section").hidden = steps.length === 0;
-  list.replaceChildren(...steps.map((step, i) => {
-    const item = Centrale.el("li", `${step.kind}: ${step.name ? step.name + " " : ""}${step.to} `);
+  [...list.children].forEach((item, i) => {
+    const step = steps[i];
     const act = Centrale.el("button", step.kind === "sms" ? list.dataset.sms : list.dataset.consult);
     act.type = "button";
     act.id = `emergency-${i}`;
@@ -151,8 +123,7 @@ function showEmergency(steps) {
     outcome.id = `emergency-${i}-outcome`;
     outcome.setAttribute("role", "status");
     item.append(act, " ", label, " ", outcome);
-    return item;
-  }));
+  });
 }
 
 function sameStep(a, b) {

@@ -306,6 +306,220 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Geen: alle notities zijn bezorgd of onderweg.",
         "None: every note is delivered or on its way.",
     ),
+    (
+        "portal.login_title",
+        "Klantenportaal — inloggen",
+        "Customer portal — log in",
+    ),
+    (
+        "portal.password_title",
+        "Wachtwoord kiezen",
+        "Choose a password",
+    ),
+    (
+        "portal.password_mismatch",
+        "De twee wachtwoorden zijn niet gelijk.",
+        "The two passwords differ.",
+    ),
+    (
+        "portal.password_short",
+        "Kies een wachtwoord van minstens 10 tekens.",
+        "Choose a password of at least 10 characters.",
+    ),
+    ("portal.password_for", "Voor", "For"),
+    ("portal.password_new", "Nieuw wachtwoord", "New password"),
+    (
+        "portal.password_rule",
+        "Minstens 10 tekens.",
+        "At least 10 characters.",
+    ),
+    ("portal.password_repeat", "Nogmaals", "Once more"),
+    (
+        "portal.password_submit",
+        "Wachtwoord opslaan en inloggen",
+        "Save the password and log in",
+    ),
+    (
+        "portal.link_unusable",
+        "Deze link werkt niet meer: hij is al gebruikt of verlopen (een link werkt één keer, 24 uur lang). Vraag uw beheerder om een nieuwe uitnodiging.",
+        "This link no longer works: it was used or has expired (a link works once, for 24 hours). Ask your administrator for a new invitation.",
+    ),
+    ("portal.nav", "Klantenportaal", "Customer portal"),
+    ("portal.now_title", "Nu", "Now"),
+    (
+        "portal.now_explain",
+        "Zo ziet de telefoniste uw bedrijf als er nu iemand belt.",
+        "This is what the operator sees of your business when someone calls now.",
+    ),
+    (
+        "portal.no_number",
+        "U hebt nog geen doorschakelnummer; neem contact op met de antwoordservice.",
+        "You have no forwarding number yet; please contact the answering service.",
+    ),
+    ("portal.calls_title", "Gesprekken", "Calls"),
+    ("portal.forwarding_title", "Doorschakelen", "Forwarding"),
+    (
+        "portal.forwarding_explain",
+        "Schakel uw telefoon door naar uw doorschakelnummer. Kies uw soort lijn; de codes hieronder bevatten uw nummer al.",
+        "Forward your phone to your forwarding number. Choose your kind of line; the codes below already hold your number.",
+    ),
+    ("portal.line_type", "Soort lijn", "Kind of line"),
+    (
+        "portal.ring_seconds",
+        "Seconden overgaan (mobiel, bij niet opnemen)",
+        "Seconds of ringing (mobile, on no answer)",
+    ),
+    (
+        "portal.ring_invalid",
+        "Overgaan kan 5 tot 30 seconden, in stappen van 5; 20 seconden is getoond.",
+        "Ringing can be 5 to 30 seconds, in steps of 5; 20 seconds is shown.",
+    ),
+    ("portal.show", "Toon", "Show"),
+    (
+        "portal.pbx_help",
+        "Stel in uw telefooncentrale in dat gesprekken bij bezet, bij niet opnemen of buiten kantoortijd (overloop) worden doorgeschakeld naar",
+        "Set your telephone exchange to forward calls on busy, on no answer or outside office hours (overflow) to",
+    ),
+    ("portal.condition", "Wanneer", "When"),
+    ("portal.switch_on", "Aanzetten", "Switch on"),
+    ("portal.switch_off", "Uitzetten", "Switch off"),
+    ("portal.colleagues_title", "Collega's", "Colleagues"),
+    ("portal.invoices_title", "Facturen", "Invoices"),
+    (
+        "portal.no_invoices",
+        "Er zijn nog geen facturen.",
+        "There are no invoices yet.",
+    ),
+    ("portal.filter", "Gesprekken zoeken", "Find calls"),
+    ("portal.from", "Vanaf", "From"),
+    ("portal.to", "Tot en met", "Up to and including"),
+    ("portal.employee", "Voor medewerker", "For employee"),
+    ("portal.everyone", "Iedereen", "Everyone"),
+    ("portal.caller", "Beller", "Caller"),
+    ("portal.search", "Zoek in notities", "Search the notes"),
+    ("portal.urgent_only", "Alleen spoed", "Urgent only"),
+    ("portal.csv", "Exporteer als CSV", "Export as CSV"),
+    ("portal.filter_wrong", "Klopt niet:", "Not right:"),
+    (
+        "portal.no_calls",
+        "Geen gesprekken gevonden.",
+        "No calls found.",
+    ),
+    ("portal.waited", "wachttijd", "waited"),
+    ("portal.answered_by", "aangenomen door", "answered by"),
+    ("portal.dialled", "gebeld naar", "dialled"),
+    ("portal.pages", "Pagina's", "Pages"),
+    ("portal.previous", "Vorige", "Previous"),
+    ("portal.next", "Volgende", "Next"),
+    ("portal.general", "algemeen", "general"),
+    (
+        "portal.admin_only",
+        "Alleen de beheerder van uw portaal kan dit.",
+        "Only your portal's administrator can do this.",
+    ),
+    (
+        "portal.invited",
+        "De uitnodiging is verstuurd.",
+        "The invitation has been sent.",
+    ),
+    ("portal.name", "Naam", "Name"),
+    ("portal.access", "Toegang", "Access"),
+    ("portal.remove", "Verwijderen", "Remove"),
+    ("portal.admin", "beheerder", "administrator"),
+    ("portal.user", "gebruiker", "user"),
+    (
+        "portal.invited_pending",
+        "uitgenodigd, nog geen wachtwoord",
+        "invited, no password yet",
+    ),
+    ("portal.invite", "Collega uitnodigen", "Invite a colleague"),
+    (
+        "portal.make_admin",
+        "Ook beheerder (mag collega's uitnodigen en verwijderen)",
+        "Also administrator (may invite and remove colleagues)",
+    ),
+    (
+        "portal.send_invite",
+        "Uitnodiging versturen",
+        "Send the invitation",
+    ),
+    ("line.analog", "Analoog (KPN)", "Analog (KPN)"),
+    ("line.isdn", "ISDN", "ISDN"),
+    ("line.upc", "Kabel (UPC / Ziggo)", "Cable (UPC / Ziggo)"),
+    ("line.mobile", "Mobiel", "Mobile"),
+    ("line.fixed", "vast", "fixed"),
+    ("line.pbx", "Telefooncentrale", "Telephone exchange"),
+    ("forward.always", "Altijd", "Always"),
+    ("forward.busy", "Bij bezet", "On busy"),
+    ("forward.no_answer", "Bij niet opnemen", "On no answer"),
+    (
+        "forward.unreachable",
+        "Bij onbereikbaar",
+        "When unreachable",
+    ),
+    (
+        "forward.all_conditional",
+        "Bij bezet, niet opnemen en onbereikbaar",
+        "On busy, no answer and unreachable",
+    ),
+    (
+        "forward.cancel_all",
+        "Alle doorschakelingen uit",
+        "Every forwarding off",
+    ),
+    ("outcome.answered", "aangenomen", "answered"),
+    (
+        "outcome.abandoned_queued",
+        "opgehangen in de wachtrij",
+        "hung up while waiting",
+    ),
+    (
+        "outcome.abandoned_ringing",
+        "opgehangen tijdens overgaan",
+        "hung up while ringing",
+    ),
+    ("outcome.rejected", "geweigerd", "refused"),
+    ("outcome.failed", "mislukt", "failed"),
+    ("outcome.in_progress", "bezig", "in progress"),
+    ("channel.email", "e-mail", "e-mail"),
+    ("channel.sms", "sms", "SMS"),
+    ("delivery.queued", "onderweg", "on its way"),
+    ("delivery.sent", "verstuurd", "sent"),
+    ("delivery.delivered", "afgeleverd", "delivered"),
+    ("delivery.failed", "mislukt", "failed"),
+    ("transfer_result.connected", "doorverbonden", "put through"),
+    ("transfer_result.no_answer", "niet opgenomen", "no answer"),
+    ("transfer_result.busy", "bezet", "busy"),
+    ("transfer_result.failed", "mislukt", "failed"),
+    (
+        "transfer_result.caller_left",
+        "beller hing op",
+        "caller hung up",
+    ),
+    (
+        "transfer_result.returned",
+        "ruggespraak, niet doorverbonden",
+        "consulted, not put through",
+    ),
+    (
+        "transfer_result.destination_hung_up",
+        "ruggespraak, medewerker hing op",
+        "consulted, the employee hung up",
+    ),
+    ("csv.arrived", "binnengekomen", "arrived"),
+    ("csv.waited", "wachttijd", "waited"),
+    ("csv.answered_by", "aangenomen door", "answered by"),
+    ("csv.outcome", "afloop", "outcome"),
+    ("csv.dialled", "doorschakelnummer", "forwarding number"),
+    ("csv.original", "oorspronkelijk nummer", "original number"),
+    ("csv.caller", "beller", "caller"),
+    ("csv.note_caller", "notitie: beller", "note: caller"),
+    ("csv.message", "bericht", "message"),
+    ("csv.urgent", "spoed", "urgent"),
+    ("csv.for", "voor", "for"),
+    ("csv.callback", "terugbellen", "callback"),
+    ("csv.transfers", "doorverbonden", "transfers"),
+    ("csv.deliveries", "bezorging", "deliveries"),
 ];
 
 #[cfg(test)]
@@ -333,5 +547,33 @@ mod tests {
         }
         assert_eq!(Lang::En.t("login.title"), "Log in");
         assert_eq!(Lang::Nl.t("no.such.key"), "??");
+        let mut keys: Vec<&str> = TEXTS.iter().map(|(key, _, _)| *key).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), before, "a key is listed twice");
+    }
+
+    #[test]
+    fn every_key_a_template_names_has_texts() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut files = vec![dir.clone()];
+        let mut checked = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (_, rest) in text
+                .match_indices(".t(\"")
+                .map(|(i, _)| text.split_at(i + 4))
+            {
+                let key = &rest[..rest.find('"').unwrap()];
+                assert_ne!(Lang::Nl.t(key), "??", "{key} in {}", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} keys found");
     }
 }

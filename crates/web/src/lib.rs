@@ -19,6 +19,7 @@ mod health;
 pub mod i18n;
 pub mod login;
 pub mod metrics;
+pub mod portal;
 mod security;
 
 pub use error::{ApiError, ApiResult};
@@ -48,6 +49,8 @@ pub struct WebSettings {
     pub metrics_networks: Vec<centrale_core::Cidr>,
     /// A bearer token that opens `/metrics` from anywhere (empty: none).
     pub metrics_token: String,
+    /// Where people reach this site (`https://centrale.example`), for links in e-mails.
+    pub public_url: String,
 }
 
 /// What every handler may use.
@@ -66,9 +69,17 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     // Every route goes through the OpenAPI router, so the document lists them all.
     let (routes, openapi) = api::routes().merge(health::routes()).split_for_parts();
+    let portal = portal::routes(portal::PortalState {
+        access: state.store.clone(),
+        data: centrale_core::portal::ClientData::new(state.store.clone()),
+        settings: state.settings.clone(),
+        logins: state.logins.clone(),
+    });
     routes
         .layer(axum::Extension(Arc::new(openapi)))
         .merge(console::routes())
+        .with_state(state.clone())
+        .merge(portal)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -83,5 +94,4 @@ pub fn router(state: AppState) -> Router {
             MAX_BODY_BYTES,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
 }

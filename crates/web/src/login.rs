@@ -1,4 +1,4 @@
-//! Logging staff in: one path for the API's token endpoint and the console's form.
+//! Logging in: one path for the API's token endpoint, the console's form and the portal's.
 //!
 //! Every attempt is counted against its source address and its account before the password is
 //! looked at ([`centrale_core::throttle`]); password checks run behind a small semaphore, so a
@@ -66,38 +66,15 @@ pub async fn log_in(
     password: &str,
     source: IpAddr,
 ) -> Result<Session, Refusal> {
-    let logins = &state.logins;
-    let keys = [Key::Source(source), Key::account(email)];
-    let attempt = logins
-        .throttle
-        .begin(&keys, Instant::now())
-        .map_err(|b| Refusal::Throttled {
-            retry_after: b.retry_after,
-        })?;
-    let found = match state.store.staff_login(email.trim()).await {
-        Ok(found) => Some(found),
-        Err(centrale_core::Error::NotFound(_)) => None,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot look up a login");
-            return Err(Refusal::Unavailable);
-        }
-    };
-    let hash = found
-        .as_ref()
-        .map_or_else(|| logins.stand_in.clone(), |(_, hash)| hash.clone());
-    let verified = {
-        let _permit = logins
-            .checks
-            .acquire()
-            .await
-            .map_err(|_| Refusal::Unavailable)?;
-        let password = password.to_owned();
-        tokio::task::spawn_blocking(move || hash.verify(&password))
-            .await
-            .unwrap_or(false)
-    };
-    let (staff, _) = found.filter(|_| verified).ok_or(Refusal::Wrong)?;
-    logins.throttle.succeeded(attempt);
+    let staff = state
+        .logins
+        .check(
+            email,
+            password,
+            source,
+            state.store.staff_login(email.trim()),
+        )
+        .await?;
     let token = new_token();
     let ttl =
         chrono::Duration::from_std(state.settings.token_ttl).unwrap_or(chrono::Duration::hours(12));
@@ -115,6 +92,52 @@ pub async fn log_in(
         expires_at,
         staff,
     })
+}
+
+impl Logins {
+    /// One login attempt of `email` from `source`: counted against both before the password
+    /// is looked at; `found` is the account and its hash (`NotFound` for an unknown address,
+    /// which is checked against the stand-in hash so it costs the same). The account on success.
+    pub(crate) async fn check<T>(
+        &self,
+        email: &str,
+        password: &str,
+        source: IpAddr,
+        found: impl std::future::Future<Output = centrale_core::Result<(T, PasswordHash)>>,
+    ) -> Result<T, Refusal> {
+        let keys = [Key::Source(source), Key::account(email)];
+        let attempt =
+            self.throttle
+                .begin(&keys, Instant::now())
+                .map_err(|b| Refusal::Throttled {
+                    retry_after: b.retry_after,
+                })?;
+        let found = match found.await {
+            Ok(found) => Some(found),
+            Err(centrale_core::Error::NotFound(_)) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot look up a login");
+                return Err(Refusal::Unavailable);
+            }
+        };
+        let hash = found
+            .as_ref()
+            .map_or_else(|| self.stand_in.clone(), |(_, hash)| hash.clone());
+        let verified = {
+            let _permit = self
+                .checks
+                .acquire()
+                .await
+                .map_err(|_| Refusal::Unavailable)?;
+            let password = password.to_owned();
+            tokio::task::spawn_blocking(move || hash.verify(&password))
+                .await
+                .unwrap_or(false)
+        };
+        let (account, _) = found.filter(|_| verified).ok_or(Refusal::Wrong)?;
+        self.throttle.succeeded(attempt);
+        Ok(account)
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod instructions;
 mod notes;
 mod numbers;
 mod openapi;
+mod portal;
 mod privacy;
 mod privilege;
 mod security;

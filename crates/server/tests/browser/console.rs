@@ -212,9 +212,13 @@ async fn a_portal_user_cannot_enter_the_console_and_csrf_less_posts_are_refused(
         .unwrap()
         .to_owned();
     let hash = centrale_core::PasswordHash::create("portal-user-password").unwrap();
-    let email = centrale_core::EmailAddress::parse("klant@goudenkorst.example").unwrap();
+    let draft = centrale_core::portal::PortalUserDraft {
+        email: centrale_core::EmailAddress::parse("klant@goudenkorst.example").unwrap(),
+        name: String::new(),
+        admin: false,
+    };
     env.store
-        .create_portal_user(client.parse().unwrap(), &email, &hash)
+        .create_portal_user(client.parse().unwrap(), &draft, Some(&hash))
         .await
         .unwrap();
     let chrome = Chrome::start().await;

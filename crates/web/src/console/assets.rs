@@ -16,6 +16,16 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../assets/console.js"),
     ),
     (
+        "pop.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/pop.js"),
+    ),
+    (
+        "portal.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/portal.js"),
+    ),
+    (
         "wallboard.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/wallboard.js"),

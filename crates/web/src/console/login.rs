@@ -23,6 +23,7 @@ const LOGIN_CSRF_COOKIE: &str = "centrale_csrf";
 #[template(path = "login.html")]
 struct LoginPage {
     shell: Shell,
+    action: &'static str,
     csrf: String,
     error: Option<&'static str>,
     email: String,
@@ -42,9 +43,15 @@ pub(super) async fn form(
 ) -> Response {
     let lang = Lang::from_headers(&headers);
     let expired = query.expired.is_some();
-    let (csrf, set_cookie) = login_csrf(&headers, &state);
+    let (csrf, set_cookie) = login_csrf(
+        &headers,
+        state.settings.secure_cookies,
+        LOGIN_CSRF_COOKIE,
+        "/console",
+    );
     let page = LoginPage {
         shell: Shell::new(lang, "login.title", "/console/login"),
+        action: "/console/login",
         csrf,
         error: expired.then_some("login.expired"),
         email: String::new(),
@@ -79,6 +86,7 @@ pub(super) async fn submit(
     let refuse = |status: StatusCode, error: &'static str| {
         let page = LoginPage {
             shell: Shell::new(lang, "login.title", "/console/login"),
+            action: "/console/login",
             csrf: login.csrf.clone(),
             error: Some(error),
             email: login.email.clone(),
@@ -133,23 +141,24 @@ pub(super) async fn logout(
     )
 }
 
-/// The double-submit token for the login form, and a Set-Cookie when it is new.
-fn login_csrf(headers: &HeaderMap, state: &AppState) -> (String, Option<String>) {
-    if let Some(existing) = cookie(headers, LOGIN_CSRF_COOKIE).filter(|v| v.len() == 68) {
+/// The double-submit token for a login form (cookie `name`, scoped to `path`), and a
+/// Set-Cookie when it is new.
+pub(crate) fn login_csrf(
+    headers: &HeaderMap,
+    secure_cookies: bool,
+    name: &str,
+    path: &str,
+) -> (String, Option<String>) {
+    if let Some(existing) = cookie(headers, name).filter(|v| v.len() == 68) {
         return (existing.to_owned(), None);
     }
     let fresh = new_token();
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let set =
-        format!("{LOGIN_CSRF_COOKIE}={fresh}; Path=/console; HttpOnly; SameSite=Strict{secure}");
+    let secure = if secure_cookies { "; Secure" } else { "" };
+    let set = format!("{name}={fresh}; Path={path}; HttpOnly; SameSite=Strict{secure}");
     (fresh, Some(set))
 }
 
-pub(super) fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
+pub(crate) fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
     for value in cookies {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, value);

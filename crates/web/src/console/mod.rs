@@ -6,6 +6,9 @@ mod assets;
 mod login;
 mod pages;
 
+pub(crate) use login::{login_csrf, with_cookies};
+pub(crate) use pages::{Shell, render};
+
 use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};

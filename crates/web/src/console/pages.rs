@@ -12,7 +12,7 @@ use centrale_core::{Role, Staff};
 use serde::Deserialize;
 
 /// What every page's frame needs.
-pub(super) struct Shell {
+pub(crate) struct Shell {
     pub lang: Lang,
     pub title: &'static str,
     /// This page's path, for the language switch to come back to.
@@ -34,7 +34,7 @@ impl Shell {
 }
 
 /// Renders a template, or a plain 500 if the template fails.
-pub(super) fn render(page: &impl Template) -> Response {
+pub(crate) fn render(page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {

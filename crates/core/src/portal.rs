@@ -1,0 +1,333 @@
+//! The customer portal: its users, and the scope every portal request acts in.
+//!
+//! A portal request is authenticated to a [`ClientScope`]: the client of the portal user whose
+//! session it carries, as the store found it — never a client named in the URL. The portal's
+//! pages reach data only through [`ClientData`], whose every method takes the scope, so a page
+//! has no client id to pass (after lldap's "a permission check returns a handle"). What only a
+//! client's portal admin may do takes an [`AdminScope`], which only an admin's scope gives.
+
+use crate::calls::CallRecord;
+use crate::directory::ClientCard;
+use crate::notes::CallNote;
+use crate::ports::Store;
+use crate::{
+    Client, ClientId, EmailAddress, EmployeeId, Error, ForwardingNumber, PortalUserId, Result,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// How long a link that sets a password stays valid.
+pub const PASSWORD_LINK_HOURS: i64 = 24;
+/// Calls per page of the portal's call list.
+pub const CALLS_PER_PAGE: u32 = 25;
+
+/// A portal user as invited or created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalUserDraft {
+    pub email: EmailAddress,
+    pub name: String,
+    /// May invite and remove colleagues.
+    pub admin: bool,
+}
+
+impl PortalUserDraft {
+    /// Checks the name: at most 200 characters, one line (it may be empty).
+    pub fn validate(self) -> Result<Self> {
+        let name = crate::client::optional_text("name", &self.name, crate::client::MAX_NAME_LEN)?;
+        if name.chars().any(char::is_control) {
+            return Err(Error::invalid("name", "name must be one line"));
+        }
+        Ok(Self { name, ..self })
+    }
+}
+
+/// A client's staff member with a portal login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PortalUser {
+    pub id: PortalUserId,
+    pub client_id: ClientId,
+    #[serde(flatten)]
+    pub draft: PortalUserDraft,
+    /// False until a password was set (an invited user has only a link).
+    pub has_password: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The client a portal request acts for, and who acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientScope {
+    client: ClientId,
+    user: PortalUserId,
+    admin: bool,
+}
+
+impl ClientScope {
+    /// The scope of a portal user the store found for a live session.
+    pub fn of(user: &PortalUser) -> Self {
+        Self {
+            client: user.client_id,
+            user: user.id,
+            admin: user.draft.admin,
+        }
+    }
+
+    pub fn client(&self) -> ClientId {
+        self.client
+    }
+
+    pub fn user(&self) -> PortalUserId {
+        self.user
+    }
+
+    /// The admin's scope, when this user is the client's portal admin.
+    pub fn admin(&self) -> Option<AdminScope> {
+        self.admin.then_some(AdminScope(*self))
+    }
+}
+
+/// A client scope whose user is the client's portal admin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdminScope(ClientScope);
+
+/// What the portal's call list asks for; instants already in UTC (the page reads dates in
+/// the client's zone).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallFilter {
+    /// Calls that arrived at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Calls that arrived before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Calls whose note is for this employee.
+    pub employee: Option<EmployeeId>,
+    /// Only calls with an urgent note.
+    pub urgent: bool,
+    /// The caller's number or name, or the note's caller name, company or phone, contains it.
+    pub caller: String,
+    /// The note's message, caller name, company or phone contains it.
+    pub text: String,
+}
+
+/// One call of the portal's list, with its note when it has one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CallEntry {
+    pub call: CallRecord,
+    pub note: Option<CallNote>,
+}
+
+/// The store as the portal may use it: every method takes the request's scope.
+#[derive(Clone)]
+pub struct ClientData {
+    store: Arc<dyn Store>,
+}
+
+impl ClientData {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    pub async fn client(&self, scope: &ClientScope) -> Result<Client> {
+        self.store.client(scope.client).await
+    }
+
+    /// What the operator's screen pop is made of: the client, its instruction sets,
+    /// employees and known callers.
+    pub async fn card(&self, scope: &ClientScope) -> Result<ClientCard> {
+        let client = scope.client;
+        Ok(ClientCard {
+            client: self.store.client(client).await?,
+            sets: self.store.list_instruction_sets(client).await?,
+            employees: self.store.list_employees(client).await?,
+            contacts: self.store.list_contacts(client).await?,
+        })
+    }
+
+    pub async fn numbers(&self, scope: &ClientScope) -> Result<Vec<ForwardingNumber>> {
+        self.store.client_numbers(scope.client).await
+    }
+
+    /// A page of the client's calls (newest first), each with its note; `page` counts from 0.
+    pub async fn calls(
+        &self,
+        scope: &ClientScope,
+        filter: &CallFilter,
+        limit: u32,
+        page: u32,
+    ) -> Result<Vec<CallEntry>> {
+        let client = scope.client;
+        let ids = self
+            .store
+            .find_calls(client, filter, limit, page.saturating_mul(limit))
+            .await?;
+        let mut entries = Vec::with_capacity(ids.len());
+        for id in ids {
+            let call = self.store.call_record(client, id).await?;
+            let note = match self.store.call_note(client, id).await {
+                Ok(note) => Some(note),
+                Err(Error::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
+            entries.push(CallEntry { call, note });
+        }
+        Ok(entries)
+    }
+
+    /// The bureau's operators by id, with their names only: who answered a call.
+    pub async fn operator_names(
+        &self,
+        _scope: &ClientScope,
+    ) -> Result<std::collections::HashMap<crate::StaffId, String>> {
+        let staff = self.store.list_staff().await?;
+        Ok(staff.into_iter().map(|s| (s.id, s.draft.name)).collect())
+    }
+
+    /// The client's portal users.
+    pub async fn colleagues(&self, scope: &ClientScope) -> Result<Vec<PortalUser>> {
+        self.store.list_portal_users(scope.client).await
+    }
+
+    /// Invites a colleague: a portal user without a password, and a link that sets one,
+    /// e-mailed to them (`link` is the URL; only `token_hash` is kept).
+    pub async fn invite(
+        &self,
+        admin: &AdminScope,
+        draft: &PortalUserDraft,
+        token_hash: &str,
+        link: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PortalUser> {
+        let client = admin.0.client;
+        let draft = draft.clone().validate()?;
+        let user = self.store.create_portal_user(client, &draft, None).await?;
+        self.store
+            .create_password_link(client, user.id, token_hash, link, link_expiry(now))
+            .await?;
+        Ok(user)
+    }
+
+    /// Removes a colleague (not oneself: a client keeps an admin who can invite).
+    pub async fn remove_colleague(&self, admin: &AdminScope, user: PortalUserId) -> Result<()> {
+        if user == admin.0.user {
+            return Err(Error::invalid("user", "you cannot remove yourself"));
+        }
+        self.store.delete_portal_user(admin.0.client, user).await
+    }
+}
+
+/// When a password link made at `now` expires.
+pub fn link_expiry(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + chrono::Duration::hours(PASSWORD_LINK_HOURS)
+}
+
+/// A password link's e-mail, claimed by the delivery worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortalMail {
+    pub id: crate::DeliveryId,
+    pub client_name: String,
+    pub language: crate::Language,
+    pub recipient: EmailAddress,
+    /// The user's name (may be empty).
+    pub name: String,
+    /// The link that sets the password.
+    pub link: String,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl PortalMail {
+    /// Subject and plain-text body, in the client's language.
+    pub fn render(&self) -> (String, String) {
+        let hours = PASSWORD_LINK_HOURS;
+        let (nl_greeting, en_greeting) = if self.name.is_empty() {
+            ("Goedendag".to_owned(), "Hello".to_owned())
+        } else {
+            (
+                format!("Beste {}", self.name),
+                format!("Dear {}", self.name),
+            )
+        };
+        match self.language {
+            crate::Language::Nl => (
+                format!("Uw toegang tot het klantenportaal van {}", self.client_name),
+                format!(
+                    "{nl_greeting},\n\nU hebt toegang tot het klantenportaal voor {}.\n\
+                     Kies hier uw wachtwoord (de link werkt één keer en {hours} uur lang):\n\n{}\n\n\
+                     Hebt u dit niet aangevraagd? Dan kunt u dit bericht negeren.\n",
+                    self.client_name, self.link
+                ),
+            ),
+            crate::Language::En => (
+                format!("Your access to the customer portal of {}", self.client_name),
+                format!(
+                    "{en_greeting},\n\nYou have access to the customer portal for {}.\n\
+                     Choose your password here (the link works once, for {hours} hours):\n\n{}\n\n\
+                     Did you not ask for this? Then you can ignore this message.\n",
+                    self.client_name, self.link
+                ),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(admin: bool) -> PortalUser {
+        PortalUser {
+            id: PortalUserId::new(),
+            client_id: ClientId::new(),
+            draft: PortalUserDraft {
+                email: EmailAddress::parse("ans@vandijk.example").unwrap(),
+                name: "Ans".into(),
+                admin,
+            },
+            has_password: true,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn only_an_admins_scope_gives_an_admin_scope() {
+        let admin = user(true);
+        let scope = ClientScope::of(&admin);
+        assert_eq!(scope.client(), admin.client_id);
+        assert_eq!(scope.user(), admin.id);
+        assert!(scope.admin().is_some());
+        assert!(ClientScope::of(&user(false)).admin().is_none());
+    }
+
+    #[test]
+    fn names_are_one_line() {
+        let mut draft = user(false).draft;
+        draft.name = "Ans\r\nBcc: x".into();
+        assert!(draft.clone().validate().is_err());
+        draft.name = "  Ans de Vries ".into();
+        assert_eq!(draft.validate().unwrap().name, "Ans de Vries");
+    }
+
+    #[test]
+    fn the_link_mail_speaks_the_clients_language_and_carries_the_link() {
+        let mut mail = PortalMail {
+            id: crate::DeliveryId::new(),
+            client_name: "Van Dijk Installatietechniek".into(),
+            language: crate::Language::Nl,
+            recipient: EmailAddress::parse("ans@vandijk.example").unwrap(),
+            name: "Ans".into(),
+            link: "http://localhost/portal/password/ctp_abc".into(),
+            attempts: 1,
+            created_at: Utc::now(),
+        };
+        let (subject, body) = mail.render();
+        assert!(subject.contains("klantenportaal van Van Dijk"));
+        assert!(body.starts_with("Beste Ans,"));
+        assert!(body.contains("http://localhost/portal/password/ctp_abc"));
+        assert!(body.contains("24 uur"));
+        mail.language = crate::Language::En;
+        mail.name.clear();
+        let (subject, body) = mail.render();
+        assert!(subject.starts_with("Your access"));
+        assert!(body.starts_with("Hello,"));
+    }
+}

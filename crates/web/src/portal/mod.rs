@@ -1,0 +1,68 @@
+//! The customer portal: a client's own staff see what the operator sees, find their calls and
+//! notes, and look after their colleagues' access. Server-rendered pages (askama) like the
+//! console, with one small script (the screen pop, shared with the console).
+//!
+//! Tenancy by construction: the portal's router has its own state, [`PortalState`], which
+//! holds no store — only [`PortalAccessStore`] (to find the user of a session or a link) and
+//! [`ClientData`], whose every method takes the [`ClientScope`](centrale_core::portal::ClientScope)
+//! that the session extractor ([`session::Portal`]) made. No handler has a client id to pass.
+//! Portal users never reach the console or the API (their sessions are their own table), and
+//! staff sessions are not portal sessions.
+
+mod calls;
+mod colleagues;
+mod pages;
+mod password;
+mod session;
+
+use crate::WebSettings;
+use crate::login::Logins;
+use axum::Router;
+use axum::routing::{get, post};
+use centrale_core::portal::ClientData;
+use centrale_core::ports::PortalAccessStore;
+use std::sync::Arc;
+
+/// What the portal's handlers share: nothing that reaches a client's data unscoped.
+#[derive(Clone)]
+pub struct PortalState {
+    pub access: Arc<dyn PortalAccessStore>,
+    pub data: ClientData,
+    pub settings: Arc<WebSettings>,
+    pub logins: Arc<Logins>,
+}
+
+/// Declares the portal's routes once: the router is built from the same table the tests
+/// read ([`ROUTES`]), so a new route cannot escape the cross-tenant sweep.
+macro_rules! portal_routes {
+    ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
+        /// Every portal route: (method, path).
+        pub const ROUTES: &[(&str, &str)] = &[ $( (stringify!($method), $path) ),* ];
+
+        fn table() -> Router<PortalState> {
+            Router::new() $( .route($path, $method($handler)) )*
+        }
+    };
+}
+
+portal_routes! {
+    get "/portal" => pages::home,
+    get "/portal/login" => session::form,
+    post "/portal/login" => session::submit,
+    post "/portal/logout" => session::logout,
+    get "/portal/password/{token}" => password::form,
+    post "/portal/password/{token}" => password::submit,
+    get "/portal/now" => pages::now,
+    get "/portal/calls" => calls::list,
+    get "/portal/calls.csv" => calls::csv,
+    get "/portal/forwarding" => pages::forwarding,
+    get "/portal/invoices" => pages::invoices,
+    get "/portal/colleagues" => colleagues::list,
+    post "/portal/colleagues" => colleagues::invite,
+    post "/portal/colleagues/{id}/remove" => colleagues::remove,
+}
+
+/// The portal's pages, with their state.
+pub fn routes(state: PortalState) -> Router {
+    table().with_state(state)
+}

@@ -1,0 +1,231 @@
+//! The portal's frame and its simpler pages: Now (the screen pop as the operator sees it),
+//! forwarding help, invoices.
+
+use super::PortalState;
+use super::session::Portal;
+use crate::console::{Shell, render};
+use crate::i18n::Lang;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use centrale_core::calls::CallerId;
+use centrale_core::forwarding::{self, Condition, ForwardingCode, LineType, RingSeconds};
+use serde::Deserialize;
+
+/// What every portal page's frame shows: the language, the client, who is logged in, the
+/// navigation with the current page marked, and the logout form's CSRF token.
+pub(super) struct Frame {
+    pub client_name: String,
+    pub user: String,
+    pub admin: bool,
+    pub csrf: String,
+    pub current: &'static str,
+    /// The client's zone, in which the pages show times.
+    pub zone: centrale_core::TimeZone,
+}
+
+impl Frame {
+    /// The page's shell (title from `title_key`) and frame.
+    pub async fn new(
+        state: &PortalState,
+        portal: &Portal,
+        title_key: &'static str,
+        path: &'static str,
+    ) -> Result<(Shell, Self), Response> {
+        let client = state.data.client(&portal.scope).await.map_err(failed)?;
+        let user = &portal.user.draft;
+        let frame = Self {
+            client_name: client.draft.name,
+            user: if user.name.is_empty() {
+                user.email.to_string()
+            } else {
+                user.name.clone()
+            },
+            admin: user.admin,
+            csrf: portal.csrf.clone(),
+            current: path,
+            zone: client.draft.time_zone,
+        };
+        Ok((Shell::new(portal.lang, title_key, path), frame))
+    }
+
+    /// `aria-current` for the navigation link to `path`.
+    pub fn here(&self, path: &str) -> &'static str {
+        if self.current == path {
+            "page"
+        } else {
+            "false"
+        }
+    }
+}
+
+/// A store failure, logged; the user sees a plain 500.
+pub(super) fn failed(e: centrale_core::Error) -> Response {
+    match e {
+        centrale_core::Error::NotFound(what) => {
+            (StatusCode::NOT_FOUND, format!("{what} not found")).into_response()
+        }
+        other => {
+            tracing::error!(error = %other, "portal page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The portal is unavailable.",
+            )
+                .into_response()
+        }
+    }
+}
+
+pub(super) async fn home() -> Redirect {
+    Redirect::to("/portal/now")
+}
+
+#[derive(Template)]
+#[template(path = "portal/now.html")]
+struct NowPage {
+    shell: Shell,
+    frame: Frame,
+    /// The screen pop as JSON, for the pop component; None without a forwarding number.
+    pop: Option<String>,
+}
+
+/// What the operator's screen shows for a call now (from an unknown caller, to the first
+/// forwarding number), rendered by the console's own pop component.
+pub(super) async fn now(State(state): State<PortalState>, portal: Portal) -> Response {
+    let (shell, frame) = match Frame::new(&state, &portal, "portal.now_title", "/portal/now").await
+    {
+        Ok(page) => page,
+        Err(response) => return response,
+    };
+    let (card, numbers) = match (
+        state.data.card(&portal.scope).await,
+        state.data.numbers(&portal.scope).await,
+    ) {
+        (Ok(card), Ok(numbers)) => (card, numbers),
+        (Err(e), _) | (_, Err(e)) => return failed(e),
+    };
+    let anonymous = CallerId {
+        number: None,
+        name: None,
+    };
+    let pop = numbers
+        .first()
+        .and_then(|number| card.pop(number, &anonymous, None, chrono::Utc::now()))
+        .and_then(|pop| serde_json::to_string(&pop).ok());
+    render(&NowPage { shell, frame, pop })
+}
+
+#[derive(Deserialize)]
+pub(super) struct ForwardingQuery {
+    line: Option<String>,
+    ring: Option<u8>,
+}
+
+struct NumberCodes {
+    number: String,
+    dialled: String,
+    label: Option<String>,
+    codes: Vec<ForwardingCode>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/forwarding.html")]
+struct ForwardingPage {
+    shell: Shell,
+    frame: Frame,
+    line: LineType,
+    lines: [LineType; 5],
+    ring: u8,
+    numbers: Vec<NumberCodes>,
+    error: Option<&'static str>,
+}
+
+/// The forwarding codes for the client's line type, with its own number(s) filled in.
+pub(super) async fn forwarding(
+    State(state): State<PortalState>,
+    portal: Portal,
+    Query(query): Query<ForwardingQuery>,
+) -> Response {
+    let (shell, frame) = match Frame::new(
+        &state,
+        &portal,
+        "portal.forwarding_title",
+        "/portal/forwarding",
+    )
+    .await
+    {
+        Ok(page) => page,
+        Err(response) => return response,
+    };
+    let line = query
+        .line
+        .as_deref()
+        .and_then(LineType::parse)
+        .unwrap_or(LineType::Analog);
+    let (ring, error) = match query.ring.map(RingSeconds::new) {
+        None => (RingSeconds::DEFAULT, None),
+        Some(Ok(ring)) => (ring, None),
+        Some(Err(_)) => (RingSeconds::DEFAULT, Some("portal.ring_invalid")),
+    };
+    let numbers = match state.data.numbers(&portal.scope).await {
+        Ok(numbers) => numbers,
+        Err(e) => return failed(e),
+    };
+    let numbers = numbers
+        .into_iter()
+        .map(|n| NumberCodes {
+            dialled: forwarding::dialled(&n.draft.number),
+            codes: forwarding::codes(line, &n.draft.number, ring),
+            number: n.draft.number.to_string(),
+            label: n.draft.label,
+        })
+        .collect();
+    render(&ForwardingPage {
+        shell,
+        frame,
+        line,
+        lines: LineType::ALL,
+        ring: ring.get(),
+        numbers,
+        error,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/invoices.html")]
+struct InvoicesPage {
+    shell: Shell,
+    frame: Frame,
+}
+
+/// The client's invoices (billing makes them; until then there are none).
+pub(super) async fn invoices(State(state): State<PortalState>, portal: Portal) -> Response {
+    match Frame::new(&state, &portal, "portal.invoices_title", "/portal/invoices").await {
+        Ok((shell, frame)) => render(&InvoicesPage { shell, frame }),
+        Err(response) => response,
+    }
+}
+
+/// The label of a line type in `lang`.
+pub(super) fn line_label(lang: &Lang, line: &LineType) -> &'static str {
+    lang.t(match *line {
+        LineType::Analog => "line.analog",
+        LineType::Isdn => "line.isdn",
+        LineType::Upc => "line.upc",
+        LineType::Mobile => "line.mobile",
+        LineType::Pbx => "line.pbx",
+    })
+}
+
+/// The label of a forwarding condition in `lang`.
+pub(super) fn condition_label(lang: &Lang, condition: &Condition) -> &'static str {
+    lang.t(match *condition {
+        Condition::Always => "forward.always",
+        Condition::Busy => "forward.busy",
+        Condition::NoAnswer => "forward.no_answer",
+        Condition::Unreachable => "forward.unreachable",
+        Condition::AllConditional => "forward.all_conditional",
+        Condition::CancelAll => "forward.cancel_all",
+    })
+}
