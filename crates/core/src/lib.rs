@@ -15,6 +15,7 @@ pub mod calls;
 pub mod cidr;
 pub mod client;
 pub mod contact;
+pub mod diff;
 pub mod digest;
 pub mod directory;
 pub mod email;
@@ -36,6 +37,7 @@ pub mod sip_credentials;
 pub mod staff;
 pub mod throttle;
 pub mod time_zone;
+pub mod timeline;
 pub mod transfer;
 
 pub use cidr::Cidr;

@@ -8,10 +8,12 @@
 
 use crate::calls::CallRecord;
 use crate::directory::ClientCard;
+use crate::instructions::InstructionVersion;
 use crate::notes::CallNote;
 use crate::ports::Store;
 use crate::{
-    Client, ClientId, EmailAddress, EmployeeId, Error, ForwardingNumber, PortalUserId, Result,
+    Actor, Client, ClientId, EmailAddress, EmployeeId, Error, ForwardingNumber, InstructionSet,
+    InstructionSetDraft, InstructionSetId, PortalUserId, Result,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -55,11 +57,13 @@ pub struct PortalUser {
 }
 
 /// The client a portal request acts for, and who acts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientScope {
     client: ClientId,
     user: PortalUserId,
     admin: bool,
+    /// Who the changes made in this scope are recorded as.
+    actor: Actor,
 }
 
 impl ClientScope {
@@ -69,6 +73,7 @@ impl ClientScope {
             client: user.client_id,
             user: user.id,
             admin: user.draft.admin,
+            actor: Actor::portal(&user.draft.email),
         }
     }
 
@@ -82,12 +87,12 @@ impl ClientScope {
 
     /// The admin's scope, when this user is the client's portal admin.
     pub fn admin(&self) -> Option<AdminScope> {
-        self.admin.then_some(AdminScope(*self))
+        self.admin.then(|| AdminScope(self.clone()))
     }
 }
 
 /// A client scope whose user is the client's portal admin.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdminScope(ClientScope);
 
 /// What the portal's call list asks for; instants already in UTC (the page reads dates in
@@ -172,6 +177,74 @@ impl ClientData {
         Ok(entries)
     }
 
+    /// The live instruction sets: the standard one first, then temporary ones by start.
+    pub async fn instruction_sets(&self, scope: &ClientScope) -> Result<Vec<InstructionSet>> {
+        self.store.list_instruction_sets(scope.client).await
+    }
+
+    pub async fn instruction_set(
+        &self,
+        scope: &ClientScope,
+        id: InstructionSetId,
+    ) -> Result<InstructionSet> {
+        self.store.instruction_set(scope.client, id).await
+    }
+
+    /// Every kept version of a set, oldest first.
+    pub async fn instruction_history(
+        &self,
+        scope: &ClientScope,
+        id: InstructionSetId,
+    ) -> Result<Vec<InstructionVersion>> {
+        self.store.instruction_history(scope.client, id).await
+    }
+
+    /// A new temporary set, recorded as the scope's user's change.
+    pub async fn create_instruction_set(
+        &self,
+        scope: &ClientScope,
+        draft: &InstructionSetDraft,
+    ) -> Result<InstructionSet> {
+        let draft = draft.clone().validate()?;
+        if draft.period.is_none() {
+            return Err(Error::invalid("period", "a new set needs a period"));
+        }
+        self.store
+            .create_instruction_set(scope.client, &draft, &scope.actor)
+            .await
+    }
+
+    /// Replaces a set, only while it is at `expected_version` (`Conflict("version")` else).
+    pub async fn update_instruction_set(
+        &self,
+        scope: &ClientScope,
+        id: InstructionSetId,
+        draft: &InstructionSetDraft,
+        expected_version: i64,
+    ) -> Result<InstructionSet> {
+        let draft = draft.clone().validate()?;
+        self.store
+            .update_instruction_set(
+                scope.client,
+                id,
+                &draft,
+                &scope.actor,
+                Some(expected_version),
+            )
+            .await
+    }
+
+    /// Deletes a temporary set (its history stays).
+    pub async fn delete_instruction_set(
+        &self,
+        scope: &ClientScope,
+        id: InstructionSetId,
+    ) -> Result<()> {
+        self.store
+            .delete_instruction_set(scope.client, id, &scope.actor)
+            .await
+    }
+
     /// The bureau's operators by id, with their names only: who answered a call.
     pub async fn operator_names(
         &self,
@@ -196,7 +269,7 @@ impl ClientData {
         link: &str,
         now: DateTime<Utc>,
     ) -> Result<PortalUser> {
-        let client = admin.0.client;
+        let client = admin.0.client();
         let draft = draft.clone().validate()?;
         let user = self.store.create_portal_user(client, &draft, None).await?;
         self.store

@@ -83,12 +83,15 @@ pub trait InstructionStore: Send + Sync {
         id: InstructionSetId,
     ) -> Result<InstructionSet>;
     /// Replaces a set's content; a standard set stays standard, a temporary one temporary.
+    /// With `expected_version`, only while the set is still at that version (else
+    /// `Conflict("version")`: someone changed it meanwhile).
     async fn update_instruction_set(
         &self,
         client: ClientId,
         id: InstructionSetId,
         draft: &InstructionSetDraft,
         actor: &Actor,
+        expected_version: Option<i64>,
     ) -> Result<InstructionSet>;
     /// Deletes a temporary set; its history stays.
     async fn delete_instruction_set(

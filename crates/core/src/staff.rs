@@ -57,6 +57,21 @@ impl Actor {
         Self(format!("staff:{}", staff.draft.email))
     }
 
+    /// A client's portal user.
+    pub fn portal(email: &crate::EmailAddress) -> Self {
+        Self(format!("portal:{email}"))
+    }
+
+    /// Who it is, for people: the e-mail address, and whether of the bureau's staff (true)
+    /// or of the client's portal users (false); None for Centrale itself.
+    pub fn who(&self) -> Option<(&str, bool)> {
+        if let Some(email) = self.0.strip_prefix("staff:") {
+            Some((email, true))
+        } else {
+            self.0.strip_prefix("portal:").map(|email| (email, false))
+        }
+    }
+
     /// Centrale itself (demo seeding, migrations).
     pub fn system() -> Self {
         Self("system".into())

@@ -233,7 +233,7 @@ async fn seed_client(store: &dyn Store, seed: Value) -> anyhow::Result<()> {
         content,
     };
     store
-        .update_instruction_set(client.id, standard.id, &draft.validate()?, &actor)
+        .update_instruction_set(client.id, standard.id, &draft.validate()?, &actor, None)
         .await?;
     if !seed["temporary"].is_null() {
         let draft: InstructionSetDraft = serde_json::from_value(seed["temporary"].clone())?;

@@ -203,9 +203,15 @@ impl InstructionStore for Db {
         id: InstructionSetId,
         draft: &InstructionSetDraft,
         actor: &Actor,
+        expected_version: Option<i64>,
     ) -> Result<InstructionSet> {
         let draft = stored_form(draft);
         let (start, end) = period_texts(&draft);
+        // An edit made on an older version loses: the caller shows both.
+        let version = match expected_version {
+            Some(_) => "AND version = $9",
+            None => "",
+        };
         // The kind of set is part of the match: a standard set stays standard, a temporary one temporary.
         let kind = if draft.period.is_some() {
             "period_start IS NOT NULL"
@@ -215,11 +221,11 @@ impl InstructionStore for Db {
         let sql = format!(
             "UPDATE instruction_sets SET title = $3, period_start = $4, period_end = $5, content = $6,
                version = version + 1, updated_at = $7, updated_by = $8
-             WHERE client_id = $1 AND id = $2 AND deleted_at IS NULL AND {kind}"
+             WHERE client_id = $1 AND id = $2 AND deleted_at IS NULL AND {kind} {version}"
         );
         let at = now();
         let mut tx = self.begin().await?;
-        let done = sqlx::query(&sql)
+        let mut update = sqlx::query(&sql)
             .bind(client.to_string())
             .bind(id.to_string())
             .bind(&draft.title)
@@ -227,12 +233,25 @@ impl InstructionStore for Db {
             .bind(end)
             .bind(to_json(&draft.content)?)
             .bind(millis(at))
-            .bind(actor.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
+            .bind(actor.as_str());
+        if let Some(expected) = expected_version {
+            update = update.bind(expected);
+        }
+        let done = update.execute(&mut *tx).await.map_err(storage)?;
         if done.rows_affected() == 0 {
             return Err(match live_set(&mut *tx, client, id).await? {
+                Some(set)
+                    if expected_version.is_some_and(|v| v != set.version)
+                        && set.is_standard() == draft.period.is_none() =>
+                {
+                    Error::conflict(
+                        "version",
+                        format!(
+                            "the set was changed meanwhile (now version {})",
+                            set.version
+                        ),
+                    )
+                }
                 Some(set) if set.is_standard() => {
                     Error::invalid("period", "the standard set cannot have a period")
                 }

@@ -91,10 +91,15 @@ impl Chrome {
         panic!("chromedriver did not start a session");
     }
 
-    /// Logs in through the form.
+    /// Logs in through the console's form.
     pub async fn login(&self, base: &str, email: &str, password: &str) {
+        self.login_at(base, "/console/login", email, password).await;
+    }
+
+    /// Logs in through the form at `path` (the console's or the portal's).
+    pub async fn login_at(&self, base: &str, path: &str, email: &str, password: &str) {
         self.client
-            .goto(&format!("{base}/console/login"))
+            .goto(&format!("{base}{path}"))
             .await
             .expect("login page");
         self.client
@@ -145,6 +150,41 @@ impl Chrome {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("screenshot written");
         path
+    }
+
+    /// Sets a form field's value as a user's input would (an `input` event follows), for
+    /// fields whose typing depends on the browser's locale (dates and times).
+    pub async fn set_value(&self, id: &str, value: &str) {
+        self.client
+            .execute(
+                "const f = document.getElementById(arguments[0]); f.value = arguments[1];
+                 f.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![json!(id), json!(value)],
+            )
+            .await
+            .expect("value set");
+    }
+
+    /// Follows the link to `href` (a navigation link, as a user clicks it).
+    pub async fn click_link(&self, href: &str) {
+        self.client
+            .find(Locator::Css(&format!("a[href=\"{href}\"]")))
+            .await
+            .unwrap_or_else(|e| panic!("a link to {href}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {href}: {e}"));
+    }
+
+    /// Clicks the element with this id.
+    pub async fn click(&self, id: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click #{id}: {e}"));
     }
 
     /// Presses keys on the focused element (or the page).

@@ -13,6 +13,7 @@ mod notes;
 mod numbers;
 mod openapi;
 mod portal;
+mod portal_instructions;
 mod privacy;
 mod privilege;
 mod security;

@@ -572,7 +572,12 @@ async fn no_portal_route_reaches_another_client() {
     let employee = app.store.list_employees(bakery).await.unwrap()[0]
         .id
         .to_string();
-    let (piet_id, bakery_id) = (piet.id.to_string(), bakery.to_string());
+    let bakery_set = app.store.list_instruction_sets(bakery).await.unwrap()[0].clone();
+    let (piet_id, bakery_id, set_id) = (
+        piet.id.to_string(),
+        bakery.to_string(),
+        bakery_set.id.to_string(),
+    );
     let query = format!(
         "client_id={bakery_id}&client={bakery_id}&employee={employee}&id={piet_id}&user={piet_id}"
     );
@@ -589,13 +594,26 @@ async fn no_portal_route_reaches_another_client() {
         ("id", &piet_id),
         ("user", &piet_id),
         ("employee", &employee),
+        ("put_through", &employee),
+        ("colleague", &employee),
+        ("version", "1"),
+        ("title", "Swept"),
+        ("start", "2027-03-01T08:00"),
+        ("end", "2027-03-02T08:00"),
+        ("text", "swept"),
         ("email", "swept@vandijk-installatie.example"),
         ("password", "a swept password"),
         ("repeat", "a swept password"),
     ];
     assert!(centrale_web::portal::ROUTES.len() >= 14);
     for (method, route) in centrale_web::portal::ROUTES {
-        let path = route.replace("{id}", &piet_id).replace("{token}", &piet_id);
+        // Each route's ids are the bakery's: its instruction set, its portal user.
+        let id = if route.starts_with("/portal/instructions") {
+            &set_id
+        } else {
+            &piet_id
+        };
+        let path = route.replace("{id}", id).replace("{token}", &piet_id);
         let mut henk = henk(&app).await;
         let page = match *method {
             "get" => henk.get(&format!("{path}?{query}")).await,
@@ -630,7 +648,12 @@ async fn no_portal_route_reaches_another_client() {
             page.status
         );
     }
-    // The bakery is as it was: Piet still there, his password unchanged, nobody added.
+    // The bakery is as it was: its instructions, Piet still there, his password unchanged,
+    // nobody added.
+    assert_eq!(
+        app.store.list_instruction_sets(bakery).await.unwrap(),
+        vec![bakery_set]
+    );
     let users = app.store.list_portal_users(bakery).await.unwrap();
     assert_eq!(users, vec![piet]);
     PortalVisit::login(

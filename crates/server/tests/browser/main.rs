@@ -3,3 +3,4 @@
 //! Screenshots are written to `test-artifacts/` in the workspace.
 
 mod console;
+mod portal;

@@ -41,7 +41,7 @@ async fn instruction_sets_keep_every_version() {
     );
     changed.content.text = "Back on 11 August".into();
     let updated = db
-        .update_instruction_set(a, set.id, &changed, &actor("piet"))
+        .update_instruction_set(a, set.id, &changed, &actor("piet"), None)
         .await
         .unwrap();
     assert_eq!(
@@ -54,7 +54,7 @@ async fn instruction_sets_keep_every_version() {
     // The standard set stays standard and a temporary one temporary.
     let standard = db.list_instruction_sets(a).await.unwrap().remove(0);
     let refused = db
-        .update_instruction_set(a, standard.id, &changed, &actor("piet"))
+        .update_instruction_set(a, standard.id, &changed, &actor("piet"), None)
         .await;
     assert!(
         matches!(&refused, Err(Error::Invalid { field, .. }) if field == "period"),
@@ -65,7 +65,7 @@ async fn instruction_sets_keep_every_version() {
         ..changed.clone()
     };
     let refused = db
-        .update_instruction_set(a, set.id, &unperiod, &actor("piet"))
+        .update_instruction_set(a, set.id, &unperiod, &actor("piet"), None)
         .await;
     assert!(
         matches!(&refused, Err(Error::Invalid { field, .. }) if field == "period"),
@@ -79,7 +79,7 @@ async fn instruction_sets_keep_every_version() {
         "{refused:?}"
     );
     let std_update = db
-        .update_instruction_set(a, standard.id, &unperiod, &actor("piet"))
+        .update_instruction_set(a, standard.id, &unperiod, &actor("piet"), None)
         .await
         .unwrap();
     assert_eq!(
@@ -100,7 +100,7 @@ async fn instruction_sets_keep_every_version() {
         Err(Error::NotFound("instruction set"))
     ));
     let through_b = db
-        .update_instruction_set(b, set.id, &changed, &actor("x"))
+        .update_instruction_set(b, set.id, &changed, &actor("x"), None)
         .await;
     assert!(matches!(through_b, Err(Error::NotFound("instruction set"))));
     let through_b = db.delete_instruction_set(b, set.id, &actor("x")).await;
@@ -177,4 +177,40 @@ async fn periods_keep_whole_seconds() {
         local("2026-03-01T09:00:00")
     );
     assert_eq!(db.instruction_set(a, set.id).await.unwrap(), set);
+}
+
+#[tokio::test]
+async fn an_edit_made_on_an_older_version_is_refused() {
+    let db = fresh_db().await;
+    let a = client(&db, "A").await;
+    let fair = temporary("Fair", "2026-03-01T09:00:00", "2026-03-02T17:00:00");
+    let set = db
+        .create_instruction_set(a, &fair, &actor("jan"))
+        .await
+        .unwrap();
+    let first = temporary("Fair, hall 5", "2026-03-01T09:00:00", "2026-03-02T17:00:00");
+    let saved = db
+        .update_instruction_set(a, set.id, &first, &actor("jan"), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(saved.version, 2);
+    // Piet edited version 1 too, and saves after Jan.
+    let second = temporary("Fair, hall 7", "2026-03-01T09:00:00", "2026-03-02T17:00:00");
+    let lost = db
+        .update_instruction_set(a, set.id, &second, &actor("piet"), Some(1))
+        .await;
+    assert!(
+        matches!(&lost, Err(Error::Conflict { field, .. }) if field == "version"),
+        "{lost:?}"
+    );
+    assert_eq!(
+        db.instruction_set(a, set.id).await.unwrap().draft.title,
+        "Fair, hall 5"
+    );
+    // On the version he now sees, his edit goes in.
+    let taken = db
+        .update_instruction_set(a, set.id, &second, &actor("piet"), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(taken.version, 3);
 }

@@ -80,7 +80,7 @@ async fn update_set(
     Ok(Json(
         state
             .store
-            .update_instruction_set(client_id, set_id, &draft.validate()?, &actor)
+            .update_instruction_set(client_id, set_id, &draft.validate()?, &actor, None)
             .await?,
     ))
 }

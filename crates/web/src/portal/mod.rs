@@ -11,6 +11,7 @@
 
 mod calls;
 mod colleagues;
+mod instructions;
 mod pages;
 mod password;
 mod session;
@@ -53,6 +54,12 @@ portal_routes! {
     get "/portal/password/{token}" => password::form,
     post "/portal/password/{token}" => password::submit,
     get "/portal/now" => pages::now,
+    get "/portal/instructions" => instructions::list,
+    post "/portal/instructions" => instructions::create,
+    get "/portal/instructions/{id}" => instructions::show,
+    post "/portal/instructions/{id}" => instructions::update,
+    post "/portal/instructions/{id}/end" => instructions::end,
+    post "/portal/instructions/{id}/delete" => instructions::delete,
     get "/portal/calls" => calls::list,
     get "/portal/calls.csv" => calls::csv,
     get "/portal/forwarding" => pages::forwarding,

@@ -66,18 +66,11 @@ impl FromRequestParts<PortalState> for Portal {
     }
 }
 
-/// A form posted by a logged-in portal user, its CSRF token checked.
+/// A form posted by a logged-in portal user, its CSRF token (`_csrf`) checked. The form is
+/// read from the same body (its other fields; `T` ignores `_csrf`).
 pub struct Posted<T> {
     pub portal: Portal,
     pub form: T,
-}
-
-#[derive(Deserialize)]
-struct WithCsrf<T> {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    #[serde(flatten)]
-    form: T,
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<PortalState> for Posted<T> {
@@ -86,22 +79,51 @@ impl<T: DeserializeOwned + Send> FromRequest<PortalState> for Posted<T> {
         let (mut parts, body) = request.into_parts();
         let portal = Portal::from_request_parts(&mut parts, state).await?;
         let request = Request::from_parts(parts, body);
-        let Form(posted) = Form::<WithCsrf<T>>::from_request(request, state)
+        let bytes = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|e| {
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("The form is incomplete: {e}"),
-                )
-                    .into_response()
-            })?;
-        if posted.csrf != portal.csrf {
+            .map_err(IntoResponse::into_response)?;
+        let incomplete = |e: serde_urlencoded::de::Error| {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The form is incomplete: {e}"),
+            )
+                .into_response()
+        };
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(incomplete)?;
+        let csrf = pairs
+            .iter()
+            .find(|(key, _)| key == "_csrf")
+            .map(|(_, value)| value.as_str());
+        if csrf != Some(portal.csrf.as_str()) {
             return Err(expired_form());
         }
-        Ok(Self {
-            portal,
-            form: posted.form,
-        })
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(incomplete)?;
+        Ok(Self { portal, form })
+    }
+}
+
+/// A form's fields in order, repeated names kept (checkbox lists).
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name` (empty when absent).
+    pub fn one(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map_or("", |(_, value)| value.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .collect()
     }
 }
 
