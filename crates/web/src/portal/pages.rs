@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use centrale_core::calls::CallerId;
+use centrale_core::directory::ClientCard;
 use centrale_core::forwarding::{self, Condition, ForwardingCode, LineType, RingSeconds};
 use serde::Deserialize;
 
@@ -98,22 +99,33 @@ pub(super) async fn now(State(state): State<PortalState>, portal: Portal) -> Res
         Ok(page) => page,
         Err(response) => return response,
     };
-    let (card, numbers) = match (
-        state.data.card(&portal.scope).await,
-        state.data.numbers(&portal.scope).await,
-    ) {
-        (Ok(card), Ok(numbers)) => (card, numbers),
-        (Err(e), _) | (_, Err(e)) => return failed(e),
+    let card = match state.data.card(&portal.scope).await {
+        Ok(card) => card,
+        Err(e) => return failed(e),
     };
+    let pop = match pop_of_a_call_now(&state, &portal, &card).await {
+        Ok(pop) => pop,
+        Err(response) => return response,
+    };
+    render(&NowPage { shell, frame, pop })
+}
+
+/// The screen pop of a call now from an unknown caller to the client's first forwarding
+/// number, as JSON for the pop component; None without a forwarding number.
+pub(super) async fn pop_of_a_call_now(
+    state: &PortalState,
+    portal: &Portal,
+    card: &ClientCard,
+) -> Result<Option<String>, Response> {
+    let numbers = state.data.numbers(&portal.scope).await.map_err(failed)?;
     let anonymous = CallerId {
         number: None,
         name: None,
     };
-    let pop = numbers
+    Ok(numbers
         .first()
         .and_then(|number| card.pop(number, &anonymous, None, chrono::Utc::now()))
-        .and_then(|pop| serde_json::to_string(&pop).ok());
-    render(&NowPage { shell, frame, pop })
+        .and_then(|pop| serde_json::to_string(&pop).ok()))
 }
 
 #[derive(Deserialize)]
