@@ -7,13 +7,15 @@
 //! client's portal admin may do takes an [`AdminScope`], which only an admin's scope gives.
 
 use crate::calls::CallRecord;
+use crate::digest::DigestSettings;
 use crate::directory::ClientCard;
 use crate::instructions::InstructionVersion;
 use crate::notes::CallNote;
 use crate::ports::Store;
 use crate::{
-    Actor, Client, ClientId, EmailAddress, EmployeeId, Error, ForwardingNumber, InstructionSet,
-    InstructionSetDraft, InstructionSetId, PortalUserId, Result,
+    Actor, Client, ClientId, Contact, ContactDraft, ContactId, EmailAddress, Employee,
+    EmployeeDraft, EmployeeId, Error, ForwardingNumber, InstructionSet, InstructionSetDraft,
+    InstructionSetId, PortalUserId, Result,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -245,6 +247,110 @@ impl ClientData {
             .await
     }
 
+    pub async fn employees(&self, scope: &ClientScope) -> Result<Vec<Employee>> {
+        self.store.list_employees(scope.client).await
+    }
+
+    pub async fn employee(&self, scope: &ClientScope, id: EmployeeId) -> Result<Employee> {
+        self.store.employee(scope.client, id).await
+    }
+
+    pub async fn create_employee(
+        &self,
+        scope: &ClientScope,
+        draft: &EmployeeDraft,
+    ) -> Result<Employee> {
+        let draft = draft.clone().validate()?;
+        self.store.create_employee(scope.client, &draft).await
+    }
+
+    pub async fn update_employee(
+        &self,
+        scope: &ClientScope,
+        id: EmployeeId,
+        draft: &EmployeeDraft,
+    ) -> Result<Employee> {
+        let draft = draft.clone().validate()?;
+        self.store.update_employee(scope.client, id, &draft).await
+    }
+
+    pub async fn delete_employee(&self, scope: &ClientScope, id: EmployeeId) -> Result<()> {
+        self.store.delete_employee(scope.client, id).await
+    }
+
+    /// The client's known callers.
+    pub async fn contacts(&self, scope: &ClientScope) -> Result<Vec<Contact>> {
+        self.store.list_contacts(scope.client).await
+    }
+
+    pub async fn contact(&self, scope: &ClientScope, id: ContactId) -> Result<Contact> {
+        self.store.contact(scope.client, id).await
+    }
+
+    pub async fn create_contact(
+        &self,
+        scope: &ClientScope,
+        draft: &ContactDraft,
+    ) -> Result<Contact> {
+        let draft = draft.clone().validate()?;
+        self.store.create_contact(scope.client, &draft).await
+    }
+
+    pub async fn update_contact(
+        &self,
+        scope: &ClientScope,
+        id: ContactId,
+        draft: &ContactDraft,
+    ) -> Result<Contact> {
+        let draft = draft.clone().validate()?;
+        self.store.update_contact(scope.client, id, &draft).await
+    }
+
+    pub async fn delete_contact(&self, scope: &ClientScope, id: ContactId) -> Result<()> {
+        self.store.delete_contact(scope.client, id).await
+    }
+
+    /// Sets the client's general addresses (where the daily list and general notes go).
+    pub async fn set_general_emails(
+        &self,
+        scope: &ClientScope,
+        emails: Vec<EmailAddress>,
+    ) -> Result<Client> {
+        let client = self.store.client(scope.client).await?;
+        let draft = crate::ClientDraft {
+            emails,
+            ..client.draft
+        };
+        self.store
+            .update_client(scope.client, &draft.validate()?)
+            .await
+    }
+
+    pub async fn digest_settings(&self, scope: &ClientScope) -> Result<DigestSettings> {
+        self.store.digest_settings(scope.client).await
+    }
+
+    pub async fn set_digest_settings(
+        &self,
+        scope: &ClientScope,
+        settings: &DigestSettings,
+    ) -> Result<DigestSettings> {
+        self.store.set_digest_settings(scope.client, settings).await
+    }
+
+    /// Queues a test message to each of `to`, through the outbox, asked by the scope's user.
+    pub async fn send_test_mail(&self, scope: &ClientScope, to: &[EmailAddress]) -> Result<()> {
+        if to.is_empty() {
+            return Err(Error::invalid(
+                "to",
+                "there is no address to send a test to",
+            ));
+        }
+        self.store
+            .queue_test_mails(scope.client, scope.user, to)
+            .await
+    }
+
     /// The bureau's operators by id, with their names only: who answered a call.
     pub async fn operator_names(
         &self,
@@ -292,16 +398,27 @@ pub fn link_expiry(now: DateTime<Utc>) -> DateTime<Utc> {
     now + chrono::Duration::hours(PASSWORD_LINK_HOURS)
 }
 
-/// A password link's e-mail, claimed by the delivery worker.
+/// What a portal mail is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortalMailKind {
+    /// The link that sets a password (an invitation).
+    SetPassword,
+    /// A test message a portal user asked for, to see that mail arrives.
+    Test,
+}
+
+/// A portal mail (a password link or a test message), claimed by the delivery worker.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PortalMail {
     pub id: crate::DeliveryId,
+    pub kind: PortalMailKind,
     pub client_name: String,
     pub language: crate::Language,
     pub recipient: EmailAddress,
     /// The user's name (may be empty).
     pub name: String,
-    /// The link that sets the password.
+    /// The link that sets the password (empty for a test message).
     pub link: String,
     /// Attempts so far, this one included.
     pub attempts: u32,
@@ -320,6 +437,26 @@ impl PortalMail {
                 format!("Dear {}", self.name),
             )
         };
+        if self.kind == PortalMailKind::Test {
+            return match self.language {
+                crate::Language::Nl => (
+                    format!("Testbericht voor {}", self.client_name),
+                    format!(
+                        "{nl_greeting},\n\nDit is een testbericht van de antwoordservice. Zo komen de \
+                         gespreksnotities voor {} bij u binnen.\n",
+                        self.client_name
+                    ),
+                ),
+                crate::Language::En => (
+                    format!("Test message for {}", self.client_name),
+                    format!(
+                        "{en_greeting},\n\nThis is a test message from the answering service. This is \
+                         how the call notes for {} reach you.\n",
+                        self.client_name
+                    ),
+                ),
+            };
+        }
         match self.language {
             crate::Language::Nl => (
                 format!("Uw toegang tot het klantenportaal van {}", self.client_name),
@@ -384,6 +521,7 @@ mod tests {
     fn the_link_mail_speaks_the_clients_language_and_carries_the_link() {
         let mut mail = PortalMail {
             id: crate::DeliveryId::new(),
+            kind: PortalMailKind::SetPassword,
             client_name: "Van Dijk Installatietechniek".into(),
             language: crate::Language::Nl,
             recipient: EmailAddress::parse("ans@vandijk.example").unwrap(),
@@ -402,5 +540,10 @@ mod tests {
         let (subject, body) = mail.render();
         assert!(subject.starts_with("Your access"));
         assert!(body.starts_with("Hello,"));
+        mail.kind = PortalMailKind::Test;
+        mail.language = crate::Language::Nl;
+        let (subject, body) = mail.render();
+        assert_eq!(subject, "Testbericht voor Van Dijk Installatietechniek");
+        assert!(body.contains("testbericht") && !body.contains("http://"));
     }
 }

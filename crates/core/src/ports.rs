@@ -21,7 +21,7 @@ use crate::{
     InstructionSetId, NoteId, NumberDraft, NumberId, PasswordHash, PhoneNumber, Result, Staff,
     StaffDraft, StaffId,
 };
-use crate::{CallId, DeliveryId, PortalUserId};
+use crate::{CallId, DeliveryId, EmailAddress, PortalUserId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -173,6 +173,13 @@ pub trait PortalUserStore: Send + Sync {
         token_hash: &str,
         link: &str,
         expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Queues a test message to each of `to`, asked by `user`.
+    async fn queue_test_mails(
+        &self,
+        client: ClientId,
+        user: PortalUserId,
+        to: &[EmailAddress],
     ) -> Result<()>;
 }
 

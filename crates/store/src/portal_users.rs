@@ -155,6 +155,32 @@ impl PortalUserStore for Db {
         .map_err(storage)?;
         tx.commit().await.map_err(storage)
     }
+
+    async fn queue_test_mails(
+        &self,
+        client: ClientId,
+        user: PortalUserId,
+        to: &[EmailAddress],
+    ) -> Result<()> {
+        let at = millis(now());
+        let mut tx = self.begin().await?;
+        for recipient in to {
+            sqlx::query(
+                "INSERT INTO portal_mails (id, client_id, portal_user_id, recipient, link, status, next_attempt_at, created_at, kind)
+                 SELECT $1, client_id, id, $3, '', $4, $5, $5, 'test' FROM portal_users WHERE client_id = $2 AND id = $6",
+            )
+            .bind(DeliveryId::new().to_string())
+            .bind(client.to_string())
+            .bind(recipient.as_str())
+            .bind(QUEUED)
+            .bind(at)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        }
+        tx.commit().await.map_err(storage)
+    }
 }
 
 #[async_trait]
@@ -328,7 +354,7 @@ impl PortalMailStore for Db {
         let mut mails = Vec::with_capacity(ids.len());
         for id in ids {
             let row = sqlx::query(
-                "SELECT m.id, m.recipient, m.link, m.attempts, m.created_at, u.name, c.name AS client_name, c.language
+                "SELECT m.id, m.kind, m.recipient, m.link, m.attempts, m.created_at, u.name, c.name AS client_name, c.language
                  FROM portal_mails m JOIN portal_users u ON u.id = m.portal_user_id
                  JOIN clients c ON c.id = m.client_id
                  WHERE m.id = $1",
@@ -339,6 +365,7 @@ impl PortalMailStore for Db {
             .map_err(storage)?;
             mails.push(PortalMail {
                 id: parsed(get(&row, "id")?, "id")?,
+                kind: crate::convert::enum_from_text(get(&row, "kind")?, "kind")?,
                 client_name: get(&row, "client_name")?,
                 language: crate::convert::enum_from_text(get(&row, "language")?, "language")?,
                 recipient: checked::<EmailAddress>(get(&row, "recipient")?, "recipient")?,

@@ -14,6 +14,7 @@ mod numbers;
 mod openapi;
 mod portal;
 mod portal_instructions;
+mod portal_people;
 mod privacy;
 mod privilege;
 mod security;

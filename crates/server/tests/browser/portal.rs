@@ -104,6 +104,8 @@ async fn a_client_adds_a_trade_fair_and_the_next_call_pops_it_at_the_operator() 
     chrome.screenshot("portal-instructions").await;
     for (page, ready) in [
         ("/portal/calls", "calls-heading"),
+        ("/portal/employees", "people-heading"),
+        ("/portal/delivery", "delivery-heading"),
         ("/portal/forwarding", "forwarding-heading"),
         ("/portal/colleagues", "colleagues-heading"),
         ("/portal/invoices", "invoices-heading"),

@@ -11,9 +11,11 @@
 
 mod calls;
 mod colleagues;
+mod delivery;
 mod instructions;
 mod pages;
 mod password;
+mod people;
 mod session;
 
 use crate::WebSettings;
@@ -60,6 +62,19 @@ portal_routes! {
     post "/portal/instructions/{id}" => instructions::update,
     post "/portal/instructions/{id}/end" => instructions::end,
     post "/portal/instructions/{id}/delete" => instructions::delete,
+    get "/portal/employees" => people::list,
+    post "/portal/employees" => people::create_employee,
+    get "/portal/employees/{id}" => people::show_employee,
+    post "/portal/employees/{id}" => people::update_employee,
+    post "/portal/employees/{id}/delete" => people::delete_employee,
+    post "/portal/callers" => people::create_caller,
+    get "/portal/callers/{id}" => people::show_caller,
+    post "/portal/callers/{id}" => people::update_caller,
+    post "/portal/callers/{id}/delete" => people::delete_caller,
+    get "/portal/delivery" => delivery::show,
+    post "/portal/delivery/addresses" => delivery::addresses_saved,
+    post "/portal/delivery/digest" => delivery::digest_saved,
+    post "/portal/delivery/test" => delivery::test,
     get "/portal/calls" => calls::list,
     get "/portal/calls.csv" => calls::csv,
     get "/portal/forwarding" => pages::forwarding,
