@@ -38,6 +38,7 @@ pub mod staff;
 pub mod throttle;
 pub mod time_zone;
 pub mod timeline;
+pub mod totp;
 pub mod transfer;
 
 pub use cidr::Cidr;

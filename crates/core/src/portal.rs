@@ -12,6 +12,7 @@ use crate::directory::ClientCard;
 use crate::instructions::InstructionVersion;
 use crate::notes::CallNote;
 use crate::ports::Store;
+use crate::totp::{TotpSecret, recovery_hash};
 use crate::{
     Actor, Client, ClientId, Contact, ContactDraft, ContactId, EmailAddress, Employee,
     EmployeeDraft, EmployeeId, Error, ForwardingNumber, InstructionSet, InstructionSetDraft,
@@ -55,6 +56,8 @@ pub struct PortalUser {
     pub draft: PortalUserDraft,
     /// False until a password was set (an invited user has only a link).
     pub has_password: bool,
+    /// Logs in with a one-time code after the password ([`crate::totp`]).
+    pub has_totp: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -351,6 +354,53 @@ impl ClientData {
             .await
     }
 
+    /// Whether the scope's user logs in with a second factor.
+    pub async fn has_totp(&self, scope: &ClientScope) -> Result<bool> {
+        Ok(self
+            .store
+            .totp_secret(scope.client, scope.user)
+            .await?
+            .is_some())
+    }
+
+    /// Switches the second factor on, once `code` shows the user's app has `secret`; the
+    /// recovery codes (shown to the user once) are kept as hashes.
+    pub async fn enable_totp(
+        &self,
+        scope: &ClientScope,
+        secret: &TotpSecret,
+        code: &str,
+        unix_seconds: u64,
+        recovery_codes: &[String],
+    ) -> Result<()> {
+        if secret.matching_step(code, unix_seconds).is_none() {
+            return Err(Error::invalid("code", "that code does not match"));
+        }
+        let hashes: Vec<String> = recovery_codes.iter().map(|c| recovery_hash(c)).collect();
+        self.store
+            .enable_totp(scope.client, scope.user, &secret.base32(), &hashes)
+            .await
+    }
+
+    /// Switches the second factor off, given a current code.
+    pub async fn disable_totp(
+        &self,
+        scope: &ClientScope,
+        code: &str,
+        unix_seconds: u64,
+    ) -> Result<()> {
+        let secret = self.store.totp_secret(scope.client, scope.user).await?;
+        let matches = secret
+            .as_deref()
+            .and_then(TotpSecret::parse)
+            .and_then(|secret| secret.matching_step(code, unix_seconds))
+            .is_some();
+        if !matches {
+            return Err(Error::invalid("code", "that code does not match"));
+        }
+        self.store.disable_totp(scope.client, scope.user).await
+    }
+
     /// The bureau's operators by id, with their names only: who answered a call.
     pub async fn operator_names(
         &self,
@@ -494,6 +544,7 @@ mod tests {
                 admin,
             },
             has_password: true,
+            has_totp: false,
             created_at: Utc::now(),
         }
     }

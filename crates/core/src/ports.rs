@@ -174,6 +174,19 @@ pub trait PortalUserStore: Send + Sync {
         link: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
+    /// Switches the second factor on with `secret` (base32) and these recovery codes' hashes
+    /// (replacing any earlier ones).
+    async fn enable_totp(
+        &self,
+        client: ClientId,
+        user: PortalUserId,
+        secret: &str,
+        recovery_hashes: &[String],
+    ) -> Result<()>;
+    /// Switches it off; the recovery codes go too.
+    async fn disable_totp(&self, client: ClientId, user: PortalUserId) -> Result<()>;
+    /// The user's TOTP secret (base32), if the second factor is on.
+    async fn totp_secret(&self, client: ClientId, user: PortalUserId) -> Result<Option<String>>;
     /// Queues a test message to each of `to`, asked by `user`.
     async fn queue_test_mails(
         &self,
@@ -190,16 +203,35 @@ pub trait PortalAccessStore: Send + Sync {
     /// The user and password hash for a login attempt (`NotFound` also for an invited user
     /// without a password).
     async fn portal_login(&self, email: &str) -> Result<(PortalUser, PasswordHash)>;
+    /// A session; `verified` false while the second factor is still to come.
     async fn create_portal_session(
         &self,
         token_hash: &str,
         user: PortalUserId,
         expires_at: DateTime<Utc>,
+        verified: bool,
     ) -> Result<()>;
-    /// The user of a live session: not expired at `now`, not revoked, opened after the
-    /// password last changed.
+    /// The user of a live, verified session: not expired at `now`, not revoked, opened after
+    /// the password last changed.
     async fn portal_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser>;
     async fn revoke_portal_session(&self, token_hash: &str) -> Result<()>;
+    /// The user of a live session still waiting for its second factor, and their TOTP
+    /// secret (base32).
+    async fn pending_portal_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(PortalUser, String)>;
+    /// Verifies that session with a code: the TOTP code's `step` (taken only when later than
+    /// the last one taken) or a recovery code's hash (taken only when unused); the session then
+    /// lasts until `expires_at`. `NotFound("code")` when the code was taken already.
+    async fn complete_second_factor(
+        &self,
+        token_hash: &str,
+        code: SecondFactor<'_>,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<PortalUser>;
     /// The user a link is for, while it is unused and unexpired at `now`.
     async fn password_link(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser>;
     /// Uses the link: sets the password and ends the user's sessions, in one step that only
@@ -210,6 +242,15 @@ pub trait PortalAccessStore: Send + Sync {
         password: &PasswordHash,
         now: DateTime<Utc>,
     ) -> Result<PortalUser>;
+}
+
+/// The code that completes a login with a second factor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondFactor<'a> {
+    /// A TOTP code, by the time step it matched.
+    Step(i64),
+    /// A recovery code, by its hash.
+    Recovery(&'a str),
 }
 
 /// The e-mails carrying password links: the delivery worker's second small outbox.

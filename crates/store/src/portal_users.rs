@@ -7,7 +7,7 @@ use crate::convert::{
 };
 use async_trait::async_trait;
 use centrale_core::portal::{PortalMail, PortalUser, PortalUserDraft};
-use centrale_core::ports::{PortalAccessStore, PortalMailStore, PortalUserStore};
+use centrale_core::ports::{PortalAccessStore, PortalMailStore, PortalUserStore, SecondFactor};
 use centrale_core::{
     ClientId, DeliveryId, EmailAddress, Error, PasswordHash, PortalUserId, Result,
 };
@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 
 const USER_COLUMNS: &str =
-    "u.id, u.client_id, u.email, u.name, u.is_admin, u.password_hash, u.created_at";
+    "u.id, u.client_id, u.email, u.name, u.is_admin, u.password_hash, u.totp_secret, u.created_at";
 const QUEUED: &str = "queued";
 
 fn user_from_row(row: &AnyRow) -> Result<PortalUser> {
@@ -28,6 +28,7 @@ fn user_from_row(row: &AnyRow) -> Result<PortalUser> {
             admin: get_flag(row, "is_admin")?,
         },
         has_password: !get::<String>(row, "password_hash")?.is_empty(),
+        has_totp: get::<Option<String>>(row, "totp_secret")?.is_some(),
         created_at: instant(get(row, "created_at")?)?,
     })
 }
@@ -83,6 +84,7 @@ impl PortalUserStore for Db {
             client_id: client,
             draft: draft.clone(),
             has_password: password.is_some(),
+            has_totp: false,
             created_at: crate::convert::instant(millis(created_at))?,
         })
     }
@@ -156,6 +158,77 @@ impl PortalUserStore for Db {
         tx.commit().await.map_err(storage)
     }
 
+    async fn enable_totp(
+        &self,
+        client: ClientId,
+        user: PortalUserId,
+        secret: &str,
+        recovery_hashes: &[String],
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE portal_users SET totp_secret = $3, totp_last_step = NULL WHERE client_id = $1 AND id = $2",
+        )
+        .bind(client.to_string())
+        .bind(user.to_string())
+        .bind(secret)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("portal user"));
+        }
+        sqlx::query("DELETE FROM portal_recovery_codes WHERE portal_user_id = $1")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        for hash in recovery_hashes {
+            sqlx::query(
+                "INSERT INTO portal_recovery_codes (portal_user_id, code_hash) VALUES ($1, $2)",
+            )
+            .bind(user.to_string())
+            .bind(hash.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        }
+        tx.commit().await.map_err(storage)
+    }
+
+    async fn disable_totp(&self, client: ClientId, user: PortalUserId) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE portal_users SET totp_secret = NULL, totp_last_step = NULL WHERE client_id = $1 AND id = $2",
+        )
+        .bind(client.to_string())
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("portal user"));
+        }
+        sqlx::query("DELETE FROM portal_recovery_codes WHERE portal_user_id = $1")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        tx.commit().await.map_err(storage)
+    }
+
+    async fn totp_secret(&self, client: ClientId, user: PortalUserId) -> Result<Option<String>> {
+        let row =
+            sqlx::query("SELECT totp_secret FROM portal_users WHERE client_id = $1 AND id = $2")
+                .bind(client.to_string())
+                .bind(user.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(storage)?
+                .ok_or(Error::NotFound("portal user"))?;
+        get(&row, "totp_secret")
+    }
+
     async fn queue_test_mails(
         &self,
         client: ClientId,
@@ -208,14 +281,16 @@ impl PortalAccessStore for Db {
         token_hash: &str,
         user: PortalUserId,
         expires_at: DateTime<Utc>,
+        verified: bool,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO portal_sessions (token_hash, portal_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO portal_sessions (token_hash, portal_user_id, created_at, expires_at, verified) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(user.to_string())
         .bind(millis(now()))
         .bind(millis(expires_at))
+        .bind(crate::convert::flag(verified))
         .execute(&self.pool)
         .await
         .map_err(|e| {
@@ -234,7 +309,7 @@ impl PortalAccessStore for Db {
                 &format!(
                     "SELECT {USER_COLUMNS} FROM portal_sessions s JOIN portal_users u ON u.id = s.portal_user_id
                      WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.revoked_at IS NULL
-                       AND s.created_at >= u.password_changed_at"
+                       AND s.created_at >= u.password_changed_at AND s.verified = 1"
                 ),
                 token_hash,
                 Some(now),
@@ -254,6 +329,89 @@ impl PortalAccessStore for Db {
         .await
         .map_err(storage)?;
         Ok(())
+    }
+
+    async fn pending_portal_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(PortalUser, String)> {
+        let row = self
+            .one_user(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM portal_sessions s JOIN portal_users u ON u.id = s.portal_user_id
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.revoked_at IS NULL
+                       AND s.created_at >= u.password_changed_at AND s.verified = 0
+                       AND u.totp_secret IS NOT NULL"
+                ),
+                token_hash,
+                Some(now),
+            )
+            .await?
+            .ok_or(Error::NotFound("session"))?;
+        let secret: Option<String> = get(&row, "totp_secret")?;
+        Ok((user_from_row(&row)?, secret.unwrap_or_default()))
+    }
+
+    async fn complete_second_factor(
+        &self,
+        token_hash: &str,
+        code: SecondFactor<'_>,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<PortalUser> {
+        let at = millis(now);
+        let mut tx = self.begin().await?;
+        let session = sqlx::query(
+            "SELECT portal_user_id FROM portal_sessions
+             WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL AND verified = 0",
+        )
+        .bind(token_hash)
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(storage)?
+        .ok_or(Error::NotFound("session"))?;
+        let user: String = get(&session, "portal_user_id")?;
+        // Each guarded update decides once: a code taken already changes no row.
+        let taken = match code {
+            SecondFactor::Step(step) => sqlx::query(
+                "UPDATE portal_users SET totp_last_step = $2
+                 WHERE id = $1 AND totp_secret IS NOT NULL AND (totp_last_step IS NULL OR totp_last_step < $2)",
+            )
+            .bind(user.as_str())
+            .bind(step),
+            SecondFactor::Recovery(hash) => sqlx::query(
+                "UPDATE portal_recovery_codes SET used_at = $3
+                 WHERE portal_user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+            )
+            .bind(user.as_str())
+            .bind(hash)
+            .bind(at),
+        }
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        if taken.rows_affected() == 0 {
+            return Err(Error::NotFound("code"));
+        }
+        sqlx::query(
+            "UPDATE portal_sessions SET verified = 1, expires_at = $2 WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .bind(millis(expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM portal_users u WHERE u.id = $1"
+        ))
+        .bind(user.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(storage)?;
+        tx.commit().await.map_err(storage)?;
+        user_from_row(&row)
     }
 
     async fn password_link(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser> {

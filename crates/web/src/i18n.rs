@@ -813,6 +813,61 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Het testbericht is onderweg.",
         "The test message is on its way.",
     ),
+    ("portal.code_title", "Inlogcode", "Login code"),
+    (
+        "portal.code_explain",
+        "Vul de code van zes cijfers uit uw app in, of een van uw herstelcodes.",
+        "Fill in the six-digit code from your app, or one of your recovery codes.",
+    ),
+    ("portal.code", "Code", "Code"),
+    ("portal.code_submit", "Inloggen", "Log in"),
+    (
+        "portal.code_wrong",
+        "Die code klopt niet (of is al gebruikt).",
+        "That code is not right (or was used already).",
+    ),
+    ("portal.security_title", "Beveiliging", "Security"),
+    (
+        "portal.totp_on",
+        "Tweestapsverificatie staat aan: na uw wachtwoord vraagt het portaal een code uit uw app.",
+        "Two-step verification is on: after your password the portal asks for a code from your app.",
+    ),
+    (
+        "portal.totp_off",
+        "Tweestapsverificatie staat uit. Zet haar aan met een authenticator-app (bijvoorbeeld FreeOTP, Aegis of Google Authenticator).",
+        "Two-step verification is off. Switch it on with an authenticator app (for example FreeOTP, Aegis or Google Authenticator).",
+    ),
+    ("portal.totp_link", "Open in uw app", "Open in your app"),
+    (
+        "portal.totp_secret",
+        "Of typ deze sleutel in uw app",
+        "Or type this key into your app",
+    ),
+    (
+        "portal.totp_confirm",
+        "Code uit de app, ter bevestiging",
+        "Code from the app, to confirm",
+    ),
+    (
+        "portal.totp_enable",
+        "Tweestapsverificatie aanzetten",
+        "Switch two-step verification on",
+    ),
+    (
+        "portal.totp_disable",
+        "Tweestapsverificatie uitzetten",
+        "Switch two-step verification off",
+    ),
+    (
+        "portal.totp_current",
+        "Huidige code uit de app",
+        "Current code from the app",
+    ),
+    (
+        "portal.recovery",
+        "Uw herstelcodes: bewaar ze op een veilige plek. Elke code werkt één keer, als u uw telefoon niet bij de hand hebt. Ze worden maar één keer getoond.",
+        "Your recovery codes: keep them somewhere safe. Each works once, when you do not have your phone at hand. They are shown only this once.",
+    ),
 ];
 
 #[cfg(test)]

@@ -95,6 +95,30 @@ pub async fn log_in(
 }
 
 impl Logins {
+    /// Begins an attempt at a second factor for `account` from `source`, counted like a
+    /// password (under a key of its own: the password's success does not exempt the code);
+    /// a failure until [`Logins::second_factor_passed`] gives it back.
+    pub(crate) fn second_factor_attempt(
+        &self,
+        account: &str,
+        source: IpAddr,
+    ) -> Result<centrale_core::throttle::Attempt, Refusal> {
+        let keys = [
+            Key::Source(source),
+            Key::account(&format!("second-factor:{account}")),
+        ];
+        self.throttle
+            .begin(&keys, Instant::now())
+            .map_err(|b| Refusal::Throttled {
+                retry_after: b.retry_after,
+            })
+    }
+
+    /// The code was right.
+    pub(crate) fn second_factor_passed(&self, attempt: centrale_core::throttle::Attempt) {
+        self.throttle.succeeded(attempt);
+    }
+
     /// One login attempt of `email` from `source`: counted against both before the password
     /// is looked at; `found` is the account and its hash (`NotFound` for an unknown address,
     /// which is checked against the stand-in hash so it costs the same). The account on success.

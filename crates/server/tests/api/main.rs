@@ -15,6 +15,7 @@ mod openapi;
 mod portal;
 mod portal_instructions;
 mod portal_people;
+mod portal_totp;
 mod privacy;
 mod privilege;
 mod security;

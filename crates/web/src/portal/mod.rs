@@ -16,6 +16,7 @@ mod instructions;
 mod pages;
 mod password;
 mod people;
+mod second_factor;
 mod session;
 
 use crate::WebSettings;
@@ -53,6 +54,11 @@ portal_routes! {
     get "/portal/login" => session::form,
     post "/portal/login" => session::submit,
     post "/portal/logout" => session::logout,
+    get "/portal/login/code" => second_factor::form,
+    post "/portal/login/code" => second_factor::submit,
+    get "/portal/security" => second_factor::security,
+    post "/portal/security/enable" => second_factor::enable,
+    post "/portal/security/disable" => second_factor::disable,
     get "/portal/password/{token}" => password::form,
     post "/portal/password/{token}" => password::submit,
     get "/portal/now" => pages::now,

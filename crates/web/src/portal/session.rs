@@ -147,15 +147,25 @@ pub(super) fn session_cookie(state: &PortalState, token: &str, max_age: u64) -> 
     )
 }
 
-/// Opens a session for `user` and sends them to the Now page.
+/// How long a session waits for its second factor.
+const SECOND_FACTOR_SECS: u64 = 300;
+
+/// Opens a session for `user` whose password was checked, and sends them to the Now page —
+/// or, when they use a second factor, to the code form first (the session opens nothing
+/// else until the code is given, and lasts five minutes unless it is).
 pub(super) async fn open_session(state: &PortalState, user: &PortalUser) -> Response {
     let token = new_token();
-    let ttl = state.settings.token_ttl;
+    let verified = !user.has_totp;
+    let ttl = if verified {
+        state.settings.token_ttl
+    } else {
+        std::time::Duration::from_secs(SECOND_FACTOR_SECS)
+    };
     let expires_at =
         chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(12));
     if let Err(e) = state
         .access
-        .create_portal_session(&token_hash(&token), user.id, expires_at)
+        .create_portal_session(&token_hash(&token), user.id, expires_at, verified)
         .await
     {
         tracing::error!(error = %e, "cannot open a portal session");
@@ -165,9 +175,18 @@ pub(super) async fn open_session(state: &PortalState, user: &PortalUser) -> Resp
         )
             .into_response();
     }
+    let next = if verified {
+        "/portal/now"
+    } else {
+        "/portal/login/code"
+    };
     with_cookies(
-        Redirect::to("/portal/now").into_response(),
-        vec![session_cookie(state, &token, ttl.as_secs())],
+        Redirect::to(next).into_response(),
+        vec![session_cookie(
+            state,
+            &token,
+            state.settings.token_ttl.as_secs(),
+        )],
     )
 }
 

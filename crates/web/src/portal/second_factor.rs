@@ -1,0 +1,238 @@
+//! The second factor: the code form after the password, and the Security page where a user
+//! switches TOTP on (an authenticator app's link and secret, confirmed by a first code; ten
+//! recovery codes shown once) or off (with a current code).
+
+use super::PortalState;
+use super::pages::{Frame, failed};
+use super::session::{Fields, PORTAL_COOKIE, Portal, Posted};
+use crate::auth::{cookie, token_hash};
+use crate::console::{Shell, login_csrf, render, with_cookies};
+use crate::i18n::Lang;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use centrale_core::ports::SecondFactor;
+use centrale_core::totp::{RECOVERY_CODES, SECRET_BYTES, TotpSecret, recovery_code, recovery_hash};
+use rand::RngCore;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+const CSRF_COOKIE: &str = "centrale_portal_csrf";
+
+fn unix_now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "portal/code.html")]
+struct CodePage {
+    shell: Shell,
+    csrf: String,
+    error: Option<&'static str>,
+}
+
+pub(super) async fn form(State(state): State<PortalState>, headers: HeaderMap) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let (csrf, set_cookie) = login_csrf(
+        &headers,
+        state.settings.secure_cookies,
+        CSRF_COOKIE,
+        "/portal",
+    );
+    let page = CodePage {
+        shell: Shell::new(lang, "portal.code_title", "/portal/login/code"),
+        csrf,
+        error: None,
+    };
+    with_cookies(render(&page), set_cookie.into_iter().collect())
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeForm {
+    code: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// Checks the code of a session waiting for it: a TOTP code (each once) or a recovery code.
+pub(super) async fn submit(
+    State(state): State<PortalState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let expected = cookie(&headers, CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || expected != form.csrf {
+        return (
+            StatusCode::FORBIDDEN,
+            "The form has expired; reload the page.",
+        )
+            .into_response();
+    }
+    let again = |status: StatusCode, error: &'static str| {
+        let page = CodePage {
+            shell: Shell::new(lang, "portal.code_title", "/portal/login/code"),
+            csrf: form.csrf.clone(),
+            error: Some(error),
+        };
+        (status, render(&page)).into_response()
+    };
+    let Some(token) = cookie(&headers, PORTAL_COOKIE) else {
+        return Redirect::to("/portal/login").into_response();
+    };
+    let hash = token_hash(token);
+    let now = chrono::Utc::now();
+    let (user, secret) = match state.access.pending_portal_session(&hash, now).await {
+        Ok(found) => found,
+        Err(centrale_core::Error::NotFound(_)) => {
+            return Redirect::to("/portal/login").into_response();
+        }
+        Err(e) => return failed(e),
+    };
+    let code = form.code.trim();
+    let step = TotpSecret::parse(&secret).and_then(|s| s.matching_step(code, unix_now()));
+    let recovery = recovery_hash(code);
+    let factor = match step {
+        Some(step) => SecondFactor::Step(step),
+        None => SecondFactor::Recovery(&recovery),
+    };
+    // Counted like a password; whether the code is taken (once) is the store's to decide.
+    let Ok(attempt) = state
+        .logins
+        .second_factor_attempt(user.draft.email.as_str(), peer.ip())
+    else {
+        return again(StatusCode::TOO_MANY_REQUESTS, "login.throttled");
+    };
+    let ttl =
+        chrono::Duration::from_std(state.settings.token_ttl).unwrap_or(chrono::Duration::hours(12));
+    match state
+        .access
+        .complete_second_factor(&hash, factor, now, now + ttl)
+        .await
+    {
+        Ok(_) => {
+            state.logins.second_factor_passed(attempt);
+            Redirect::to("/portal/now").into_response()
+        }
+        // A wrong or used code stays counted as a failure.
+        Err(centrale_core::Error::NotFound(_)) => {
+            again(StatusCode::UNAUTHORIZED, "portal.code_wrong")
+        }
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/security.html")]
+struct SecurityPage {
+    shell: Shell,
+    frame: Frame,
+    on: bool,
+    /// While off: a fresh secret (base32) and its otpauth link, to switch it on with.
+    secret: String,
+    url: String,
+    /// Shown once, right after switching on.
+    recovery: Vec<String>,
+    error: Option<&'static str>,
+}
+
+fn fresh_secret() -> TotpSecret {
+    let mut bytes = [0u8; SECRET_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    TotpSecret::from_random(bytes)
+}
+
+async fn security_page(
+    state: &PortalState,
+    portal: &Portal,
+    secret: Option<TotpSecret>,
+    recovery: Vec<String>,
+    error: Option<&'static str>,
+) -> Response {
+    let (shell, frame) =
+        match Frame::new(state, portal, "portal.security_title", "/portal/security").await {
+            Ok(page) => page,
+            Err(response) => return response,
+        };
+    let on = match state.data.has_totp(&portal.scope).await {
+        Ok(on) => on,
+        Err(e) => return failed(e),
+    };
+    let secret = secret.unwrap_or_else(fresh_secret);
+    let page = SecurityPage {
+        shell,
+        frame,
+        on,
+        url: secret.url(portal.user.draft.email.as_str()),
+        secret: secret.base32(),
+        recovery,
+        error,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (status, render(&page)).into_response()
+}
+
+pub(super) async fn security(State(state): State<PortalState>, portal: Portal) -> Response {
+    security_page(&state, &portal, None, Vec::new(), None).await
+}
+
+/// Switches the second factor on: the secret the form showed, confirmed by a first code.
+pub(super) async fn enable(State(state): State<PortalState>, posted: Posted<Fields>) -> Response {
+    let Posted { portal, form } = posted;
+    let Some(secret) = TotpSecret::parse(form.one("secret")) else {
+        return security_page(&state, &portal, None, Vec::new(), Some("portal.code_wrong")).await;
+    };
+    let recovery: Vec<String> = (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut bytes = [0u8; 10];
+            rand::rng().fill_bytes(&mut bytes);
+            recovery_code(bytes)
+        })
+        .collect();
+    match state
+        .data
+        .enable_totp(
+            &portal.scope,
+            &secret,
+            form.one("code"),
+            unix_now(),
+            &recovery,
+        )
+        .await
+    {
+        Ok(()) => security_page(&state, &portal, None, recovery, None).await,
+        Err(centrale_core::Error::Invalid { .. }) => {
+            security_page(
+                &state,
+                &portal,
+                Some(secret),
+                Vec::new(),
+                Some("portal.code_wrong"),
+            )
+            .await
+        }
+        Err(e) => failed(e),
+    }
+}
+
+/// Switches it off, given a current code.
+pub(super) async fn disable(State(state): State<PortalState>, posted: Posted<Fields>) -> Response {
+    let Posted { portal, form } = posted;
+    match state
+        .data
+        .disable_totp(&portal.scope, form.one("code"), unix_now())
+        .await
+    {
+        Ok(()) => Redirect::to("/portal/security").into_response(),
+        Err(centrale_core::Error::Invalid { .. }) => {
+            security_page(&state, &portal, None, Vec::new(), Some("portal.code_wrong")).await
+        }
+        Err(e) => failed(e),
+    }
+}
