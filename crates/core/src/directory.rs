@@ -6,11 +6,16 @@
 //! The telephony keeps one [`Directory`] and swaps in a new one when the store says what
 //! changed ([`crate::ports::Change`]); a value is never changed in place.
 
+use crate::agenda::{Busy, BusyNow, busy_until, until_local};
 use crate::calls::CallerId;
 use crate::events::{InstructionsKind, ScreenPop};
 use crate::instructions::in_force;
+use crate::ports::Store;
 use crate::transfer;
-use crate::{Client, ClientId, Contact, Employee, ForwardingNumber, InstructionSet, PhoneNumber};
+use crate::{
+    Client, ClientId, Contact, Employee, EmployeeId, ForwardingNumber, InstructionSet, PhoneNumber,
+    Result,
+};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,9 +27,43 @@ pub struct ClientCard {
     pub sets: Vec<InstructionSet>,
     pub employees: Vec<Employee>,
     pub contacts: Vec<Contact>,
+    /// Employees' busy times from their shared agendas ([`crate::agenda`]).
+    pub busy: Vec<(EmployeeId, Vec<Busy>)>,
 }
 
 impl ClientCard {
+    /// The card of `client` as the store has it.
+    pub async fn load(store: &dyn Store, client: Client) -> Result<Self> {
+        let id = client.id;
+        Ok(Self {
+            sets: store.list_instruction_sets(id).await?,
+            employees: store.list_employees(id).await?,
+            contacts: store.list_contacts(id).await?,
+            busy: store
+                .agendas(id)
+                .await?
+                .into_iter()
+                .map(|agenda| (agenda.employee_id, agenda.busy))
+                .collect(),
+            client,
+        })
+    }
+
+    /// The employees busy at `at`, until when.
+    pub fn busy_at(&self, at: DateTime<Utc>) -> Vec<BusyNow> {
+        let zone = self.client.draft.time_zone.tz();
+        self.busy
+            .iter()
+            .filter_map(|(employee, periods)| {
+                busy_until(periods, at).map(|until| BusyNow {
+                    employee_id: *employee,
+                    until,
+                    until_local: until_local(until, at, zone),
+                })
+            })
+            .collect()
+    }
+
     /// The screen pop for a call to `number` from `caller` at `at`; None when no set is in
     /// force (a client always has its standard set, so only damaged data gets here).
     pub fn pop(
@@ -60,6 +99,7 @@ impl ClientCard {
             caller: caller.clone(),
             contact,
             employees: self.employees.clone(),
+            busy: self.busy_at(at),
             destinations: Vec::new(),
         };
         pop.destinations = transfer::destinations(&pop, client.draft.transfers);
@@ -213,6 +253,7 @@ mod tests {
                     vip: false,
                 },
             }],
+            busy: Vec::new(),
         }
     }
 

@@ -102,6 +102,8 @@ pub struct ScreenPop {
     /// The known caller matching the number, if any.
     pub contact: Option<Contact>,
     pub employees: Vec<Employee>,
+    /// The employees whose shared agenda says they are busy now, until when.
+    pub busy: Vec<crate::agenda::BusyNow>,
     /// Where the operator may put the caller through, in order: the reachable employees'
     /// numbers, then the emergency procedure's ([`crate::transfer::listed`], as the rules
     /// let an operator call them).

@@ -8,6 +8,7 @@
 //! May depend on: nothing of Centrale, and no runtime, SQL or HTTP crate.
 
 pub mod acd;
+pub mod agenda;
 pub mod audit;
 pub mod calendar;
 pub mod call_state;

@@ -11,6 +11,7 @@ use crate::digest::DigestSettings;
 use crate::directory::ClientCard;
 use crate::instructions::InstructionVersion;
 use crate::notes::CallNote;
+use crate::ports::Agenda;
 use crate::ports::Store;
 use crate::totp::{TotpSecret, recovery_hash};
 use crate::{
@@ -143,13 +144,7 @@ impl ClientData {
     /// What the operator's screen pop is made of: the client, its instruction sets,
     /// employees and known callers.
     pub async fn card(&self, scope: &ClientScope) -> Result<ClientCard> {
-        let client = scope.client;
-        Ok(ClientCard {
-            client: self.store.client(client).await?,
-            sets: self.store.list_instruction_sets(client).await?,
-            employees: self.store.list_employees(client).await?,
-            contacts: self.store.list_contacts(client).await?,
-        })
+        ClientCard::load(self.store.as_ref(), self.store.client(scope.client).await?).await
     }
 
     pub async fn numbers(&self, scope: &ClientScope) -> Result<Vec<ForwardingNumber>> {
@@ -352,6 +347,53 @@ impl ClientData {
         self.store
             .queue_test_mails(scope.client, scope.user, to)
             .await
+    }
+
+    /// The client's shared agendas (busy times only).
+    pub async fn agendas(&self, scope: &ClientScope) -> Result<Vec<Agenda>> {
+        self.store.agendas(scope.client).await
+    }
+
+    /// Shares an employee's agenda by URL: `http(s)://…`, read on the next round.
+    pub async fn set_agenda_url(
+        &self,
+        scope: &ClientScope,
+        employee: EmployeeId,
+        url: &str,
+    ) -> Result<()> {
+        let url = url.trim();
+        let ok = url.len() <= 2000
+            && (url.starts_with("https://") || url.starts_with("http://"))
+            && !url.chars().any(char::is_whitespace);
+        if !ok {
+            return Err(Error::invalid(
+                "url",
+                "an agenda's address starts with https:// (or http://)",
+            ));
+        }
+        self.store.set_agenda_url(scope.client, employee, url).await
+    }
+
+    /// An uploaded .ics file: its busy times of the coming days are kept, not the file.
+    pub async fn upload_agenda(
+        &self,
+        scope: &ClientScope,
+        employee: EmployeeId,
+        ics: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let client = self.store.client(scope.client).await?;
+        let until = now + chrono::Duration::days(crate::agenda::HORIZON_DAYS);
+        let busy = crate::agenda::busy_periods(ics, client.draft.time_zone.tz(), now, until)
+            .map_err(|e| Error::invalid("ics", e))?;
+        self.store
+            .upload_agenda(scope.client, employee, &busy, now)
+            .await?;
+        Ok(busy.len())
+    }
+
+    pub async fn remove_agenda(&self, scope: &ClientScope, employee: EmployeeId) -> Result<()> {
+        self.store.remove_agenda(scope.client, employee).await
     }
 
     /// Whether the scope's user logs in with a second factor.

@@ -244,6 +244,48 @@ pub trait PortalAccessStore: Send + Sync {
     ) -> Result<PortalUser>;
 }
 
+/// An employee's shared agenda, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Agenda {
+    pub employee_id: EmployeeId,
+    /// Fetched on a schedule; None for an uploaded file.
+    pub url: Option<String>,
+    pub busy: Vec<crate::agenda::Busy>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// Employees' agendas (busy times only).
+#[async_trait]
+pub trait AgendaStore: Send + Sync {
+    /// The client's agendas.
+    async fn agendas(&self, client: ClientId) -> Result<Vec<Agenda>>;
+    /// Shares an employee's agenda by URL (read on the next fetch).
+    async fn set_agenda_url(&self, client: ClientId, employee: EmployeeId, url: &str)
+    -> Result<()>;
+    /// An uploaded file's busy times (replacing any URL).
+    async fn upload_agenda(
+        &self,
+        client: ClientId,
+        employee: EmployeeId,
+        busy: &[crate::agenda::Busy],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn remove_agenda(&self, client: ClientId, employee: EmployeeId) -> Result<()>;
+    /// Every agenda with a URL, bureau-wide: what the fetcher reads, with the client's zone.
+    async fn agendas_to_fetch(
+        &self,
+    ) -> Result<Vec<(ClientId, EmployeeId, String, crate::TimeZone)>>;
+    /// A fetch's outcome: new busy times, or why it failed (the old ones kept).
+    async fn agenda_fetched(
+        &self,
+        client: ClientId,
+        employee: EmployeeId,
+        outcome: std::result::Result<Vec<crate::agenda::Busy>, String>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
 /// The code that completes a login with a second factor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SecondFactor<'a> {
@@ -756,6 +798,7 @@ pub trait Store:
     + AuditStore
     + ClientAccessStore
     + CallbackFeedStore
+    + AgendaStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

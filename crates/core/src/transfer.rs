@@ -372,6 +372,7 @@ mod tests {
             caller: CallerId::default(),
             contact: None,
             employees,
+            busy: vec![],
             destinations: vec![],
         }
     }

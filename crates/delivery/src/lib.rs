@@ -8,6 +8,7 @@
 //!
 //! May depend on: `centrale-core` (types and ports), never on the store or the web.
 
+pub mod agenda;
 pub mod compose;
 pub mod email;
 /// The parsers of untrusted input, for the fuzz targets in `fuzz/` and the regression tests;

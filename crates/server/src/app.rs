@@ -4,6 +4,7 @@
 use crate::Settings;
 use anyhow::Context as _;
 use centrale_core::ports::Store;
+use centrale_delivery::agenda::AgendaFetcher;
 use centrale_sip::{SipHandle, SipMetrics, Telephony};
 use centrale_store::Db;
 use centrale_web::{AppState, WebSettings, events::EventBus, metrics::Metrics};
@@ -28,6 +29,7 @@ pub struct App {
 /// The delivery worker, its loop (when the settings run it here) and how to stop it.
 struct Delivery {
     worker: Arc<centrale_delivery::worker::Worker>,
+    agendas: Arc<AgendaFetcher>,
     stop: tokio_util::sync::CancellationToken,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -92,13 +94,30 @@ impl App {
         let task = settings
             .delivery_worker
             .then(|| worker.clone().spawn(stop.clone()));
+        let agendas = Arc::new(AgendaFetcher::new(
+            store.clone(),
+            settings.agenda_networks()?,
+            Duration::from_secs(settings.agenda_timeout_secs),
+        ));
+        if settings.delivery_worker {
+            // Ends with the same token as the worker; a round under way is bounded by the timeout.
+            agendas.clone().spawn(
+                Duration::from_secs(settings.agenda_refresh_minutes * 60),
+                stop.clone(),
+            );
+        }
         Ok(Self {
             store,
             http,
             http_addr,
             router: centrale_web::router(state),
             sip,
-            delivery: Delivery { worker, stop, task },
+            delivery: Delivery {
+                worker,
+                agendas,
+                stop,
+                task,
+            },
         })
     }
 
@@ -115,6 +134,11 @@ impl App {
     /// The delivery worker, for tests that drive it one step at a time.
     pub fn delivery_worker(&self) -> &Arc<centrale_delivery::worker::Worker> {
         &self.delivery.worker
+    }
+
+    /// The agenda fetcher, for tests that drive it one round at a time.
+    pub fn agenda_fetcher(&self) -> &Arc<AgendaFetcher> {
+        &self.delivery.agendas
     }
 
     /// The store, for seeding.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 39] = [
+const KEYS: [&str; 42] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -36,6 +36,9 @@ const KEYS: [&str; 39] = [
     "metrics_networks",
     "metrics_token",
     "public_url",
+    "agenda_networks",
+    "agenda_refresh_minutes",
+    "agenda_timeout_secs",
     "smtp_url",
     "sms_url",
     "delivery_interval_ms",
@@ -106,6 +109,13 @@ pub struct Settings {
     /// Where people reach the web side (`https://centrale.example`), for links in e-mails;
     /// empty means `http://` and the address the web server listens on.
     pub public_url: String,
+    /// Non-public networks (addresses or CIDRs) a client's agenda URL may point into; by
+    /// default only public addresses are fetched.
+    pub agenda_networks: Vec<String>,
+    /// How often shared agendas are read, in minutes.
+    pub agenda_refresh_minutes: u64,
+    /// How long one agenda may take to read, in seconds.
+    pub agenda_timeout_secs: u64,
     /// Where call notes are e-mailed: `smtp://user:pass@host:port?tls=none|starttls|tls&from=…`
     /// (`smtps://` for TLS); empty means a Maildir under the data directory.
     pub smtp_url: String,
@@ -166,6 +176,9 @@ impl Default for Settings {
             metrics_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
             metrics_token: String::new(),
             public_url: String::new(),
+            agenda_networks: Vec::new(),
+            agenda_refresh_minutes: 15,
+            agenda_timeout_secs: 10,
             sip_digest_sha256: false,
             smtp_url: String::new(),
             sms_url: String::new(),
@@ -254,6 +267,15 @@ impl Settings {
         if self.note_edit_minutes > 7 * 24 * 60 {
             problems.push("note_edit_minutes must be at most 10080 (a week)".to_owned());
         }
+        if let Err(e) = self.agenda_networks() {
+            problems.push(e.to_string());
+        }
+        if self.agenda_refresh_minutes == 0 || self.agenda_refresh_minutes > 24 * 60 {
+            problems.push("agenda_refresh_minutes must be 1 to 1440".to_owned());
+        }
+        if !(1..=60).contains(&self.agenda_timeout_secs) {
+            problems.push("agenda_timeout_secs must be 1 to 60".to_owned());
+        }
         if !self.public_url.trim().is_empty()
             && !url::Url::parse(self.public_url.trim())
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
@@ -295,6 +317,14 @@ impl Settings {
     /// The database URL with any password masked, for logs.
     pub fn database_url_for_log(&self) -> String {
         mask_password(&self.database_url)
+    }
+
+    /// The non-public networks agendas may be fetched from, checked.
+    pub fn agenda_networks(&self) -> anyhow::Result<Vec<Cidr>> {
+        self.agenda_networks
+            .iter()
+            .map(|t| Cidr::parse(t).map_err(|e| anyhow::anyhow!("agenda_networks: {e}")))
+            .collect()
     }
 
     /// Where people reach the web side: as set, else the address it listens on.

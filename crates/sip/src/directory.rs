@@ -122,10 +122,5 @@ async fn read_card(store: &dyn Store, client: ClientId) -> Result<Option<ClientC
 }
 
 async fn card_of(store: &dyn Store, client: Client) -> Result<ClientCard> {
-    Ok(ClientCard {
-        sets: store.list_instruction_sets(client.id).await?,
-        employees: store.list_employees(client.id).await?,
-        contacts: store.list_contacts(client.id).await?,
-        client,
-    })
+    ClientCard::load(store, client).await
 }

@@ -13,6 +13,7 @@
 //!
 //! May depend on: `centrale-core`, sqlx, serde. Nothing of Centrale depends on it but the binary.
 
+mod agendas;
 mod audit;
 mod callback_feeds;
 mod calls;

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub sip: SocketAddr,
     pub store: Arc<dyn Store>,
     pub worker: Arc<Worker>,
+    /// The agenda fetcher, to drive one round at a time.
+    pub agendas: Arc<centrale_delivery::agenda::AgendaFetcher>,
     /// What it was started with (its database, its data folder, where peers' logs go too).
     pub settings: Settings,
 }
@@ -169,12 +171,14 @@ impl Builder {
         let base = format!("http://{}", app.http_addr());
         let sip = app.sip_addr();
         let worker = app.delivery_worker().clone();
+        let agendas = app.agenda_fetcher().clone();
         tokio::spawn(app.run_until(std::future::pending()));
         TestApp {
             api: Api::login(base, email, password).await,
             sip,
             store,
             worker,
+            agendas,
             settings,
         }
     }

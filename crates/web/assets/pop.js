@@ -33,6 +33,9 @@ const Pop = {
     employees.replaceChildren(...pop.employees.map((e) => {
       const item = Centrale.el("li", `${e.name}${e.role ? ` (${e.role})` : ""} — `);
       item.append(Centrale.el("span", e.reachable ? employees.dataset.reachable : employees.dataset.unreachable, e.reachable ? "ok" : "no"));
+      // Their shared agenda: in an appointment now, until when.
+      const busy = (pop.busy ?? []).find((b) => b.employee_id === e.id);
+      if (busy) item.append(" · ", Centrale.el("span", `${employees.dataset.busy} ${busy.until_local}`, "busy"));
       return item;
     }));
 

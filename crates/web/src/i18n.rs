@@ -868,6 +868,52 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Uw herstelcodes: bewaar ze op een veilige plek. Elke code werkt één keer, als u uw telefoon niet bij de hand hebt. Ze worden maar één keer getoond.",
         "Your recovery codes: keep them somewhere safe. Each works once, when you do not have your phone at hand. They are shown only this once.",
     ),
+    ("portal.agenda_title", "Agenda's", "Agendas"),
+    (
+        "agenda.explain",
+        "Deel de agenda van een medewerker: dan ziet de telefoniste wie er nu in een afspraak zit, en tot hoe laat. Alleen de tijden worden bewaard, niet waar de afspraken over gaan.",
+        "Share an employee's agenda: the operator then sees who is in an appointment now, and until when. Only the times are kept, not what the appointments are about.",
+    ),
+    ("agenda.none", "Geen agenda gedeeld.", "No agenda shared."),
+    (
+        "agenda.by_url",
+        "Gedeeld via een link; het portaal leest hem elk kwartier.",
+        "Shared by a link; the portal reads it every quarter of an hour.",
+    ),
+    (
+        "agenda.by_upload",
+        "Gedeeld als bestand (de komende twee weken).",
+        "Shared as a file (the coming two weeks).",
+    ),
+    ("agenda.read_at", "gelezen", "read"),
+    (
+        "agenda.last_error",
+        "Laatste keer niet gelezen",
+        "Last time not read",
+    ),
+    ("agenda.busy", "Bezet", "Busy"),
+    (
+        "agenda.url",
+        "Link naar de agenda (iCalendar, .ics)",
+        "Link to the agenda (iCalendar, .ics)",
+    ),
+    (
+        "agenda.upload",
+        "Of kies een .ics-bestand",
+        "Or choose an .ics file",
+    ),
+    (
+        "agenda.paste",
+        "Inhoud van het bestand",
+        "The file's content",
+    ),
+    ("agenda.read", "Bestand inlezen", "Read the file"),
+    (
+        "agenda.remove",
+        "Agenda niet meer delen",
+        "Stop sharing the agenda",
+    ),
+    ("pop.busy", "afspraak tot", "appointment until"),
 ];
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod notes;
 mod numbers;
 mod openapi;
 mod portal;
+mod portal_agenda;
 mod portal_instructions;
 mod portal_people;
 mod portal_totp;

@@ -605,6 +605,8 @@ async fn no_portal_route_reaches_another_client() {
         ("number", "+31301112233"),
         ("general", "swept@vandijk-installatie.example"),
         ("to", "info@goudenkorst.example"),
+        ("url", "https://agenda.example/swept.ics"),
+        ("ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),
         ("email", "swept@vandijk-installatie.example"),
         ("password", "a swept password"),
         ("repeat", "a swept password"),

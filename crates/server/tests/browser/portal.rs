@@ -117,7 +117,56 @@ async fn a_client_adds_a_trade_fair_and_the_next_call_pops_it_at_the_operator() 
             .await;
     }
 
-    // The next call to Van Dijk pops the fair at the operator.
+    // Henk shares his agenda as a file: in an appointment until an hour and a half from now.
+    let client = env
+        .store
+        .list_clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.draft.name == "Van Dijk Installatietechniek")
+        .unwrap();
+    let henk_id = env
+        .store
+        .list_employees(client.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.draft.name == "Henk van Dijk")
+        .unwrap()
+        .id;
+    let until = Utc::now() + chrono::Duration::minutes(90);
+    let stamp = |at: chrono::DateTime<Utc>| at.format("%Y%m%dT%H%M%SZ").to_string();
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:1@test\r\nDTSTART:{}\r\nDTEND:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        stamp(Utc::now() - chrono::Duration::minutes(15)),
+        stamp(until)
+    );
+    chrome.click_link("/portal/agenda").await;
+    chrome.text_when("agenda-heading", |t| !t.is_empty()).await;
+    chrome.set_value(&format!("ics-{henk_id}"), &ics).await;
+    chrome
+        .client
+        .find(Locator::Css(&format!(
+            "#agenda-of-{henk_id} form.upload button"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    chrome
+        .text_when(&format!("agenda-of-{henk_id}"), |t| {
+            t.contains("Gedeeld als bestand")
+        })
+        .await;
+    chrome.screenshot("portal-agenda").await;
+    let until_local = until
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .format("%H:%M")
+        .to_string();
+
+    // The next call to Van Dijk pops the fair at the operator, and Henk's appointment.
     let anna = env.operator(1).await;
     let console = Chrome::start().await;
     console
@@ -139,6 +188,13 @@ async fn a_client_adds_a_trade_fair_and_the_next_call_pops_it_at_the_operator() 
         .await;
     console
         .text_when("pop-instructions", |t| t.contains("vakbeurs, hal 7"))
+        .await;
+    console
+        .text_when("pop-employees", |t| {
+            t.contains(&format!(
+                "Henk van Dijk (directeur) — bereikbaar · afspraak tot {until_local}"
+            ))
+        })
         .await;
     console.screenshot("console-pop-after-portal-edit").await;
     carrier.finish().await.assert_ok("carrier call");

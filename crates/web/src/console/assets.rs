@@ -21,6 +21,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../assets/pop.js"),
     ),
     (
+        "agenda.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/agenda.js"),
+    ),
+    (
         "instructions.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/instructions.js"),

@@ -9,6 +9,7 @@
 //! Portal users never reach the console or the API (their sessions are their own table), and
 //! staff sessions are not portal sessions.
 
+mod agenda;
 mod calls;
 mod colleagues;
 mod delivery;
@@ -77,6 +78,10 @@ portal_routes! {
     get "/portal/callers/{id}" => people::show_caller,
     post "/portal/callers/{id}" => people::update_caller,
     post "/portal/callers/{id}/delete" => people::delete_caller,
+    get "/portal/agenda" => agenda::show,
+    post "/portal/agenda/{id}/url" => agenda::set_url,
+    post "/portal/agenda/{id}/upload" => agenda::upload,
+    post "/portal/agenda/{id}/remove" => agenda::remove,
     get "/portal/delivery" => delivery::show,
     post "/portal/delivery/addresses" => delivery::addresses_saved,
     post "/portal/delivery/digest" => delivery::digest_saved,
