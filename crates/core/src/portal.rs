@@ -396,6 +396,17 @@ impl ClientData {
         self.store.remove_agenda(scope.client, employee).await
     }
 
+    /// Sets the scope's user's password (every session of theirs ends, this one too).
+    pub async fn set_password(
+        &self,
+        scope: &ClientScope,
+        password: &crate::PasswordHash,
+    ) -> Result<()> {
+        self.store
+            .set_portal_password(scope.client, scope.user, password)
+            .await
+    }
+
     /// Whether the scope's user logs in with a second factor.
     pub async fn has_totp(&self, scope: &ClientScope) -> Result<bool> {
         Ok(self

@@ -174,6 +174,13 @@ pub trait PortalUserStore: Send + Sync {
         link: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
+    /// Sets the user's password; every session opened before ends.
+    async fn set_portal_password(
+        &self,
+        client: ClientId,
+        user: PortalUserId,
+        password: &PasswordHash,
+    ) -> Result<()>;
     /// Switches the second factor on with `secret` (base32) and these recovery codes' hashes
     /// (replacing any earlier ones).
     async fn enable_totp(
@@ -232,6 +239,16 @@ pub trait PortalAccessStore: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<PortalUser>;
+    /// A link that sets the password of the portal user with this e-mail address (invited or
+    /// not), and its e-mail, as [`PortalUserStore::create_password_link`]; `NotFound` when
+    /// there is no such user.
+    async fn reset_link(
+        &self,
+        email: &str,
+        token_hash: &str,
+        link: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
     /// The user a link is for, while it is unused and unexpired at `now`.
     async fn password_link(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser>;
     /// Uses the link: sets the password and ends the user's sessions, in one step that only

@@ -158,6 +158,28 @@ impl PortalUserStore for Db {
         tx.commit().await.map_err(storage)
     }
 
+    async fn set_portal_password(
+        &self,
+        client: ClientId,
+        user: PortalUserId,
+        password: &PasswordHash,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE portal_users SET password_hash = $3, password_changed_at = $4 WHERE client_id = $1 AND id = $2",
+        )
+        .bind(client.to_string())
+        .bind(user.to_string())
+        .bind(password.as_str())
+        .bind(millis(now()))
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("portal user"));
+        }
+        Ok(())
+    }
+
     async fn enable_totp(
         &self,
         client: ClientId,
@@ -412,6 +434,28 @@ impl PortalAccessStore for Db {
         .map_err(storage)?;
         tx.commit().await.map_err(storage)?;
         user_from_row(&row)
+    }
+
+    async fn reset_link(
+        &self,
+        email: &str,
+        token_hash: &str,
+        link: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let row = self
+            .one_user(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM portal_users u WHERE lower(u.email) = lower($1)"
+                ),
+                email,
+                None,
+            )
+            .await?
+            .ok_or(Error::NotFound("portal user"))?;
+        let user = user_from_row(&row)?;
+        self.create_password_link(user.client_id, user.id, token_hash, link, expires_at)
+            .await
     }
 
     async fn password_link(&self, token_hash: &str, now: DateTime<Utc>) -> Result<PortalUser> {

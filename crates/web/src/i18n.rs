@@ -914,6 +914,42 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Stop sharing the agenda",
     ),
     ("pop.busy", "afspraak tot", "appointment until"),
+    (
+        "portal.forgot_title",
+        "Wachtwoord vergeten?",
+        "Forgot your password?",
+    ),
+    (
+        "portal.forgot_explain",
+        "Vul uw e-mailadres in: u krijgt een link waarmee u een nieuw wachtwoord kiest (één keer te gebruiken, 24 uur lang).",
+        "Fill in your e-mail address: you get a link to choose a new password with (usable once, for 24 hours).",
+    ),
+    ("portal.forgot_submit", "Stuur de link", "Send the link"),
+    (
+        "portal.forgot_sent",
+        "Als dit adres bij ons bekend is, is er nu een e-mail met een link onderweg.",
+        "If we know this address, an e-mail with a link is on its way now.",
+    ),
+    (
+        "portal.change_password",
+        "Wachtwoord wijzigen",
+        "Change the password",
+    ),
+    (
+        "portal.password_current",
+        "Huidig wachtwoord",
+        "Current password",
+    ),
+    (
+        "portal.password_wrong",
+        "Het huidige wachtwoord klopt niet.",
+        "The current password is not right.",
+    ),
+    (
+        "portal.two_step",
+        "Tweestapsverificatie",
+        "Two-step verification",
+    ),
 ];
 
 #[cfg(test)]

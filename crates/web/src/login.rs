@@ -95,17 +95,19 @@ pub async fn log_in(
 }
 
 impl Logins {
-    /// Begins an attempt at a second factor for `account` from `source`, counted like a
-    /// password (under a key of its own: the password's success does not exempt the code);
-    /// a failure until [`Logins::second_factor_passed`] gives it back.
-    pub(crate) fn second_factor_attempt(
+    /// Begins an attempt at something else than a password for `account` from `source` (a
+    /// second factor's code, a password reset), counted like one under a key of its own
+    /// (`purpose`: a password's success does not exempt it); a failure until
+    /// [`Logins::attempt_passed`] gives it back.
+    pub(crate) fn counted_attempt(
         &self,
+        purpose: &str,
         account: &str,
         source: IpAddr,
     ) -> Result<centrale_core::throttle::Attempt, Refusal> {
         let keys = [
             Key::Source(source),
-            Key::account(&format!("second-factor:{account}")),
+            Key::account(&format!("{purpose}:{account}")),
         ];
         self.throttle
             .begin(&keys, Instant::now())
@@ -114,8 +116,8 @@ impl Logins {
             })
     }
 
-    /// The code was right.
-    pub(crate) fn second_factor_passed(&self, attempt: centrale_core::throttle::Attempt) {
+    /// The attempt succeeded.
+    pub(crate) fn attempt_passed(&self, attempt: centrale_core::throttle::Attempt) {
         self.throttle.succeeded(attempt);
     }
 

@@ -758,3 +758,95 @@ async fn the_forwarding_help_fills_in_the_clients_number_for_its_line() {
     let invoices = henk.get("/portal/invoices").await.html;
     assert!(invoices.contains("Er zijn nog geen facturen."));
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_set_again_through_a_mailed_link_and_a_known_one_changed() {
+    let smtp = SmtpPeer::start();
+    let app = TestApp::builder()
+        .demo()
+        .settings(|s| s.smtp_url = smtp.url())
+        .start()
+        .await;
+    let login = &PORTAL_LOGINS[HENK];
+    let mut visit = PortalVisit::new(&app.api.base);
+    let form = visit.get("/portal/login/forgot").await;
+    // The same answer for an address nobody has, and no mail.
+    let unknown = visit
+        .post_with(
+            "/portal/login/forgot",
+            &form.csrf(),
+            &[("email", "nobody@vandijk-installatie.example")],
+        )
+        .await;
+    let known = visit
+        .post_with(
+            "/portal/login/forgot",
+            &form.csrf(),
+            &[("email", login.email)],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::OK);
+    assert_eq!(unknown.html, known.html);
+    assert!(known.html.contains("Als dit adres bij ons bekend is"));
+    app.worker.run_portal_mails(Utc::now()).await.unwrap();
+    assert_eq!(smtp.wait_for(1, StdDuration::from_secs(10)).await, 1);
+    let link = link_in(&smtp, "henk@");
+    let mut henk = PortalVisit::new(&app.api.base);
+    henk.get(&link).await;
+    let csrf = henk.cookie("centrale_portal_csrf").unwrap().to_owned();
+    let set = henk
+        .post_with(
+            &link,
+            &csrf,
+            &[
+                ("password", "henk his new password"),
+                ("repeat", "henk his new password"),
+            ],
+        )
+        .await;
+    assert_eq!(set.location.as_deref(), Some("/portal/now"));
+    let old = PortalVisit::new(&app.api.base)
+        .try_login(login.email, login.password)
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+
+    // Changing it needs the current one; then every other session ends.
+    let mut other = PortalVisit::login(&app.api.base, login.email, "henk his new password").await;
+    let wrong = henk
+        .post(
+            "/portal/security/password",
+            &[
+                ("current", "not it at all"),
+                ("password", "a third password"),
+                ("repeat", "a third password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        wrong.location.as_deref(),
+        Some("/portal/security?password=wrong")
+    );
+    assert!(
+        henk.get("/portal/security?password=wrong")
+            .await
+            .html
+            .contains("Het huidige wachtwoord klopt niet.")
+    );
+    let changed = henk
+        .post(
+            "/portal/security/password",
+            &[
+                ("current", "henk his new password"),
+                ("password", "a third password"),
+                ("repeat", "a third password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.location.as_deref(), Some("/portal/now"));
+    assert_eq!(henk.get("/portal/now").await.status, StatusCode::OK);
+    assert_eq!(
+        other.get("/portal/now").await.location.as_deref(),
+        Some("/portal/login")
+    );
+    PortalVisit::login(&app.api.base, login.email, "a third password").await;
+}

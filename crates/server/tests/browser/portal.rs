@@ -109,6 +109,7 @@ async fn a_client_adds_a_trade_fair_and_the_next_call_pops_it_at_the_operator() 
         ("/portal/forwarding", "forwarding-heading"),
         ("/portal/colleagues", "colleagues-heading"),
         ("/portal/invoices", "invoices-heading"),
+        ("/portal/security", "security-heading"),
     ] {
         chrome.click_link(page).await;
         chrome.text_when(ready, |t| !t.is_empty()).await;

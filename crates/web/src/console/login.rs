@@ -24,6 +24,8 @@ const LOGIN_CSRF_COOKIE: &str = "centrale_csrf";
 struct LoginPage {
     shell: Shell,
     action: &'static str,
+    /// Where a forgotten password is asked for (the portal's form).
+    forgot: Option<&'static str>,
     csrf: String,
     error: Option<&'static str>,
     email: String,
@@ -52,6 +54,7 @@ pub(super) async fn form(
     let page = LoginPage {
         shell: Shell::new(lang, "login.title", "/console/login"),
         action: "/console/login",
+        forgot: None,
         csrf,
         error: expired.then_some("login.expired"),
         email: String::new(),
@@ -87,6 +90,7 @@ pub(super) async fn submit(
         let page = LoginPage {
             shell: Shell::new(lang, "login.title", "/console/login"),
             action: "/console/login",
+            forgot: None,
             csrf: login.csrf.clone(),
             error: Some(error),
             email: login.email.clone(),

@@ -99,9 +99,10 @@ pub(super) async fn submit(
         None => SecondFactor::Recovery(&recovery),
     };
     // Counted like a password; whether the code is taken (once) is the store's to decide.
-    let Ok(attempt) = state
-        .logins
-        .second_factor_attempt(user.draft.email.as_str(), peer.ip())
+    let Ok(attempt) =
+        state
+            .logins
+            .counted_attempt("second-factor", user.draft.email.as_str(), peer.ip())
     else {
         return again(StatusCode::TOO_MANY_REQUESTS, "login.throttled");
     };
@@ -113,7 +114,7 @@ pub(super) async fn submit(
         .await
     {
         Ok(_) => {
-            state.logins.second_factor_passed(attempt);
+            state.logins.attempt_passed(attempt);
             Redirect::to("/portal/now").into_response()
         }
         // A wrong or used code stays counted as a failure.
@@ -136,6 +137,9 @@ struct SecurityPage {
     /// Shown once, right after switching on.
     recovery: Vec<String>,
     error: Option<&'static str>,
+    /// Why a password change was refused (a text key).
+    password_problem: Option<&'static str>,
+    email: String,
 }
 
 fn fresh_secret() -> TotpSecret {
@@ -144,13 +148,26 @@ fn fresh_secret() -> TotpSecret {
     TotpSecret::from_random(bytes)
 }
 
-async fn security_page(
-    state: &PortalState,
-    portal: &Portal,
+/// What the Security page shows besides its state.
+#[derive(Default)]
+struct SecurityShown {
+    /// The secret to switch on with (a new one when none).
     secret: Option<TotpSecret>,
+    /// Recovery codes just made, shown once.
     recovery: Vec<String>,
+    /// Why the second factor was not switched (a text key).
     error: Option<&'static str>,
-) -> Response {
+    /// Why a password change was refused (a text key).
+    problem: Option<&'static str>,
+}
+
+async fn security_page(state: &PortalState, portal: &Portal, shown: SecurityShown) -> Response {
+    let SecurityShown {
+        secret,
+        recovery,
+        error,
+        problem,
+    } = shown;
     let (shell, frame) =
         match Frame::new(state, portal, "portal.security_title", "/portal/security").await {
             Ok(page) => page,
@@ -169,6 +186,8 @@ async fn security_page(
         secret: secret.base32(),
         recovery,
         error,
+        password_problem: problem,
+        email: portal.user.draft.email.to_string(),
     };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -178,15 +197,44 @@ async fn security_page(
     (status, render(&page)).into_response()
 }
 
-pub(super) async fn security(State(state): State<PortalState>, portal: Portal) -> Response {
-    security_page(&state, &portal, None, Vec::new(), None).await
+#[derive(Deserialize)]
+pub(super) struct Asked {
+    /// Why the last password change was refused.
+    password: Option<String>,
+}
+
+pub(super) async fn security(
+    State(state): State<PortalState>,
+    portal: Portal,
+    axum::extract::Query(asked): axum::extract::Query<Asked>,
+) -> Response {
+    let problem = match asked.password.as_deref() {
+        Some("wrong") => Some("portal.password_wrong"),
+        Some("throttled") => Some("login.throttled"),
+        Some("mismatch") => Some("portal.password_mismatch"),
+        Some("short") => Some("portal.password_short"),
+        _ => None,
+    };
+    security_page(
+        &state,
+        &portal,
+        SecurityShown {
+            problem,
+            ..SecurityShown::default()
+        },
+    )
+    .await
 }
 
 /// Switches the second factor on: the secret the form showed, confirmed by a first code.
 pub(super) async fn enable(State(state): State<PortalState>, posted: Posted<Fields>) -> Response {
     let Posted { portal, form } = posted;
     let Some(secret) = TotpSecret::parse(form.one("secret")) else {
-        return security_page(&state, &portal, None, Vec::new(), Some("portal.code_wrong")).await;
+        let shown = SecurityShown {
+            error: Some("portal.code_wrong"),
+            ..SecurityShown::default()
+        };
+        return security_page(&state, &portal, shown).await;
     };
     let recovery: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
@@ -206,16 +254,20 @@ pub(super) async fn enable(State(state): State<PortalState>, posted: Posted<Fiel
         )
         .await
     {
-        Ok(()) => security_page(&state, &portal, None, recovery, None).await,
+        Ok(()) => {
+            let shown = SecurityShown {
+                recovery,
+                ..SecurityShown::default()
+            };
+            security_page(&state, &portal, shown).await
+        }
         Err(centrale_core::Error::Invalid { .. }) => {
-            security_page(
-                &state,
-                &portal,
-                Some(secret),
-                Vec::new(),
-                Some("portal.code_wrong"),
-            )
-            .await
+            let shown = SecurityShown {
+                secret: Some(secret),
+                error: Some("portal.code_wrong"),
+                ..SecurityShown::default()
+            };
+            security_page(&state, &portal, shown).await
         }
         Err(e) => failed(e),
     }
@@ -231,7 +283,11 @@ pub(super) async fn disable(State(state): State<PortalState>, posted: Posted<Fie
     {
         Ok(()) => Redirect::to("/portal/security").into_response(),
         Err(centrale_core::Error::Invalid { .. }) => {
-            security_page(&state, &portal, None, Vec::new(), Some("portal.code_wrong")).await
+            let shown = SecurityShown {
+                error: Some("portal.code_wrong"),
+                ..SecurityShown::default()
+            };
+            security_page(&state, &portal, shown).await
         }
         Err(e) => failed(e),
     }

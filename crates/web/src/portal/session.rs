@@ -195,6 +195,8 @@ pub(super) async fn open_session(state: &PortalState, user: &PortalUser) -> Resp
 struct LoginPage {
     shell: Shell,
     action: &'static str,
+    /// Where a forgotten password is asked for (the portal's form).
+    forgot: Option<&'static str>,
     csrf: String,
     error: Option<&'static str>,
     email: String,
@@ -211,6 +213,7 @@ pub(super) async fn form(State(state): State<PortalState>, headers: HeaderMap) -
     let page = LoginPage {
         shell: Shell::new(lang, "portal.login_title", "/portal/login"),
         action: "/portal/login",
+        forgot: Some("/portal/login/forgot"),
         csrf,
         error: None,
         email: String::new(),
@@ -241,6 +244,7 @@ pub(super) async fn submit(
         let page = LoginPage {
             shell: Shell::new(lang, "portal.login_title", "/portal/login"),
             action: "/portal/login",
+            forgot: Some("/portal/login/forgot"),
             csrf: login.csrf.clone(),
             error: Some(error),
             email: login.email.clone(),
