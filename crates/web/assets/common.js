@@ -34,12 +34,15 @@ const Centrale = {
     if (banner) banner.hidden = false;
   },
 
-  // Live events; reconnects by itself (EventSource does), reports expiry once.
-  events(handlers) {
+  // Live events; reconnects by itself (EventSource does), reports expiry once. Nothing is
+  // replayed, so `connected` runs whenever the stream (re)opens: what happened before it did
+  // is read afresh.
+  events(handlers, connected) {
     const source = new EventSource("/api/v1/events");
     for (const [name, handler] of Object.entries(handlers)) {
       source.addEventListener(name, (message) => handler(JSON.parse(message.data)));
     }
+    if (connected) source.addEventListener("open", connected);
     source.onerror = async () => {
       try {
         await Centrale.api("GET", "/api/v1/staff/me");

@@ -448,7 +448,7 @@ Centrale.events({
     if (current?.call_id === e.call_id) clearInterval(callTimer);
     refreshQueue();
   },
-});
+}, () => { refreshState(); refreshQueue(); });
 setInterval(renderQueue, 1000);
 refreshState();
 refreshQueue();

@@ -54,7 +54,7 @@ async function staffing(event) {
 $("staffing-form").addEventListener("submit", staffing);
 Centrale.events({
   "call.queued": refresh, "call.answered": refresh, "call.ended": refresh, "operator.state": refresh, "call.offered": refresh,
-});
+}, refresh);
 setInterval(render, 1000);
 setInterval(failedDeliveries, 30000);
 refresh();

@@ -253,6 +253,7 @@ async fn an_edit_that_lost_a_race_is_refused_with_both_versions_shown() {
         .instruction_set(client, standard.id)
         .await
         .unwrap();
+    assert_eq!(stored.draft.title, standard.draft.title, "its name stays");
     assert_eq!(
         stored.draft.content.text,
         "Storingen: vraag adres.\nOffertes naar Sara."

@@ -328,10 +328,14 @@ pub(super) async fn update(
         Ok(card) => card,
         Err(e) => return failed(e),
     };
-    let draft = match form.draft(!set.is_standard(), &card.employees, portal.lang) {
+    let mut draft = match form.draft(!set.is_standard(), &card.employees, portal.lang) {
         Ok(draft) => draft,
         Err(errors) => return set_page(&state, &portal, &set, Showing::wrong(form, errors)).await,
     };
+    if set.is_standard() {
+        // The standard set's form has no name field: its name stays.
+        draft.title.clone_from(&set.draft.title);
+    }
     let overlaps = overlaps_of(&form, &draft, &card, Some(set.id), portal.lang);
     if !overlaps.is_empty() {
         return set_page(
