@@ -160,20 +160,25 @@ impl ClientData {
         page: u32,
     ) -> Result<Vec<CallEntry>> {
         let client = scope.client;
-        let ids = self
+        let calls = self
             .store
             .find_calls(client, filter, limit, page.saturating_mul(limit))
             .await?;
-        let mut entries = Vec::with_capacity(ids.len());
-        for id in ids {
-            let call = self.store.call_record(client, id).await?;
-            let note = match self.store.call_note(client, id).await {
-                Ok(note) => Some(note),
-                Err(Error::NotFound(_)) => None,
-                Err(e) => return Err(e),
-            };
-            entries.push(CallEntry { call, note });
-        }
+        let ids: Vec<crate::CallId> = calls.iter().map(|c| c.call.id).collect();
+        let mut notes: std::collections::HashMap<crate::CallId, CallNote> = self
+            .store
+            .notes_of_calls(client, &ids)
+            .await?
+            .into_iter()
+            .filter_map(|note| note.call_id.map(|call| (call, note)))
+            .collect();
+        let entries = calls
+            .into_iter()
+            .map(|call| {
+                let note = notes.remove(&call.call.id);
+                CallEntry { call, note }
+            })
+            .collect();
         Ok(entries)
     }
 

@@ -439,15 +439,15 @@ pub trait CallStore: Send + Sync {
     async fn call_record(&self, client: ClientId, call: CallId) -> Result<CallRecord>;
     /// A client's latest calls, newest first.
     async fn list_calls(&self, client: ClientId, limit: u32) -> Result<Vec<CallRecord>>;
-    /// The ids of the client's calls that `filter` lets through, newest first, `limit` of
-    /// them after skipping `offset`.
+    /// The client's calls that `filter` lets through, newest first, `limit` of them after
+    /// skipping `offset`, with their offers and transfers.
     async fn find_calls(
         &self,
         client: ClientId,
         filter: &CallFilter,
         limit: u32,
         offset: u32,
-    ) -> Result<Vec<CallId>>;
+    ) -> Result<Vec<CallRecord>>;
     /// The client's usage events (connected transfers, priced) from `from` until before
     /// `to`, oldest first.
     async fn usage(
@@ -523,6 +523,8 @@ pub trait NoteStore: Send + Sync {
         limit: u32,
         before: Option<NoteId>,
     ) -> Result<Vec<CallNote>>;
+    /// The notes of these calls of the client (a call without a note has none here).
+    async fn notes_of_calls(&self, client: ClientId, calls: &[CallId]) -> Result<Vec<CallNote>>;
     /// The texts a note had before each edit, oldest first.
     async fn note_versions(&self, client: ClientId, note: NoteId) -> Result<Vec<NoteVersion>>;
 }

@@ -446,14 +446,14 @@ impl CallStore for Db {
         filter: &CallFilter,
         limit: u32,
         offset: u32,
-    ) -> Result<Vec<CallId>> {
+    ) -> Result<Vec<CallRecord>> {
         let mut params: Vec<Param> = vec![
             Param::Text(client.to_string()),
             Param::Int(i64::from(limit)),
             Param::Int(i64::from(offset)),
         ];
         let mut sql = String::from(
-            "SELECT c.id FROM calls c
+            "SELECT c.* FROM calls c
              LEFT JOIN call_notes n ON n.client_id = c.client_id AND n.call_id = c.id
              WHERE c.client_id = $1",
         );
@@ -498,6 +498,12 @@ impl CallStore for Db {
             );
         }
         sql += " ORDER BY c.arrived_at DESC, c.id DESC LIMIT $2 OFFSET $3";
+        // The page's calls with their offers in one statement, as list_calls reads them.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM ({sql}) c
+             LEFT JOIN call_offers o ON o.client_id = c.client_id AND o.call_id = c.id
+             ORDER BY c.arrived_at DESC, c.id DESC, o.seq"
+        );
         let mut query = sqlx::query(&sql);
         for param in &params {
             query = match param {
@@ -506,9 +512,9 @@ impl CallStore for Db {
             };
         }
         let rows = query.fetch_all(&self.pool).await.map_err(storage)?;
-        rows.iter()
-            .map(|row| parsed(get(row, "id")?, "id"))
-            .collect()
+        let mut records = records_from_rows(&rows)?;
+        self.add_transfers(client, &mut records).await?;
+        Ok(records)
     }
 
     async fn usage(

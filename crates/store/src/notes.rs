@@ -525,6 +525,28 @@ impl NoteStore for Db {
         .await
     }
 
+    async fn notes_of_calls(&self, client: ClientId, calls: &[CallId]) -> Result<Vec<CallNote>> {
+        let mut notes = Vec::with_capacity(calls.len());
+        // In chunks: a statement takes a bounded number of parameters.
+        for chunk in calls.chunks(500) {
+            let places: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {COLUMNS} FROM (
+                   SELECT * FROM call_notes WHERE client_id = $1 AND call_id IN ({})
+                 ) n {JOIN}
+                 ORDER BY n.created_at DESC, n.id DESC, {DELIVERY_ORDER}",
+                places.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(client.to_string());
+            for call in chunk {
+                query = query.bind(call.to_string());
+            }
+            let rows = query.fetch_all(&self.pool).await.map_err(storage)?;
+            notes.extend(notes_from_rows(&rows)?);
+        }
+        Ok(notes)
+    }
+
     async fn note_versions(&self, client: ClientId, note: NoteId) -> Result<Vec<NoteVersion>> {
         crate::note_versions::select(&self.pool, client, note).await
     }
