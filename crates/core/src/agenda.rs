@@ -119,8 +119,8 @@ fn event_busy(properties: &[ical::property::Property], zone: Tz) -> Option<Busy>
     let until = match property(properties, "DTEND") {
         Some(end) => instant(end, zone)?.0,
         None => match value("DURATION") {
-            Some(duration) => from + parse_duration(duration)?,
-            None if all_day => from + Duration::days(1),
+            Some(duration) => from.checked_add_signed(parse_duration(duration)?)?,
+            None if all_day => from.checked_add_signed(Duration::days(1))?,
             None => from,
         },
     };
@@ -160,14 +160,16 @@ fn parse_duration(text: &str) -> Option<Duration> {
         let digits = rest.chars().take_while(char::is_ascii_digit).count();
         let number: i64 = rest[..digits].parse().ok()?;
         let unit = rest[digits..].chars().next()?;
-        total += match (unit, in_time) {
-            ('W', false) => Duration::weeks(number),
-            ('D', false) => Duration::days(number),
-            ('H', true) => Duration::hours(number),
-            ('M', true) => Duration::minutes(number),
-            ('S', true) => Duration::seconds(number),
-            _ => return None,
-        };
+        // A stranger's file: every step is checked, an absurd length is no duration.
+        let part = match (unit, in_time) {
+            ('W', false) => Duration::try_weeks(number),
+            ('D', false) => Duration::try_days(number),
+            ('H', true) => Duration::try_hours(number),
+            ('M', true) => Duration::try_minutes(number),
+            ('S', true) => Duration::try_seconds(number),
+            _ => None,
+        }?;
+        total = total.checked_add(&part)?;
         rest = &rest[digits + 1..];
     }
     Some(total)
@@ -322,5 +324,22 @@ mod tests {
         assert_eq!(parse_duration("P1M"), None);
         assert_eq!(parse_duration("1H"), None);
         assert_eq!(parse_duration("PT"), Some(Duration::zero()));
+        assert_eq!(parse_duration("P99999999999999W"), None);
+        assert_eq!(parse_duration("P9223372036854775807D"), None);
+    }
+
+    #[test]
+    fn absurd_times_and_lengths_are_skipped_not_a_crash() {
+        let ics = calendar(
+            &[
+                event("DTSTART:99991231T000000Z\r\nDURATION:P100000000D\r\n"),
+                event("DTSTART:20261203T120000Z\r\nDURATION:P99999999999999W\r\n"),
+                event("DTSTART;VALUE=DATE:99991231\r\n"),
+                event("DTSTART:20261203T120000Z\r\nDURATION:PT1H\r\n"),
+            ]
+            .concat(),
+        );
+        let busy = busy_periods(&ics, TZ, at("2026-12-01T00:00"), at("2026-12-15T00:00")).unwrap();
+        assert_eq!(busy.len(), 1);
     }
 }

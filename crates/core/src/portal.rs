@@ -313,20 +313,14 @@ impl ClientData {
         self.store.delete_contact(scope.client, id).await
     }
 
-    /// Sets the client's general addresses (where the daily list and general notes go).
+    /// Sets the client's general addresses (where the daily list and general notes go); the
+    /// rest of the client stays as the bureau keeps it.
     pub async fn set_general_emails(
         &self,
         scope: &ClientScope,
         emails: Vec<EmailAddress>,
-    ) -> Result<Client> {
-        let client = self.store.client(scope.client).await?;
-        let draft = crate::ClientDraft {
-            emails,
-            ..client.draft
-        };
-        self.store
-            .update_client(scope.client, &draft.validate()?)
-            .await
+    ) -> Result<()> {
+        self.store.set_client_emails(scope.client, &emails).await
     }
 
     pub async fn digest_settings(&self, scope: &ClientScope) -> Result<DigestSettings> {

@@ -33,6 +33,8 @@ pub trait ClientStore: Send + Sync {
     async fn list_clients(&self) -> Result<Vec<Client>>;
     async fn client(&self, id: ClientId) -> Result<Client>;
     async fn update_client(&self, id: ClientId, draft: &ClientDraft) -> Result<Client>;
+    /// Sets only the general addresses (the rest of the client as the bureau keeps it).
+    async fn set_client_emails(&self, id: ClientId, emails: &[EmailAddress]) -> Result<()>;
     /// Deletes the client and all its data; its numbers return to the pool.
     async fn delete_client(&self, id: ClientId) -> Result<()>;
 }
@@ -293,11 +295,13 @@ pub trait AgendaStore: Send + Sync {
     async fn agendas_to_fetch(
         &self,
     ) -> Result<Vec<(ClientId, EmployeeId, String, crate::TimeZone)>>;
-    /// A fetch's outcome: new busy times, or why it failed (the old ones kept).
+    /// A fetch's outcome for `url`: new busy times, or why it failed (the old ones kept);
+    /// nothing when the agenda's URL changed meanwhile.
     async fn agenda_fetched(
         &self,
         client: ClientId,
         employee: EmployeeId,
+        url: &str,
         outcome: std::result::Result<Vec<crate::agenda::Busy>, String>,
         at: DateTime<Utc>,
     ) -> Result<()>;

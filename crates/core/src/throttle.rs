@@ -44,6 +44,20 @@ impl Key {
     pub fn account(name: &str) -> Self {
         Self::Account(name.trim().to_lowercase())
     }
+
+    /// The key failures are counted under: an IPv6 source by its /64, the block one
+    /// machine or home is given, so its many addresses count as one.
+    fn counted(&self) -> Self {
+        match self {
+            Self::Source(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                Self::Source(IpAddr::V6(std::net::Ipv6Addr::new(
+                    s[0], s[1], s[2], s[3], 0, 0, 0, 0,
+                )))
+            }
+            other => other.clone(),
+        }
+    }
 }
 
 /// Refused: too many failures; try again after `retry_after`.
@@ -120,6 +134,8 @@ impl Throttle {
     /// Checks every key and counts the attempt against all of them in the same step; refused
     /// when any key (other than an account its address logged in to lately) failed too often.
     pub fn begin(&self, keys: &[Key], now: Instant) -> Result<Attempt, Blocked> {
+        let keys: Vec<Key> = keys.iter().map(Key::counted).collect();
+        let keys = keys.as_slice();
         let mut state = self.lock();
         let source = source_of(keys);
         let refused = keys
@@ -129,11 +145,20 @@ impl Throttle {
             .filter(|w| w.refuses(now))
             .map(|w| WINDOW.saturating_sub(now.duration_since(w.since)))
             .max();
-        // A refused attempt counts too: an address that keeps trying stays refused.
+        // A refused attempt counts too: an address that keeps trying stays refused. But it
+        // adds no account: made-up account names cost nothing, and a refused flood of them
+        // must not push others' counts out (addresses are bounded: an IPv6 /64 is one).
         for key in keys {
-            let window = state
-                .windows
-                .get_or_insert_mut(key.clone(), || Window::fresh(now));
+            let window = if refused.is_some() && matches!(key, Key::Account(_)) {
+                match state.windows.get_mut(key) {
+                    Some(window) => window,
+                    None => continue,
+                }
+            } else {
+                state
+                    .windows
+                    .get_or_insert_mut(key.clone(), || Window::fresh(now))
+            };
             if now.duration_since(window.since) >= WINDOW {
                 *window = Window::fresh(now);
             }
@@ -176,7 +201,7 @@ impl Throttle {
     pub fn is_blocked(&self, key: &Key, now: Instant) -> bool {
         self.lock()
             .windows
-            .peek(key)
+            .peek(&key.counted())
             .is_some_and(|w| w.refuses(now))
     }
 
@@ -362,5 +387,40 @@ mod tests {
             let _ = throttle.begin(&[Key::Source(ip.into())], now);
         }
         assert_eq!(throttle.len(), 100);
+    }
+
+    #[test]
+    fn a_refused_flood_of_made_up_accounts_does_not_push_out_other_counts() {
+        let throttle = Throttle::with_capacity(50);
+        let now = Instant::now();
+        let guesser = source("203.0.113.9");
+        let victim = Key::account("henk@vandijk.example");
+        for _ in 0..MAX_FAILURES {
+            let _ = throttle.begin(&[source("198.51.100.1"), victim.clone()], now);
+        }
+        assert!(throttle.is_blocked(&victim, now));
+        // The guesser gets refused, then floods with fresh accounts.
+        for i in 0..1_000 {
+            let _ = throttle.begin(
+                &[guesser.clone(), Key::account(&format!("x{i}@example"))],
+                now,
+            );
+        }
+        assert!(
+            throttle.is_blocked(&victim, now),
+            "the victim's count was pushed out"
+        );
+        assert!(throttle.is_blocked(&guesser, now));
+    }
+
+    #[test]
+    fn an_ipv6_block_counts_as_one_source() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        for i in 0..MAX_FAILURES {
+            let _ = throttle.begin(&[source(&format!("2001:db8:1:2::{i}"))], now);
+        }
+        assert!(throttle.is_blocked(&source("2001:db8:1:2::ffff"), now));
+        assert!(!throttle.is_blocked(&source("2001:db8:1:3::1"), now));
     }
 }

@@ -64,7 +64,7 @@ impl AgendaFetcher {
                 }
             }
             self.store
-                .agenda_fetched(client, employee, outcome, Utc::now())
+                .agenda_fetched(client, employee, &url, outcome, Utc::now())
                 .await?;
         }
         Ok(step)
@@ -74,8 +74,16 @@ impl AgendaFetcher {
     pub fn spawn(self: Arc<Self>, interval: Duration, stop: CancellationToken) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
-                if let Err(e) = self.run_once(Utc::now()).await {
-                    tracing::warn!(error = %e, "cannot read the agendas");
+                // A round in a task of its own: should reading a stranger's file ever panic,
+                // that round is lost, not the schedule.
+                let round = tokio::spawn({
+                    let fetcher = self.clone();
+                    async move { fetcher.run_once(Utc::now()).await }
+                });
+                match round.await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "cannot read the agendas"),
+                    Err(e) => tracing::error!(error = %e, "a round of reading agendas failed"),
                 }
                 tokio::select! {
                     () = stop.cancelled() => break,
@@ -104,10 +112,14 @@ impl AgendaFetcher {
         let Some(first) = addresses.first().copied() else {
             return Err(format!("{host} has no address"));
         };
-        if let Some(refused) = addresses.iter().find(|a| !self.may_reach(a.ip())) {
-            return Err(format!("{host} is not a public address ({})", refused.ip()));
+        // Said without the address it resolved to: the client learns nothing of the bureau's
+        // own network.
+        if addresses.iter().any(|a| !self.may_reach(a)) {
+            return Err(format!("{host} is not a public web address"));
         }
         let http = reqwest::Client::builder()
+            // A proxy would resolve the name itself, past the check.
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
             .resolve(&host, first)
@@ -146,17 +158,21 @@ impl AgendaFetcher {
         String::from_utf8(body).map_err(|_| "the agenda is not UTF-8 text".into())
     }
 
-    fn may_reach(&self, ip: IpAddr) -> bool {
-        is_public(ip) || self.allowed.iter().any(|net| net.contains(ip))
+    /// A public address on the web's ports, or any address in an allowed network.
+    fn may_reach(&self, address: &SocketAddr) -> bool {
+        let ip = address.ip();
+        self.allowed.iter().any(|net| net.contains(ip))
+            || (is_public(ip) && matches!(address.port(), 80 | 443))
     }
 }
 
-/// True for an address on the public internet (not loopback, private, link-local, shared,
-/// documentation, multicast or unspecified).
+/// True for an address on the public internet: not loopback, private, link-local, shared,
+/// benchmarking, reserved, documentation, multicast or unspecified — also when an IPv6 address
+/// carries an IPv4 one (mapped, compatible, NAT64, 6to4).
 fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -165,19 +181,37 @@ fn is_public(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_documentation()
                 || a == 0
-                || (a == 100 && (64..128).contains(&b)))
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
+                || (a == 192 && b == 0 && c == 0))
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |high: u16, low: u16| {
+                let [h1, h2] = high.to_be_bytes();
+                let [l1, l2] = low.to_be_bytes();
+                IpAddr::V4(std::net::Ipv4Addr::new(h1, h2, l1, l2))
+            };
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+            // IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96) carry it in the last 32 bits.
+            if s[..6] == [0; 6] || (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4]) {
+                return !v6.is_loopback()
+                    && !v6.is_unspecified()
+                    && is_public(embedded(s[6], s[7]));
+            }
+            // 6to4 (2002::/16) carries it right after the prefix.
+            if s[0] == 0x2002 {
+                return is_public(embedded(s[1], s[2]));
+            }
+            !(v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x64 && s[1] == 0xff9b)
+                || (s[0] == 0x2001 && s[1] == 0x0db8))
         }
     }
 }
@@ -205,7 +239,13 @@ mod tests {
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
-        for public in ["1.1.1.1", "185.10.20.30", "2a00:1450:4009::200e"] {
+        for public in [
+            "1.1.1.1",
+            "185.10.20.30",
+            "2a00:1450:4009::200e",
+            "2002:101:101::1",
+            "64:ff9b::101:101",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
     }

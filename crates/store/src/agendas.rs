@@ -135,26 +135,29 @@ impl AgendaStore for Db {
         &self,
         client: ClientId,
         employee: EmployeeId,
+        url: &str,
         outcome: std::result::Result<Vec<Busy>, String>,
         at: DateTime<Utc>,
     ) -> Result<()> {
         let query = match &outcome {
             Ok(busy) => sqlx::query(
                 "UPDATE employee_agendas SET busy = $3, fetched_at = $4, last_error = NULL, updated_at = $4
-                 WHERE client_id = $1 AND employee_id = $2 AND url IS NOT NULL",
+                 WHERE client_id = $1 AND employee_id = $2 AND url = $5",
             )
             .bind(client.to_string())
             .bind(employee.to_string())
             .bind(to_json(busy)?)
-            .bind(millis(at)),
+            .bind(millis(at))
+            .bind(url),
             Err(error) => sqlx::query(
                 "UPDATE employee_agendas SET last_error = $3, updated_at = $4
-                 WHERE client_id = $1 AND employee_id = $2 AND url IS NOT NULL",
+                 WHERE client_id = $1 AND employee_id = $2 AND url = $5",
             )
             .bind(client.to_string())
             .bind(employee.to_string())
             .bind(error.as_str())
-            .bind(millis(at)),
+            .bind(millis(at))
+            .bind(url),
         };
         query.execute(&self.pool).await.map_err(storage)?;
         if outcome.is_ok() {

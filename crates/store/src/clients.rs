@@ -9,7 +9,7 @@ use crate::instructions;
 use async_trait::async_trait;
 use centrale_core::ports::{Change, ClientStore};
 use centrale_core::{
-    Actor, Client, ClientDraft, ClientId, Error, InstructionContent, InstructionSet,
+    Actor, Client, ClientDraft, ClientId, EmailAddress, Error, InstructionContent, InstructionSet,
     InstructionSetDraft, InstructionSetId, Result, TimeZone,
 };
 use sqlx::any::AnyRow;
@@ -123,6 +123,20 @@ impl ClientStore for Db {
         }
         self.changed(Change::Client(id)).await;
         self.client(id).await
+    }
+
+    async fn set_client_emails(&self, id: ClientId, emails: &[EmailAddress]) -> Result<()> {
+        let done = sqlx::query("UPDATE clients SET emails = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(to_json(emails)?)
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("client"));
+        }
+        self.changed(Change::Client(id)).await;
+        Ok(())
     }
 
     async fn delete_client(&self, id: ClientId) -> Result<()> {

@@ -17,6 +17,8 @@ use sqlx::any::AnyRow;
 const USER_COLUMNS: &str =
     "u.id, u.client_id, u.email, u.name, u.is_admin, u.password_hash, u.totp_secret, u.created_at";
 const QUEUED: &str = "queued";
+/// Test messages a client may have sent in 24 hours: a test, not a way to mail anyone.
+const TEST_MAILS_A_DAY: i64 = 10;
 
 fn user_from_row(row: &AnyRow) -> Result<PortalUser> {
     Ok(PortalUser {
@@ -131,6 +133,15 @@ impl PortalUserStore for Db {
                 .await
                 .map_err(storage)?
                 .ok_or(Error::NotFound("portal user"))?;
+        // At most one open link per user: a newer one ends the older.
+        sqlx::query(
+            "UPDATE portal_links SET used_at = $2 WHERE portal_user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user.to_string())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
         sqlx::query(
             "INSERT INTO portal_links (token_hash, portal_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
@@ -177,6 +188,15 @@ impl PortalUserStore for Db {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("portal user"));
         }
+        // A link mailed before no longer sets it.
+        sqlx::query(
+            "UPDATE portal_links SET used_at = $2 WHERE portal_user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user.to_string())
+        .bind(millis(now()))
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
         Ok(())
     }
 
@@ -259,6 +279,22 @@ impl PortalUserStore for Db {
     ) -> Result<()> {
         let at = millis(now());
         let mut tx = self.begin().await?;
+        let day_ago = at - 24 * 3600 * 1000;
+        let sent = sqlx::query(
+            "SELECT COUNT(*) AS n FROM portal_mails WHERE client_id = $1 AND kind = 'test' AND created_at > $2",
+        )
+        .bind(client.to_string())
+        .bind(day_ago)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(storage)?;
+        if get::<i64>(&sent, "n")? + i64::try_from(to.len()).unwrap_or(i64::MAX) > TEST_MAILS_A_DAY
+        {
+            return Err(Error::invalid(
+                "to",
+                format!("at most {TEST_MAILS_A_DAY} test messages a day"),
+            ));
+        }
         for recipient in to {
             sqlx::query(
                 "INSERT INTO portal_mails (id, client_id, portal_user_id, recipient, link, status, next_attempt_at, created_at, kind)
@@ -506,6 +542,14 @@ impl PortalAccessStore for Db {
         .map_err(storage)?;
         sqlx::query(
             "UPDATE portal_sessions SET revoked_at = $2 WHERE portal_user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user.as_str())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
+        sqlx::query(
+            "UPDATE portal_links SET used_at = $2 WHERE portal_user_id = $1 AND used_at IS NULL",
         )
         .bind(user.as_str())
         .bind(at)

@@ -9,6 +9,7 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    pub cache_control: Option<String>,
     pub html: String,
 }
 
@@ -103,13 +104,17 @@ impl PortalVisit {
                 }
             }
         }
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         Page {
             status: response.status(),
-            location: response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            location: header(LOCATION),
+            cache_control: header(reqwest::header::CACHE_CONTROL),
             html: response.text().await.unwrap_or_default(),
         }
     }

@@ -95,20 +95,18 @@ pub async fn log_in(
 }
 
 impl Logins {
-    /// Begins an attempt at something else than a password for `account` from `source` (a
-    /// second factor's code, a password reset), counted like one under a key of its own
-    /// (`purpose`: a password's success does not exempt it); a failure until
-    /// [`Logins::attempt_passed`] gives it back.
+    /// Begins an attempt at something else than a password for `account` (a second factor's
+    /// code, a password reset), counted like one under a key of its own (`purpose`: a
+    /// password's success does not exempt it), and with `source` also against that address;
+    /// a failure until [`Logins::attempt_passed`] gives it back.
     pub(crate) fn counted_attempt(
         &self,
         purpose: &str,
         account: &str,
-        source: IpAddr,
+        source: Option<IpAddr>,
     ) -> Result<centrale_core::throttle::Attempt, Refusal> {
-        let keys = [
-            Key::Source(source),
-            Key::account(&format!("{purpose}:{account}")),
-        ];
+        let mut keys = vec![Key::account(&format!("{purpose}:{account}"))];
+        keys.extend(source.map(Key::Source));
         self.throttle
             .begin(&keys, Instant::now())
             .map_err(|b| Refusal::Throttled {

@@ -550,13 +550,16 @@ async fn calls_are_the_clients_own_filtered_searched_paged_and_exported() {
 
     let csv = henk.get("/portal/calls.csv").await;
     assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.cache_control.as_deref(), Some("no-store"));
     let mut rows = csv::Reader::from_reader(csv.html.as_bytes());
     let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), 2);
     assert_eq!(&rows.headers().unwrap()[8], "bericht");
     assert_eq!(&records[0][8], "Storing cv-ketel, graag bellen");
-    // A cell a spreadsheet would run as a formula is defused.
+    // A cell a spreadsheet would run as a formula is defused, and every cell is quoted (a
+    // spreadsheet splitting on ';' keeps it whole).
     assert!(records[1][8].starts_with("'="), "{}", &records[1][8]);
+    assert!(csv.html.lines().nth(1).unwrap().starts_with('"'));
     assert_eq!(&records[0][9], "1");
 }
 

@@ -201,7 +201,7 @@ async fn a_private_address_is_not_fetched_unless_the_bureau_allows_its_network()
             .last_error
             .as_deref()
             .unwrap_or_default()
-            .contains("is not a public address (127.0.0.1)")
+            .contains("is not a public web address")
     );
     assert!(agenda.busy.is_empty());
 }

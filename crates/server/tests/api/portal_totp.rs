@@ -45,14 +45,39 @@ async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once() 
     let wrong = henk
         .post(
             "/portal/security/enable",
-            &[("secret", &secret_text), ("code", "000000")],
+            &[
+                ("secret", &secret_text),
+                ("code", "000000"),
+                ("current", login.password),
+            ],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A session alone cannot switch it: the password is asked.
+    let no_password = henk
+        .post(
+            "/portal/security/enable",
+            &[
+                ("secret", &secret_text),
+                ("code", &secret.code_at(now())),
+                ("current", "not his password"),
+            ],
+        )
+        .await;
+    assert!(
+        no_password
+            .html
+            .contains("Het huidige wachtwoord klopt niet.")
+    );
+    assert!(no_password.html.contains("data-on=\"false\""));
     let on = henk
         .post(
             "/portal/security/enable",
-            &[("secret", &secret_text), ("code", &secret.code_at(now()))],
+            &[
+                ("secret", &secret_text),
+                ("code", &secret.code_at(now())),
+                ("current", login.password),
+            ],
         )
         .await;
     assert_eq!(on.status, StatusCode::OK);
@@ -107,13 +132,19 @@ async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once() 
 
     // Off again, with a current code; then the password is enough.
     let off = visit
-        .post("/portal/security/disable", &[("code", "999999")])
+        .post(
+            "/portal/security/disable",
+            &[("code", "999999"), ("current", login.password)],
+        )
         .await;
     assert_eq!(off.status, StatusCode::UNPROCESSABLE_ENTITY);
     let off = visit
         .post(
             "/portal/security/disable",
-            &[("code", &secret.code_at(now()))],
+            &[
+                ("code", &secret.code_at(now())),
+                ("current", login.password),
+            ],
         )
         .await;
     assert_eq!(off.location.as_deref(), Some("/portal/security"));

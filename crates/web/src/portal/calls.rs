@@ -337,9 +337,11 @@ pub(super) async fn list(
         .into_response()
 }
 
-/// A CSV cell that a spreadsheet will not read as a formula.
+/// A CSV cell that a spreadsheet will not read as a formula: one that starts (after any
+/// white space) with a formula's first character gets a `'` before it. Every cell is also
+/// quoted (see [`csv`]), so a spreadsheet that splits on `;` (Dutch Excel) keeps it whole.
 fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if text.trim_start().starts_with(['=', '+', '-', '@']) || text.starts_with(['\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -368,7 +370,9 @@ pub(super) async fn csv(
         Err(response) => return response,
     };
     let lang = portal.lang;
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
     let header = [
         "arrived",
         "waited",
@@ -429,5 +433,31 @@ pub(super) async fn csv(
             tracing::error!(error = %e, "cannot write the calls' CSV");
             (StatusCode::INTERNAL_SERVER_ERROR, "cannot build the export").into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_defused() {
+        for formula in [
+            "=1+1",
+            "+31 6",
+            "-2",
+            "@SUM(A1)",
+            "  =HYPERLINK(\"x\")",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert!(cell(formula).starts_with('\''), "{formula:?}");
+        }
+        assert_eq!(cell("Storing cv-ketel"), "Storing cv-ketel");
+        assert_eq!(
+            cell("x;=HYPERLINK(1)"),
+            "x;=HYPERLINK(1)",
+            "kept whole by the quotes"
+        );
     }
 }

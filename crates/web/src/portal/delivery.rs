@@ -225,6 +225,13 @@ pub(super) async fn test(State(state): State<PortalState>, posted: Posted<Fields
     };
     match state.data.send_test_mail(&portal.scope, &[to]).await {
         Ok(()) => Redirect::to("/portal/delivery?done=test").into_response(),
+        Err(centrale_core::Error::Invalid { message, .. }) => {
+            let typed = Typed {
+                general: None,
+                digest: None,
+            };
+            page(&state, &portal, typed, Some(("test", message)), None).await
+        }
         Err(e) => failed(e),
     }
 }

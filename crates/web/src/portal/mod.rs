@@ -98,7 +98,18 @@ portal_routes! {
     post "/portal/colleagues/{id}/remove" => colleagues::remove,
 }
 
-/// The portal's pages, with their state.
+/// The portal's pages, with their state. Every answer is a client's personal data (or a
+/// secret: a TOTP key, recovery codes), so none is kept by a browser's or proxy's cache.
 pub fn routes(state: PortalState) -> Router {
-    table().with_state(state)
+    table()
+        .layer(axum::middleware::map_response(no_store))
+        .with_state(state)
+}
+
+async fn no_store(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }

@@ -206,7 +206,10 @@ pub(super) async fn forgot(
     };
     let email = form.email.trim();
     // Never given back: every request counts, so at most a few mails a minute per address.
-    let Ok(_attempt) = state.logins.counted_attempt("reset", email, peer.ip()) else {
+    let Ok(_attempt) = state
+        .logins
+        .counted_attempt("reset", email, Some(peer.ip()))
+    else {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             render(&page(false, Some("login.throttled"))),

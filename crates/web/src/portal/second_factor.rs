@@ -16,7 +16,7 @@ use centrale_core::ports::SecondFactor;
 use centrale_core::totp::{RECOVERY_CODES, SECRET_BYTES, TotpSecret, recovery_code, recovery_hash};
 use rand::RngCore;
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 const CSRF_COOKIE: &str = "centrale_portal_csrf";
 
@@ -58,7 +58,6 @@ pub(super) struct CodeForm {
 /// Checks the code of a session waiting for it: a TOTP code (each once) or a recovery code.
 pub(super) async fn submit(
     State(state): State<PortalState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
@@ -102,7 +101,7 @@ pub(super) async fn submit(
     let Ok(attempt) =
         state
             .logins
-            .counted_attempt("second-factor", user.draft.email.as_str(), peer.ip())
+            .counted_attempt("second-factor", user.draft.email.as_str(), None)
     else {
         return again(StatusCode::TOO_MANY_REQUESTS, "login.throttled");
     };
@@ -227,8 +226,40 @@ pub(super) async fn security(
 }
 
 /// Switches the second factor on: the secret the form showed, confirmed by a first code.
-pub(super) async fn enable(State(state): State<PortalState>, posted: Posted<Fields>) -> Response {
+/// Whether the form's `current` password is the user's (throttled like a login): switching
+/// the second factor takes it, so a session alone cannot.
+async fn password_given(
+    state: &PortalState,
+    portal: &Portal,
+    form: &Fields,
+    source: IpAddr,
+) -> Result<(), &'static str> {
+    let email = portal.user.draft.email.as_str();
+    let found = state.access.portal_login(email);
+    match state
+        .logins
+        .check(email, form.one("current"), source, found)
+        .await
+    {
+        Ok(user) if user.id == portal.user.id => Ok(()),
+        Err(crate::login::Refusal::Throttled { .. }) => Err("login.throttled"),
+        _ => Err("portal.password_wrong"),
+    }
+}
+
+pub(super) async fn enable(
+    State(state): State<PortalState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    posted: Posted<Fields>,
+) -> Response {
     let Posted { portal, form } = posted;
+    if let Err(error) = password_given(&state, &portal, &form, peer.ip()).await {
+        let shown = SecurityShown {
+            error: Some(error),
+            ..SecurityShown::default()
+        };
+        return security_page(&state, &portal, shown).await;
+    }
     let Some(secret) = TotpSecret::parse(form.one("secret")) else {
         let shown = SecurityShown {
             error: Some("portal.code_wrong"),
@@ -274,14 +305,38 @@ pub(super) async fn enable(State(state): State<PortalState>, posted: Posted<Fiel
 }
 
 /// Switches it off, given a current code.
-pub(super) async fn disable(State(state): State<PortalState>, posted: Posted<Fields>) -> Response {
+pub(super) async fn disable(
+    State(state): State<PortalState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    posted: Posted<Fields>,
+) -> Response {
     let Posted { portal, form } = posted;
+    if let Err(error) = password_given(&state, &portal, &form, peer.ip()).await {
+        let shown = SecurityShown {
+            error: Some(error),
+            ..SecurityShown::default()
+        };
+        return security_page(&state, &portal, shown).await;
+    }
+    // The code is counted like the login's: per account (the one who guesses has the
+    // password already; an office's shared address is not blocked by one user's typos).
+    let email = portal.user.draft.email.as_str();
+    let Ok(attempt) = state.logins.counted_attempt("second-factor", email, None) else {
+        let shown = SecurityShown {
+            error: Some("login.throttled"),
+            ..SecurityShown::default()
+        };
+        return security_page(&state, &portal, shown).await;
+    };
     match state
         .data
         .disable_totp(&portal.scope, form.one("code"), unix_now())
         .await
     {
-        Ok(()) => Redirect::to("/portal/security").into_response(),
+        Ok(()) => {
+            state.logins.attempt_passed(attempt);
+            Redirect::to("/portal/security").into_response()
+        }
         Err(centrale_core::Error::Invalid { .. }) => {
             let shown = SecurityShown {
                 error: Some("portal.code_wrong"),

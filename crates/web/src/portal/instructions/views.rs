@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 
 /// How far ahead the timeline looks.
 const TIMELINE_DAYS: u64 = 28;
+/// The latest versions a set's history shows.
+const SHOWN_VERSIONS: usize = 50;
 /// A set as listed.
 pub(super) struct SetView {
     pub(super) id: String,
@@ -183,9 +185,14 @@ pub(super) fn versions(
     zone: TimeZone,
     lang: Lang,
 ) -> Vec<VersionView> {
-    let mut views = Vec::with_capacity(history.len());
-    let mut before: Option<&InstructionSetDraft> = None;
-    for version in history {
+    let mut views = Vec::with_capacity(history.len().min(SHOWN_VERSIONS));
+    // Only the latest versions are compared and shown (each comparison costs a diff).
+    let skipped = history.len().saturating_sub(SHOWN_VERSIONS);
+    let mut before: Option<&InstructionSetDraft> = history[..skipped]
+        .iter()
+        .rev()
+        .find_map(|version| version.set.as_ref().map(|set| &set.draft));
+    for version in &history[skipped..] {
         let after = version.set.as_ref().map(|set| &set.draft);
         let text =
             |d: Option<&InstructionSetDraft>| d.map_or(String::new(), |d| d.content.text.clone());
