@@ -135,14 +135,14 @@ impl InstructionSetDraft {
             }
             None => None,
         };
-        for (i, step) in content.emergency.iter().enumerate() {
-            if let EmergencyStep::Call { name, .. } = step
-                && name.trim().is_empty()
-            {
-                return Err(Error::invalid(
-                    format!("content.emergency[{i}].name"),
-                    "name whom to call",
-                ));
+        for (i, step) in content.emergency.iter_mut().enumerate() {
+            if let EmergencyStep::Call { name, .. } = step {
+                let field = format!("content.emergency[{i}].name");
+                if name.trim().is_empty() {
+                    return Err(Error::invalid(field, "name whom to call"));
+                }
+                // Shown to the operator and put into the call: one line, like any name.
+                *name = crate::client::name_text(&field, name, 200)?;
             }
         }
         Ok(Self {
@@ -359,5 +359,35 @@ mod tests {
                 .validate()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn emergency_names_are_one_line_of_reasonable_length() {
+        let draft = |name: &str| InstructionSetDraft {
+            period: None,
+            title: String::new(),
+            content: InstructionContent {
+                emergency: vec![EmergencyStep::Call {
+                    to: PhoneNumber::parse("+31612345003").unwrap(),
+                    name: name.into(),
+                }],
+                ..InstructionContent::default()
+            },
+        };
+        let kept = draft("  Sara Koster ").validate().unwrap();
+        assert_eq!(
+            kept.content.emergency,
+            [EmergencyStep::Call {
+                to: PhoneNumber::parse("+31612345003").unwrap(),
+                name: "Sara Koster".into()
+            }]
+        );
+        for bad in ["", "Sara\r\nKoster", &"x".repeat(201)] {
+            let refused = draft(bad).validate();
+            assert!(
+                matches!(&refused, Err(Error::Invalid { field, .. }) if field == "content.emergency[0].name"),
+                "{bad:?}: {refused:?}"
+            );
+        }
     }
 }
