@@ -152,6 +152,38 @@ impl Db {
         }
     }
 
+    /// Claims up to `limit` queued rows of an outbox `table` (`deliveries`, `portal_mails`)
+    /// due at `now`: each gets one more attempt and is not due again until the lease ends.
+    /// Their ids, in the order they came due.
+    pub(crate) async fn claim_due(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        table: &'static str,
+        now: chrono::DateTime<chrono::Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> centrale_core::Result<Vec<String>> {
+        let lock = self.skip_locked();
+        let claim = format!(
+            "UPDATE {table} SET next_attempt_at = $2, attempts = attempts + 1
+             WHERE id IN (
+               SELECT id FROM {table} WHERE status = 'queued' AND next_attempt_at <= $1
+               ORDER BY next_attempt_at, id LIMIT $3 {lock}
+             )
+             RETURNING id"
+        );
+        sqlx::query(&claim)
+            .bind(convert::millis(now))
+            .bind(convert::millis(now + lease))
+            .bind(i64::from(limit))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(convert::storage)?
+            .iter()
+            .map(|row| convert::get::<String>(row, "id"))
+            .collect()
+    }
+
     /// What a claiming SELECT adds so concurrent workers pass each other's rows by
     /// (PostgreSQL); SQLite's write transaction already serialises them.
     pub(crate) fn skip_locked(&self) -> &'static str {

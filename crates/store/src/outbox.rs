@@ -42,27 +42,10 @@ impl OutboxStore for Db {
         limit: u32,
         lease: chrono::Duration,
     ) -> Result<Vec<OutboxItem>> {
-        let lock = self.skip_locked();
         let mut tx = self.begin().await?;
-        let claim = format!(
-            "UPDATE deliveries SET next_attempt_at = $2, attempts = attempts + 1
-             WHERE id IN (
-               SELECT id FROM deliveries WHERE status = $3 AND next_attempt_at <= $1
-               ORDER BY next_attempt_at, id LIMIT $4 {lock}
-             )
-             RETURNING id"
-        );
-        let ids: Vec<String> = sqlx::query(&claim)
-            .bind(millis(now))
-            .bind(millis(now + lease))
-            .bind(status(DeliveryStatus::Queued)?)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(storage)?
-            .iter()
-            .map(|row| get::<String>(row, "id"))
-            .collect::<Result<_>>()?;
+        let ids = self
+            .claim_due(&mut tx, "deliveries", now, lease, limit)
+            .await?;
         if ids.is_empty() {
             tx.commit().await.map_err(storage)?;
             return Ok(Vec::new());

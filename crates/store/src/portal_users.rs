@@ -35,6 +35,20 @@ fn user_from_row(row: &AnyRow) -> Result<PortalUser> {
     })
 }
 
+/// Ends the user's links not used yet: a newer link, a new password or a used link makes
+/// them worthless.
+async fn end_open_links(conn: &mut sqlx::AnyConnection, user: &str, at: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE portal_links SET used_at = $2 WHERE portal_user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user)
+    .bind(at)
+    .execute(conn)
+    .await
+    .map_err(storage)?;
+    Ok(())
+}
+
 impl Db {
     async fn one_user(
         &self,
@@ -134,14 +148,7 @@ impl PortalUserStore for Db {
                 .map_err(storage)?
                 .ok_or(Error::NotFound("portal user"))?;
         // At most one open link per user: a newer one ends the older.
-        sqlx::query(
-            "UPDATE portal_links SET used_at = $2 WHERE portal_user_id = $1 AND used_at IS NULL",
-        )
-        .bind(user.to_string())
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
+        end_open_links(&mut tx, &user.to_string(), at).await?;
         sqlx::query(
             "INSERT INTO portal_links (token_hash, portal_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
@@ -189,14 +196,8 @@ impl PortalUserStore for Db {
             return Err(Error::NotFound("portal user"));
         }
         // A link mailed before no longer sets it.
-        sqlx::query(
-            "UPDATE portal_links SET used_at = $2 WHERE portal_user_id = $1 AND used_at IS NULL",
-        )
-        .bind(user.to_string())
-        .bind(millis(now()))
-        .execute(&self.pool)
-        .await
-        .map_err(storage)?;
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        end_open_links(&mut conn, &user.to_string(), millis(now())).await?;
         Ok(())
     }
 
@@ -548,14 +549,7 @@ impl PortalAccessStore for Db {
         .execute(&mut *tx)
         .await
         .map_err(storage)?;
-        sqlx::query(
-            "UPDATE portal_links SET used_at = $2 WHERE portal_user_id = $1 AND used_at IS NULL",
-        )
-        .bind(user.as_str())
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
+        end_open_links(&mut tx, &user, at).await?;
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM portal_users u WHERE u.id = $1"
         ))
@@ -576,27 +570,10 @@ impl PortalMailStore for Db {
         limit: u32,
         lease: chrono::Duration,
     ) -> Result<Vec<PortalMail>> {
-        let lock = self.skip_locked();
         let mut tx = self.begin().await?;
-        let claim = format!(
-            "UPDATE portal_mails SET next_attempt_at = $2, attempts = attempts + 1
-             WHERE id IN (
-               SELECT id FROM portal_mails WHERE status = $3 AND next_attempt_at <= $1
-               ORDER BY next_attempt_at, id LIMIT $4 {lock}
-             )
-             RETURNING id"
-        );
-        let ids: Vec<String> = sqlx::query(&claim)
-            .bind(millis(now))
-            .bind(millis(now + lease))
-            .bind(QUEUED)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(storage)?
-            .iter()
-            .map(|row| get::<String>(row, "id"))
-            .collect::<Result<_>>()?;
+        let ids = self
+            .claim_due(&mut tx, "portal_mails", now, lease, limit)
+            .await?;
         let mut mails = Vec::with_capacity(ids.len());
         for id in ids {
             let row = sqlx::query(

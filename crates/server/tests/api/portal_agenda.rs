@@ -2,10 +2,9 @@
 //! server reads it on its round (bounded in time and size, public addresses only unless the
 //! bureau allows a network), and the pop says who is busy until when.
 
+use crate::portal_kit::{henk, van_dijk};
 use centrale_core::{ClientId, EmployeeId};
-use centrale_server::demo::PORTAL_LOGINS;
 use centrale_testkit::TestApp;
-use centrale_testkit::portal::PortalVisit;
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -71,18 +70,9 @@ fn ics_busy(from: chrono::DateTime<Utc>, until: chrono::DateTime<Utc>) -> String
     )
 }
 
-async fn van_dijk(app: &TestApp) -> (ClientId, EmployeeId) {
-    let clients = app.api.get("/api/v1/clients").await;
-    let client: ClientId = clients
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "Van Dijk Installatietechniek")
-        .and_then(|c| c["id"].as_str())
-        .unwrap()
-        .parse()
-        .unwrap();
+/// Van Dijk and its employee Sara, whose agenda the tests share.
+async fn van_dijk_and_sara(app: &TestApp) -> (ClientId, EmployeeId) {
+    let client = van_dijk(app).await;
     let sara = app
         .store
         .list_employees(client)
@@ -95,11 +85,6 @@ async fn van_dijk(app: &TestApp) -> (ClientId, EmployeeId) {
     (client, sara)
 }
 
-async fn henk(app: &TestApp) -> PortalVisit {
-    let login = &PORTAL_LOGINS[1];
-    PortalVisit::login(&app.api.base, login.email, login.password).await
-}
-
 #[tokio::test]
 async fn a_linked_agenda_is_read_on_the_round_and_the_pop_says_until_when() {
     let app = TestApp::builder()
@@ -107,7 +92,7 @@ async fn a_linked_agenda_is_read_on_the_round_and_the_pop_says_until_when() {
         .settings(|s| s.agenda_networks = vec!["127.0.0.1/32".into()])
         .start()
         .await;
-    let (client, sara) = van_dijk(&app).await;
+    let (client, sara) = van_dijk_and_sara(&app).await;
     let (from, until) = (
         Utc::now() - Duration::minutes(30),
         Utc::now() + Duration::minutes(90),
@@ -148,7 +133,7 @@ async fn agendas_that_cannot_be_read_say_why_and_keep_what_was_read() {
         })
         .start()
         .await;
-    let (client, sara) = van_dijk(&app).await;
+    let (client, sara) = van_dijk_and_sara(&app).await;
     let mut henk = henk(&app).await;
     for (serve, reason) in [
         (Serve::Status("404 Not Found"), "answered 404"),
@@ -184,7 +169,7 @@ async fn agendas_that_cannot_be_read_say_why_and_keep_what_was_read() {
 #[tokio::test]
 async fn a_private_address_is_not_fetched_unless_the_bureau_allows_its_network() {
     let app = TestApp::demo().await;
-    let (client, sara) = van_dijk(&app).await;
+    let (client, sara) = van_dijk_and_sara(&app).await;
     let url = web_server(Serve::Ics(ics_busy(
         Utc::now(),
         Utc::now() + Duration::hours(1),
@@ -209,7 +194,7 @@ async fn a_private_address_is_not_fetched_unless_the_bureau_allows_its_network()
 #[tokio::test]
 async fn an_uploaded_file_is_read_at_once_and_a_bad_one_explained() {
     let app = TestApp::demo().await;
-    let (client, sara) = van_dijk(&app).await;
+    let (client, sara) = van_dijk_and_sara(&app).await;
     let mut henk = henk(&app).await;
     let bad = henk
         .post(

@@ -2,32 +2,12 @@
 //! explained, inverted periods refused), the timeline, ending and deleting, the standard set,
 //! every change in the history with who made it, and edits that lost a race.
 
-use centrale_core::ClientId;
-use centrale_server::demo::PORTAL_LOGINS;
+use crate::portal_kit::{henk, van_dijk};
 use centrale_testkit::TestApp;
 use centrale_testkit::portal::{Page, PortalVisit};
 use chrono::{Days, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
-
-async fn van_dijk(app: &TestApp) -> ClientId {
-    let clients = app.api.get("/api/v1/clients").await;
-    clients
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "Van Dijk Installatietechniek")
-        .and_then(|c| c["id"].as_str())
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-async fn henk(app: &TestApp) -> PortalVisit {
-    let login = &PORTAL_LOGINS[1];
-    PortalVisit::login(&app.api.base, login.email, login.password).await
-}
 
 /// A wall-clock minute `days` from now in Amsterdam, as the form's datetime-local.
 fn wall(days: i64, hour: u32) -> String {

@@ -1,32 +1,11 @@
 //! The portal's employees, known callers and delivery settings over HTTP: what is typed wrong
 //! is said and kept, what is saved reaches the operator's pop, and a test message arrives.
 
-use centrale_core::ClientId;
-use centrale_server::demo::PORTAL_LOGINS;
-use centrale_testkit::portal::PortalVisit;
+use crate::portal_kit::{henk, van_dijk};
 use centrale_testkit::{SmtpPeer, TestApp};
 use chrono::Utc;
 use reqwest::StatusCode;
 use std::time::Duration;
-
-async fn van_dijk(app: &TestApp) -> ClientId {
-    let clients = app.api.get("/api/v1/clients").await;
-    clients
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "Van Dijk Installatietechniek")
-        .and_then(|c| c["id"].as_str())
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-async fn henk(app: &TestApp) -> PortalVisit {
-    let login = &PORTAL_LOGINS[1];
-    PortalVisit::login(&app.api.base, login.email, login.password).await
-}
 
 #[tokio::test]
 async fn employees_are_added_changed_and_removed_and_the_pop_follows() {

@@ -1,6 +1,7 @@
 //! The portal's second factor over HTTP: switched on with a first code, then asked after the
 //! password; each code works once, a recovery code once; a pending session opens nothing.
 
+use crate::portal_kit::HENK;
 use centrale_core::totp::TotpSecret;
 use centrale_server::demo::PORTAL_LOGINS;
 use centrale_testkit::TestApp;
@@ -20,7 +21,7 @@ fn now() -> u64 {
 
 /// Logs Henk in with his password; the reply and the visit waiting for the code.
 async fn password_step(app: &TestApp) -> (PortalVisit, Page) {
-    let login = &PORTAL_LOGINS[1];
+    let login = &PORTAL_LOGINS[HENK];
     let mut visit = PortalVisit::new(&app.api.base);
     let page = visit.try_login(login.email, login.password).await;
     (visit, page)
@@ -36,7 +37,7 @@ async fn give_code(visit: &mut PortalVisit, code: &str) -> Page {
 #[tokio::test]
 async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once() {
     let app = TestApp::demo().await;
-    let login = &PORTAL_LOGINS[1];
+    let login = &PORTAL_LOGINS[HENK];
     let mut henk = PortalVisit::login(&app.api.base, login.email, login.password).await;
     let page = henk.get("/portal/security").await.html;
     let secret_text = between(&page, "<code id=\"totp-secret\">", "</code>")[0].to_owned();

@@ -3,11 +3,11 @@
 //! Only busy times are kept.
 
 use super::PortalState;
-use super::pages::{Frame, failed};
+use super::pages::{Frame, PathId, failed};
 use super::session::{Fields, Portal, Posted};
 use crate::console::{Shell, render};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use centrale_core::{EmployeeId, TimeZone};
@@ -112,14 +112,6 @@ pub(super) async fn show(State(state): State<PortalState>, portal: Portal) -> Re
     page(&state, &portal, None).await
 }
 
-fn employee_id(id: &str) -> Option<EmployeeId> {
-    id.parse().ok()
-}
-
-fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "employee not found").into_response()
-}
-
 /// After a change: back to the page, or the refusal said beside that employee.
 async fn done(
     state: &PortalState,
@@ -138,13 +130,10 @@ async fn done(
 
 pub(super) async fn set_url(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<EmployeeId>,
     posted: Posted<Fields>,
 ) -> Response {
     let Posted { portal, form } = posted;
-    let Some(id) = employee_id(&id) else {
-        return not_found();
-    };
     let outcome = state
         .data
         .set_agenda_url(&portal.scope, id, form.one("url"))
@@ -154,13 +143,10 @@ pub(super) async fn set_url(
 
 pub(super) async fn upload(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<EmployeeId>,
     posted: Posted<Fields>,
 ) -> Response {
     let Posted { portal, form } = posted;
-    let Some(id) = employee_id(&id) else {
-        return not_found();
-    };
     let outcome = state
         .data
         .upload_agenda(&portal.scope, id, form.one("ics"), Utc::now())
@@ -171,12 +157,9 @@ pub(super) async fn upload(
 
 pub(super) async fn remove(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<EmployeeId>,
     posted: Posted<Fields>,
 ) -> Response {
-    let Some(id) = employee_id(&id) else {
-        return not_found();
-    };
     let outcome = state.data.remove_agenda(&posted.portal.scope, id).await;
     done(&state, &posted.portal, id, outcome).await
 }

@@ -253,23 +253,22 @@ async fn rows(
     zone: TimeZone,
     limit: u32,
 ) -> Result<(Result<Vec<CallRow>, &'static str>, Vec<Employee>), Response> {
-    let card = state.data.card(&portal.scope).await.map_err(failed)?;
+    let employees = state.data.employees(&portal.scope).await.map_err(failed)?;
     let operators = state
         .data
         .operator_names(&portal.scope)
         .await
         .map_err(failed)?;
     let names = Names {
-        employees: card
-            .employees
+        employees: employees
             .iter()
             .map(|e| (e.id, e.draft.name.clone()))
             .collect(),
         operators,
     };
-    let filter = match form.filter(zone, &card.employees) {
+    let filter = match form.filter(zone, &employees) {
         Ok(filter) => filter,
-        Err(field) => return Ok((Err(field), card.employees)),
+        Err(field) => return Ok((Err(field), employees)),
     };
     let entries = state
         .data
@@ -280,7 +279,7 @@ async fn rows(
         .iter()
         .map(|e| row(e, &names, portal.lang, zone))
         .collect();
-    Ok((Ok(rows), card.employees))
+    Ok((Ok(rows), employees))
 }
 
 pub(super) async fn list(

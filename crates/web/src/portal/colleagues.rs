@@ -2,12 +2,12 @@
 //! set-password link by e-mail) and removes them.
 
 use super::PortalState;
-use super::pages::{Frame, failed};
+use super::pages::{Frame, PathId, failed};
 use super::session::{Portal, Posted};
 use crate::auth::{new_token, token_hash};
 use crate::console::{Shell, render};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use centrale_core::portal::{PortalUser, PortalUserDraft};
@@ -150,16 +150,14 @@ pub(super) struct Nothing {}
 /// Removes a colleague (the client's portal admin only; a user of another client is not found).
 pub(super) async fn remove(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<PortalUserId>,
     posted: Posted<Nothing>,
 ) -> Response {
     let portal = posted.portal;
     let Some(admin) = portal.scope.admin() else {
         return (StatusCode::FORBIDDEN, portal.lang.t("portal.admin_only")).into_response();
     };
-    let Ok(id) = id.parse::<PortalUserId>() else {
-        return (StatusCode::NOT_FOUND, "portal user not found").into_response();
-    };
+
     match state.data.remove_colleague(&admin, id).await {
         Ok(()) => Redirect::to("/portal/colleagues").into_response(),
         Err(centrale_core::Error::Invalid { message, .. }) => {

@@ -6,8 +6,9 @@ use super::session::Portal;
 use crate::console::{Shell, render};
 use crate::i18n::Lang;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use centrale_core::calls::CallerId;
 use centrale_core::directory::ClientCard;
@@ -75,6 +76,21 @@ pub(super) fn failed(e: centrale_core::Error) -> Response {
             )
                 .into_response()
         }
+    }
+}
+
+/// An id from the path, read as `T`: one that is none is not found, like another client's
+/// (which the scope then does not find either).
+pub(super) struct PathId<T>(pub T);
+
+impl<T: std::str::FromStr + Send> FromRequestParts<PortalState> for PathId<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> Result<Self, Response> {
+        let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+        let Path(text) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        text.parse().map(Self).map_err(|_| not_found())
     }
 }
 

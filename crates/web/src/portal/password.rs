@@ -3,7 +3,7 @@
 //! by a logged-in user who gives the current one.
 
 use super::PortalState;
-use super::session::{Fields, Posted, open_session};
+use super::session::{Fields, Posted, current_password, open_session};
 use crate::auth::{cookie, new_token, token_hash};
 use crate::console::{Shell, login_csrf, render, with_cookies};
 use crate::i18n::Lang;
@@ -240,18 +240,13 @@ pub(super) async fn change(
     posted: Posted<Fields>,
 ) -> Response {
     let Posted { portal, form } = posted;
-    let email = portal.user.draft.email.as_str().to_owned();
-    let found = state.access.portal_login(&email);
-    let checked = state
-        .logins
-        .check(&email, form.one("current"), peer.ip(), found)
-        .await;
+    let checked = current_password(&state, &portal, form.one("current"), peer.ip()).await;
     let refuse = |key: &'static str| {
         Redirect::to(&format!("/portal/security?password={key}")).into_response()
     };
     let user = match checked {
-        Ok(user) if user.id == portal.user.id => user,
-        Ok(_) | Err(Refusal::Wrong) => return refuse("wrong"),
+        Ok(user) => user,
+        Err(Refusal::Wrong) => return refuse("wrong"),
         Err(Refusal::Throttled { .. }) => return refuse("throttled"),
         Err(Refusal::Unavailable) => {
             return (

@@ -2,12 +2,12 @@
 //! transfers, how notes reach them) and whom the operator should recognise ("extra aandacht").
 
 use super::PortalState;
-use super::pages::{Frame, failed};
+use super::pages::{Frame, PathId, failed};
 use super::session::{Fields, Portal, Posted};
 use crate::console::{Shell, render};
 use crate::i18n::Lang;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use centrale_core::{
@@ -356,26 +356,11 @@ pub(super) async fn create_employee(
     }
 }
 
-fn employee_id(id: &str) -> Option<EmployeeId> {
-    id.parse().ok()
-}
-
-fn contact_id(id: &str) -> Option<ContactId> {
-    id.parse().ok()
-}
-
-fn not_found(what: &str) -> Response {
-    (StatusCode::NOT_FOUND, format!("{what} not found")).into_response()
-}
-
 pub(super) async fn show_employee(
     State(state): State<PortalState>,
     portal: Portal,
-    Path(id): Path<String>,
+    PathId(id): PathId<EmployeeId>,
 ) -> Response {
-    let Some(id) = employee_id(&id) else {
-        return not_found("employee");
-    };
     match state.data.employee(&portal.scope, id).await {
         Ok(e) => {
             person_page(
@@ -394,13 +379,10 @@ pub(super) async fn show_employee(
 
 pub(super) async fn update_employee(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<EmployeeId>,
     posted: Posted<Fields>,
 ) -> Response {
     let Posted { portal, form } = posted;
-    let Some(id) = employee_id(&id) else {
-        return not_found("employee");
-    };
     let typed = EmployeeForm::read(&form);
     let action = format!("/portal/employees/{id}");
     let draft = match typed.draft(portal.lang) {
@@ -428,12 +410,9 @@ pub(super) async fn update_employee(
 
 pub(super) async fn delete_employee(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<EmployeeId>,
     posted: Posted<Fields>,
 ) -> Response {
-    let Some(id) = employee_id(&id) else {
-        return not_found("employee");
-    };
     match state.data.delete_employee(&posted.portal.scope, id).await {
         Ok(()) => Redirect::to("/portal/employees").into_response(),
         Err(e) => failed(e),
@@ -473,11 +452,8 @@ pub(super) async fn create_caller(
 pub(super) async fn show_caller(
     State(state): State<PortalState>,
     portal: Portal,
-    Path(id): Path<String>,
+    PathId(id): PathId<ContactId>,
 ) -> Response {
-    let Some(id) = contact_id(&id) else {
-        return not_found("caller");
-    };
     match state.data.contact(&portal.scope, id).await {
         Ok(c) => {
             person_page(
@@ -496,13 +472,10 @@ pub(super) async fn show_caller(
 
 pub(super) async fn update_caller(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<ContactId>,
     posted: Posted<Fields>,
 ) -> Response {
     let Posted { portal, form } = posted;
-    let Some(id) = contact_id(&id) else {
-        return not_found("caller");
-    };
     let typed = CallerForm::read(&form);
     let action = format!("/portal/callers/{id}");
     let draft = match typed.draft() {
@@ -530,12 +503,9 @@ pub(super) async fn update_caller(
 
 pub(super) async fn delete_caller(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<ContactId>,
     posted: Posted<Fields>,
 ) -> Response {
-    let Some(id) = contact_id(&id) else {
-        return not_found("caller");
-    };
     match state.data.delete_contact(&posted.portal.scope, id).await {
         Ok(()) => Redirect::to("/portal/employees#callers").into_response(),
         Err(e) => failed(e),

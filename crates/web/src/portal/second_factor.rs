@@ -4,7 +4,7 @@
 
 use super::PortalState;
 use super::pages::{Frame, failed};
-use super::session::{Fields, PORTAL_COOKIE, Portal, Posted};
+use super::session::{Fields, PORTAL_COOKIE, Portal, Posted, current_password};
 use crate::auth::{cookie, token_hash};
 use crate::console::{Shell, login_csrf, render, with_cookies};
 use crate::i18n::Lang;
@@ -226,24 +226,17 @@ pub(super) async fn security(
 }
 
 /// Switches the second factor on: the secret the form showed, confirmed by a first code.
-/// Whether the form's `current` password is the user's (throttled like a login): switching
-/// the second factor takes it, so a session alone cannot.
+/// Whether the form's `current` password is the user's: switching the second factor takes it.
 async fn password_given(
     state: &PortalState,
     portal: &Portal,
     form: &Fields,
     source: IpAddr,
 ) -> Result<(), &'static str> {
-    let email = portal.user.draft.email.as_str();
-    let found = state.access.portal_login(email);
-    match state
-        .logins
-        .check(email, form.one("current"), source, found)
-        .await
-    {
-        Ok(user) if user.id == portal.user.id => Ok(()),
+    match current_password(state, portal, form.one("current"), source).await {
+        Ok(_) => Ok(()),
         Err(crate::login::Refusal::Throttled { .. }) => Err("login.throttled"),
-        _ => Err("portal.password_wrong"),
+        Err(_) => Err("portal.password_wrong"),
     }
 }
 

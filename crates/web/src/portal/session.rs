@@ -190,6 +190,23 @@ pub(super) async fn open_session(state: &PortalState, user: &PortalUser) -> Resp
     )
 }
 
+/// Checks that `given` is the logged-in user's current password, throttled like a login
+/// (changing the password or the second factor takes it, so a session alone cannot).
+pub(super) async fn current_password(
+    state: &PortalState,
+    portal: &Portal,
+    given: &str,
+    source: std::net::IpAddr,
+) -> Result<PortalUser, Refusal> {
+    let email = portal.user.draft.email.as_str();
+    let found = state.access.portal_login(email);
+    match state.logins.check(email, given, source, found).await {
+        Ok(user) if user.id == portal.user.id => Ok(user),
+        Ok(_) => Err(Refusal::Wrong),
+        Err(refusal) => Err(refusal),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {

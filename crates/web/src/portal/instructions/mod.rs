@@ -8,12 +8,12 @@ mod form;
 mod views;
 
 use super::PortalState;
-use super::pages::{Frame, failed, pop_of_a_call_now};
+use super::pages::{Frame, PathId, failed, pop_of_a_call_now};
 use super::session::{Fields, Portal, Posted};
 use crate::console::{Shell, render};
 use crate::i18n::Lang;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use centrale_core::directory::ClientCard;
@@ -183,15 +183,6 @@ pub(super) async fn create(State(state): State<PortalState>, posted: Posted<Fiel
     }
 }
 
-/// A set id from the path; one that is none is not found, like another client's.
-fn set_id(id: &str) -> Option<InstructionSetId> {
-    id.parse().ok()
-}
-
-fn no_such_set() -> Response {
-    (StatusCode::NOT_FOUND, "instruction set not found").into_response()
-}
-
 #[derive(serde::Deserialize)]
 pub(super) struct Shown {
     saved: Option<String>,
@@ -201,12 +192,9 @@ pub(super) struct Shown {
 pub(super) async fn show(
     State(state): State<PortalState>,
     portal: Portal,
-    Path(id): Path<String>,
+    PathId(id): PathId<InstructionSetId>,
     axum::extract::Query(shown): axum::extract::Query<Shown>,
 ) -> Response {
-    let Some(id) = set_id(&id) else {
-        return no_such_set();
-    };
     match state.data.instruction_set(&portal.scope, id).await {
         Ok(set) => {
             let showing = Showing {
@@ -312,13 +300,10 @@ async fn set_page(
 /// Saves a set, only on the version the form was made from.
 pub(super) async fn update(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<InstructionSetId>,
     posted: Posted<Fields>,
 ) -> Response {
     let Posted { portal, form } = posted;
-    let Some(id) = set_id(&id) else {
-        return no_such_set();
-    };
     let set = match state.data.instruction_set(&portal.scope, id).await {
         Ok(set) => set,
         Err(e) => return failed(e),
@@ -406,13 +391,10 @@ pub(super) async fn update(
 /// Ends a temporary set in force now: its period ends at this minute.
 pub(super) async fn end(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<InstructionSetId>,
     posted: Posted<Fields>,
 ) -> Response {
     let Posted { portal, form } = posted;
-    let Some(id) = set_id(&id) else {
-        return no_such_set();
-    };
     let set = match state.data.instruction_set(&portal.scope, id).await {
         Ok(set) => set,
         Err(e) => return failed(e),
@@ -476,13 +458,10 @@ async fn show_again(state: &PortalState, portal: &Portal, id: InstructionSetId) 
 /// Deletes a temporary set (its history stays).
 pub(super) async fn delete(
     State(state): State<PortalState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<InstructionSetId>,
     posted: Posted<Fields>,
 ) -> Response {
     let portal = posted.portal;
-    let Some(id) = set_id(&id) else {
-        return no_such_set();
-    };
     match state.data.delete_instruction_set(&portal.scope, id).await {
         Ok(()) => Redirect::to("/portal/instructions").into_response(),
         Err(centrale_core::Error::Invalid { message, .. }) => {
