@@ -7,6 +7,11 @@ use fantoccini::key::Key;
 use reqwest::Method;
 use serde_json::json;
 
+/// How long a caller stays on in the tests where the operator takes several steps in the
+/// console (a transfer, a hold, a note): long enough for a loaded CI machine, where 8 s once ran
+/// out during a ruggespraak. The tests wait for the caller's BYE, not for the time.
+const CALLER_STAYS_MS: &str = "20000";
+
 #[tokio::test]
 async fn an_operator_takes_a_call_with_the_screen_pop_and_saves_a_note() {
     let env = TestApp::demo().await;
@@ -283,6 +288,8 @@ async fn anna_at_her_console(gateway_port: u16) -> (TestApp, Chrome, centrale_te
         .demo()
         .settings(|settings| {
             settings.sip_outbound_uri = format!("sip:127.0.0.1:{gateway_port}");
+            // The test callers send no audio; a silent call must outlive CALLER_STAYS_MS.
+            settings.rtp_silence_secs = 120;
         })
         .start()
         .await;
@@ -307,7 +314,7 @@ async fn an_operator_puts_the_caller_through_from_the_keyboard() {
         port,
         &["-set", "to", "+31612345001", "-set", "from", BAKERY_NUMBER],
     );
-    let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "6000"]);
+    let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", CALLER_STAYS_MS]);
     chrome
         .text_when("pop-client", |t| t == "Bakkerij De Gouden Korst")
         .await;
@@ -391,7 +398,11 @@ async fn an_operator_consults_henk_then_puts_the_caller_through() {
             VAN_DIJK_NUMBER,
         ],
     );
-    let carrier = env.carrier("carrier_call.xml", VAN_DIJK_NUMBER, &["-d", "8000"]);
+    let carrier = env.carrier(
+        "carrier_call.xml",
+        VAN_DIJK_NUMBER,
+        &["-d", CALLER_STAYS_MS],
+    );
     chrome
         .text_when("transfer-destinations", |t| {
             t.contains("Henk van Dijk — mobiel +31612345002")
@@ -455,7 +466,7 @@ async fn an_operator_takes_the_emergency_procedures_sms_step_and_sees_it_sent() 
         standard["id"].as_str().unwrap()
     );
     assert_eq!(env.api.put(&path, procedure).await.status, 200);
-    let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", "6000"]);
+    let carrier = env.carrier("carrier_call.xml", BAKERY_NUMBER, &["-d", CALLER_STAYS_MS]);
     chrome
         .text_when("pop-emergency", |t| t.contains("Storingsdienst"))
         .await;
