@@ -265,6 +265,7 @@ mod tests {
                 label: Some("Sales".into()),
                 client_id: client,
             },
+            released_at: None,
         }
     }
 

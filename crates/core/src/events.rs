@@ -2,7 +2,7 @@
 //!
 //! Published by telephony on an in-process bus (carried between nodes later) and served as
 //! Server-Sent Events. An operator sees the queue and the calls offered to them; a
-//! supervisor sees everything ([`Event::only_for`]).
+//! supervisor sees everything ([`Event::audience`]).
 
 use crate::acd::OperatorState;
 use crate::calls::{CallOutcome, CallerId, Party};
@@ -34,6 +34,19 @@ pub enum Event {
     CallEnded(CallEnded),
     #[serde(rename = "operator.state")]
     OperatorState(OperatorStateChanged),
+    #[serde(rename = "client.signed_up")]
+    ClientSignedUp(ClientSignedUp),
+}
+
+/// Who besides supervisors may see an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Every member of staff.
+    Everyone,
+    /// The one operator it concerns.
+    Operator(StaffId),
+    /// Nobody else: supervisors (and admins) only.
+    Supervisors,
 }
 
 impl Event {
@@ -49,17 +62,19 @@ impl Event {
             Self::CallTransfer(_) => "call.transfer",
             Self::CallEnded(_) => "call.ended",
             Self::OperatorState(_) => "operator.state",
+            Self::ClientSignedUp(_) => "client.signed_up",
         }
     }
 
-    /// The one operator (besides supervisors) who may see it; None means every staff member.
-    /// A screen pop carries a client's data and goes only to the operator it is offered to.
-    pub fn only_for(&self) -> Option<StaffId> {
+    /// Who besides supervisors may see it. A screen pop carries a client's data and goes only
+    /// to the operator it is offered to; a sign-up is the bureau's business.
+    pub fn audience(&self) -> Audience {
         match self {
-            Self::CallOffered(offer) => Some(offer.operator_id),
-            Self::CallerHistory(history) => Some(history.operator_id),
-            Self::CallTransfer(transfer) => Some(transfer.operator_id),
-            _ => None,
+            Self::CallOffered(offer) => Audience::Operator(offer.operator_id),
+            Self::CallerHistory(history) => Audience::Operator(history.operator_id),
+            Self::CallTransfer(transfer) => Audience::Operator(transfer.operator_id),
+            Self::ClientSignedUp(_) => Audience::Supervisors,
+            _ => Audience::Everyone,
         }
     }
 }
@@ -177,6 +192,17 @@ pub struct CallEnded {
     pub ended_by: Party,
     pub wait_ms: i64,
     pub queue_length: usize,
+}
+
+/// A business signed up on the public form: active with its number, or waiting for one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ClientSignedUp {
+    pub signup_id: crate::SignupId,
+    pub company: String,
+    /// The client it became; none while it waits for a number.
+    pub client_id: Option<ClientId>,
+    pub number: Option<PhoneNumber>,
+    pub at: DateTime<Utc>,
 }
 
 /// An operator's state or phone registration changed.

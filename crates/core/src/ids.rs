@@ -90,6 +90,14 @@ id_type!(
     /// A calendar feed of a client's callbacks.
     CallbackFeedId
 );
+id_type!(
+    /// A sign-up from the public form.
+    SignupId
+);
+id_type!(
+    /// A mail of the general outbox (welcome, confirmation, alert).
+    MailId
+);
 
 #[cfg(test)]
 mod tests {

@@ -27,13 +27,16 @@ pub mod events;
 pub mod forwarding;
 pub mod ids;
 pub mod instructions;
+pub mod mail;
 pub mod notes;
 pub mod number_pool;
 pub mod password;
 pub mod phone;
+pub mod plan;
 pub mod portal;
 pub mod ports;
 pub mod privacy;
+pub mod signup;
 pub mod sip_credentials;
 pub mod staff;
 pub mod throttle;
@@ -50,7 +53,7 @@ pub use employee::{Employee, EmployeeDraft, SmsPreference};
 pub use error::{Error, Result};
 pub use ids::{
     AuditId, CallId, CallbackFeedId, ClientId, ContactId, DeliveryId, EmployeeId, InstructionSetId,
-    NoteId, NumberId, PortalUserId, StaffId,
+    MailId, NoteId, NumberId, PortalUserId, SignupId, StaffId,
 };
 pub use instructions::{InstructionContent, InstructionSet, InstructionSetDraft, Period};
 pub use number_pool::{ForwardingNumber, NumberDraft};

@@ -49,14 +49,21 @@ impl Key {
     /// machine or home is given, so its many addresses count as one.
     fn counted(&self) -> Self {
         match self {
-            Self::Source(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-                let s = v6.segments();
-                Self::Source(IpAddr::V6(std::net::Ipv6Addr::new(
-                    s[0], s[1], s[2], s[3], 0, 0, 0, 0,
-                )))
-            }
+            Self::Source(source) => Self::Source(source_block(*source)),
             other => other.clone(),
         }
+    }
+}
+
+/// What a source is counted as: an IPv6 address by its /64, the block one machine or home is
+/// given, so its many addresses count as one; an IPv4 address as itself.
+pub fn source_block(source: IpAddr) -> IpAddr {
+    match source {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        other => other,
     }
 }
 

@@ -12,9 +12,10 @@ use crate::retention::{Purge, PurgeStep};
 use crate::sms::SmsChannel;
 use crate::{EmailChannel, EmailMessage, Outcome, compose};
 use centrale_core::digest::{self, DigestItem};
+use centrale_core::mail::QueuedMail;
 use centrale_core::notes::{Channel, OutboxItem};
 use centrale_core::portal::PortalMail;
-use centrale_core::ports::{DigestStore, OutboxStore, PortalMailStore};
+use centrale_core::ports::{DigestStore, MailStore, OutboxStore, PortalMailStore};
 use centrale_core::{EmailAddress, PhoneNumber};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
@@ -33,6 +34,17 @@ fn portal_message(mail: &PortalMail) -> EmailMessage {
         subject,
         text,
         html,
+    }
+}
+
+/// A mail of the general outbox; its Message-ID is the same on every attempt.
+fn outbox_message(mail: &QueuedMail) -> EmailMessage {
+    EmailMessage {
+        message_id: format!("<mail-{}@centrale>", mail.id),
+        to: mail.draft.to.clone(),
+        subject: mail.draft.subject.clone(),
+        text: mail.draft.body.clone(),
+        html: format!("<pre>{}</pre>", compose::escape_html(&mail.draft.body)),
     }
 }
 
@@ -105,6 +117,7 @@ pub struct Worker {
     store: Arc<dyn OutboxStore>,
     digests: Option<Arc<dyn DigestStore>>,
     portal_mails: Option<Arc<dyn PortalMailStore>>,
+    mails: Option<Arc<dyn MailStore>>,
     purge: Option<Purge>,
     email: Arc<dyn EmailChannel>,
     sms: Arc<dyn SmsChannel>,
@@ -126,6 +139,7 @@ impl Worker {
             store,
             digests: None,
             portal_mails: None,
+            mails: None,
             purge: None,
             email,
             sms,
@@ -179,6 +193,44 @@ impl Worker {
             };
             if let Err(e) = marked {
                 tracing::warn!(mail = %mail.id, error = %e, "cannot mark a portal mail; it will be tried again");
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Also sends the general outbox's mails (welcome, confirmation, alerts) each tick.
+    pub fn with_mails(mut self, mails: Arc<dyn MailStore>) -> Self {
+        self.mails = Some(mails);
+        self
+    }
+
+    /// Sends the general outbox's mails due at `now` and marks each; returns how many were
+    /// sent. A mail still failing after a day is given up (its links have expired by then).
+    pub async fn run_mails(&self, now: DateTime<Utc>) -> centrale_core::Result<usize> {
+        let Some(store) = &self.mails else {
+            return Ok(0);
+        };
+        let mails = store
+            .claim_mails(now, self.config.batch, chrono_duration(self.config.lease))
+            .await?;
+        let mut sent = 0;
+        for mail in mails {
+            let marked = match self.email.send(&outbox_message(&mail)).await {
+                Outcome::Sent { .. } => {
+                    sent += 1;
+                    store.mail_sent(mail.id, Utc::now()).await
+                }
+                Outcome::Retry(reason) if now - mail.created_at <= chrono::Duration::days(1) => {
+                    let next = now + chrono_duration(self.config.backoff(mail.attempts));
+                    store.mail_retry(mail.id, next, &reason).await
+                }
+                Outcome::Permanent(reason) | Outcome::Retry(reason) => {
+                    tracing::warn!(mail = %mail.id, %reason, "mail failed for good");
+                    store.mail_failed(mail.id, &reason, Utc::now()).await
+                }
+            };
+            if let Err(e) = marked {
+                tracing::warn!(mail = %mail.id, error = %e, "cannot mark a mail; it will be tried again");
             }
         }
         Ok(sent)
@@ -387,6 +439,9 @@ impl Worker {
                 }
                 if let Err(e) = self.run_portal_mails(Utc::now()).await {
                     tracing::warn!(error = %e, "delivery worker cannot send the portal's mails");
+                }
+                if let Err(e) = self.run_mails(Utc::now()).await {
+                    tracing::warn!(error = %e, "delivery worker cannot send the outbox's mails");
                 }
                 if let Err(e) = self.run_purge(Utc::now()).await {
                     tracing::warn!(error = %e, "delivery worker cannot run the retention purge");

@@ -80,6 +80,8 @@ impl App {
             public_url: settings.public_url(http_addr),
             wrap_up: Duration::from_secs(settings.wrap_up_secs),
             note_edit_window: Duration::from_secs(settings.note_edit_minutes * 60),
+            signup_confirm_email: settings.signup_confirm_email,
+            number_quarantine_days: settings.number_quarantine_days,
         };
         let state = AppState {
             store: store.clone(),
@@ -88,6 +90,9 @@ impl App {
             metrics: Arc::new(metrics),
             settings: Arc::new(web_settings),
             logins: Arc::default(),
+            signup_limit: Arc::new(centrale_web::signup::limit::SourceLimit::new(
+                settings.signups_per_hour,
+            )),
         };
         let stop = tokio_util::sync::CancellationToken::new();
         let worker = crate::delivery::worker(settings, store.clone(), &stop)?;

@@ -3,7 +3,9 @@
 //! delivery receipts are written back to the outbox (`delivered` / `failed`).
 
 use crate::Settings;
-use centrale_core::ports::{DigestStore, OutboxStore, PortalMailStore, PrivacyStore, Store};
+use centrale_core::ports::{
+    DigestStore, MailStore, OutboxStore, PortalMailStore, PrivacyStore, Store,
+};
 use centrale_delivery::EmailChannel;
 use centrale_delivery::email::{MaildirEmail, SmtpConfig, SmtpEmail};
 use centrale_delivery::retention::Purge;
@@ -120,6 +122,7 @@ pub fn worker(
 ) -> anyhow::Result<Arc<Worker>> {
     let digests: Arc<dyn DigestStore> = store.clone();
     let portal_mails: Arc<dyn PortalMailStore> = store.clone();
+    let mails: Arc<dyn MailStore> = store.clone();
     let privacy: Arc<dyn PrivacyStore> = store.clone();
     let outbox: Arc<dyn OutboxStore> = store;
     let email = email_channel(settings)?;
@@ -145,6 +148,7 @@ pub fn worker(
         Worker::new(outbox, email, sms, config)
             .with_digests(digests)
             .with_portal_mails(portal_mails)
+            .with_mails(mails)
             .with_purge(purge),
     ))
 }

@@ -87,6 +87,9 @@ pub const PORTAL_LOGINS: [PortalLogin; 3] = [
     },
 ];
 
+/// The demo's free forwarding numbers, which sign-ups take the first of.
+pub const DEMO_POOL: &str = "+31852001010-019";
+
 /// Seeds the demo data when the database holds no clients and no staff; true if it did.
 pub async fn seed_if_empty(store: &dyn Store, sip_realm: &str) -> anyhow::Result<bool> {
     if !store.list_clients().await?.is_empty() || !store.list_staff().await?.is_empty() {
@@ -113,6 +116,9 @@ pub async fn seed_if_empty(store: &dyn Store, sip_realm: &str) -> anyhow::Result
             .await
             .context("cannot seed a demo client")?;
     }
+    // Free numbers for sign-ups at /aanmelden.
+    let pool = centrale_core::number_pool::parse_import(DEMO_POOL);
+    store.import_numbers(&pool.numbers).await?;
     Ok(true)
 }
 
@@ -283,6 +289,7 @@ pub async fn summary(
         "openapi": format!("{base}/api/v1/openapi.json"),
         "console": format!("{base}/console"),
         "portal": format!("{base}/portal"),
+        "signup": format!("{base}/aanmelden"),
         "sip": {"address": sip.to_string(), "transport": ["udp", "tcp"]},
         "logins": LOGINS,
         "portal_logins": PORTAL_LOGINS,
@@ -350,6 +357,10 @@ pub fn print_summary(summary: &Value) {
             login["client"].as_str().unwrap_or_default()
         );
     }
+    println!(
+        "\n  Sign up a new client (it gets a free number of the pool at once):\n    {}",
+        summary["signup"].as_str().unwrap_or_default()
+    );
     println!("\n  Clients and their forwarding numbers:");
     for client in summary["clients"].as_array().into_iter().flatten() {
         println!("    {}", client["name"].as_str().unwrap_or_default());

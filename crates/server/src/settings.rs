@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Keys that may come from `CENTRALE_*` variables (others, like `CENTRALE_TEST_DB`, are not settings).
-const KEYS: [&str; 42] = [
+const KEYS: [&str; 45] = [
     "database_url",
     "http_listen",
     "sip_listen",
@@ -39,6 +39,9 @@ const KEYS: [&str; 42] = [
     "agenda_networks",
     "agenda_refresh_minutes",
     "agenda_timeout_secs",
+    "signup_confirm_email",
+    "signups_per_hour",
+    "number_quarantine_days",
     "smtp_url",
     "sms_url",
     "delivery_interval_ms",
@@ -116,6 +119,13 @@ pub struct Settings {
     pub agenda_refresh_minutes: u64,
     /// How long one agenda may take to read, in seconds.
     pub agenda_timeout_secs: u64,
+    /// Confirm a sign-up's e-mail address by a link before it gets a number.
+    pub signup_confirm_email: bool,
+    /// Sign-ups one source (an IPv4 address, an IPv6 /64) may make an hour.
+    pub signups_per_hour: u32,
+    /// Days a number a client gave up stays out of the pool, so its old callers do not reach
+    /// a new client.
+    pub number_quarantine_days: u32,
     /// Where call notes are e-mailed: `smtp://user:pass@host:port?tls=none|starttls|tls&from=…`
     /// (`smtps://` for TLS); empty means a Maildir under the data directory.
     pub smtp_url: String,
@@ -179,6 +189,9 @@ impl Default for Settings {
             agenda_networks: Vec::new(),
             agenda_refresh_minutes: 15,
             agenda_timeout_secs: 10,
+            signup_confirm_email: false,
+            signups_per_hour: 5,
+            number_quarantine_days: centrale_core::number_pool::DEFAULT_QUARANTINE_DAYS,
             sip_digest_sha256: false,
             smtp_url: String::new(),
             sms_url: String::new(),

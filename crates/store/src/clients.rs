@@ -33,6 +33,30 @@ fn client_from_row(row: &AnyRow) -> Result<Client> {
     })
 }
 
+/// Writes a new client's row (its standard set is the caller's to write, in the same
+/// transaction).
+pub(crate) async fn insert_client(conn: &mut sqlx::AnyConnection, client: &Client) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO clients (id, name, greeting, emails, time_zone, language, status, sms_default,
+               transfer_rules, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(client.id.to_string())
+    .bind(&client.draft.name)
+    .bind(&client.draft.greeting)
+    .bind(to_json(&client.draft.emails)?)
+    .bind(client.draft.time_zone.to_string())
+    .bind(enum_text(&client.draft.language)?)
+    .bind(enum_text(&client.draft.status)?)
+    .bind(enum_text(&client.draft.sms_default)?)
+    .bind(to_json(&client.draft.transfers)?)
+    .bind(millis(client.created_at))
+    .execute(conn)
+    .await
+    .map_err(storage)?;
+    Ok(())
+}
+
 #[async_trait]
 impl ClientStore for Db {
     async fn create_client(&self, draft: &ClientDraft, actor: &Actor) -> Result<Client> {
@@ -55,24 +79,7 @@ impl ClientStore for Db {
             updated_by: actor.clone(),
         };
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO clients (id, name, greeting, emails, time_zone, language, status, sms_default,
-               transfer_rules, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(client.id.to_string())
-        .bind(&draft.name)
-        .bind(&draft.greeting)
-        .bind(to_json(&draft.emails)?)
-        .bind(draft.time_zone.to_string())
-        .bind(enum_text(&draft.language)?)
-        .bind(enum_text(&draft.status)?)
-        .bind(enum_text(&draft.sms_default)?)
-        .bind(to_json(&draft.transfers)?)
-        .bind(millis(client.created_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
+        insert_client(&mut tx, &client).await?;
         instructions::insert_set(&mut tx, &standard).await?;
         tx.commit().await.map_err(storage)?;
         self.changed(Change::Client(client.id)).await;
@@ -140,15 +147,24 @@ impl ClientStore for Db {
     }
 
     async fn delete_client(&self, id: ClientId) -> Result<()> {
-        // The foreign keys do the rest: data cascades, numbers fall back to the pool.
+        // Its numbers start their quarantine; the foreign keys do the rest: data cascades,
+        // numbers fall back to the pool.
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE forwarding_numbers SET released_at = $2 WHERE client_id = $1")
+            .bind(id.to_string())
+            .bind(millis(now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
         let done = sqlx::query("DELETE FROM clients WHERE id = $1")
             .bind(id.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(storage)?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound("client"));
         }
+        tx.commit().await.map_err(storage)?;
         self.changed(Change::Client(id)).await;
         self.changed(Change::Numbers).await;
         Ok(())

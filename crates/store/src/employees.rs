@@ -35,6 +35,31 @@ fn employee_from_row(row: &AnyRow) -> Result<Employee> {
     })
 }
 
+/// Writes a new employee's row.
+pub(crate) async fn insert_employee(
+    conn: &mut sqlx::AnyConnection,
+    employee: &Employee,
+) -> Result<()> {
+    let draft = &employee.draft;
+    sqlx::query(
+        "INSERT INTO employees (id, client_id, name, role, emails, mobile, landline, reachable, sms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(employee.id.to_string())
+    .bind(employee.client_id.to_string())
+    .bind(&draft.name)
+    .bind(&draft.role)
+    .bind(to_json(&draft.emails)?)
+    .bind(draft.mobile.as_ref().map(PhoneNumber::as_str))
+    .bind(draft.landline.as_ref().map(PhoneNumber::as_str))
+    .bind(flag(draft.reachable))
+    .bind(enum_text(&draft.sms)?)
+    .execute(conn)
+    .await
+    .map_err(|e| if is_foreign_key_violation(&e) { Error::NotFound("client") } else { storage(e) })?;
+    Ok(())
+}
+
 #[async_trait]
 impl EmployeeStore for Db {
     async fn create_employee(&self, client: ClientId, draft: &EmployeeDraft) -> Result<Employee> {
@@ -43,22 +68,8 @@ impl EmployeeStore for Db {
             client_id: client,
             draft: draft.clone(),
         };
-        sqlx::query(
-            "INSERT INTO employees (id, client_id, name, role, emails, mobile, landline, reachable, sms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(employee.id.to_string())
-        .bind(client.to_string())
-        .bind(&draft.name)
-        .bind(&draft.role)
-        .bind(to_json(&draft.emails)?)
-        .bind(draft.mobile.as_ref().map(PhoneNumber::as_str))
-        .bind(draft.landline.as_ref().map(PhoneNumber::as_str))
-        .bind(flag(draft.reachable))
-        .bind(enum_text(&draft.sms)?)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| if is_foreign_key_violation(&e) { Error::NotFound("client") } else { storage(e) })?;
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        insert_employee(&mut conn, &employee).await?;
         self.changed(Change::Client(client)).await;
         Ok(employee)
     }

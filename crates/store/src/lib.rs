@@ -24,12 +24,14 @@ mod convert;
 mod digests;
 mod employees;
 mod instructions;
+mod mails;
 mod note_versions;
 mod notes;
 mod numbers;
 mod outbox;
 mod portal_users;
 mod privacy;
+mod signups;
 mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;

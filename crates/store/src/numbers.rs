@@ -2,7 +2,9 @@
 //! client.
 
 use crate::Db;
-use crate::convert::{checked, get, is_foreign_key_violation, parsed, storage, unique};
+use crate::convert::{
+    checked, get, instant, is_foreign_key_violation, millis, now, parsed, storage, unique,
+};
 use async_trait::async_trait;
 use centrale_core::ports::{Change, NumberStore};
 use centrale_core::{
@@ -10,7 +12,7 @@ use centrale_core::{
 };
 use sqlx::any::AnyRow;
 
-const COLUMNS: &str = "id, number, label, client_id";
+const COLUMNS: &str = "id, number, label, client_id, released_at";
 
 fn number_from_row(row: &AnyRow) -> Result<ForwardingNumber> {
     Ok(ForwardingNumber {
@@ -22,6 +24,9 @@ fn number_from_row(row: &AnyRow) -> Result<ForwardingNumber> {
                 .map(|id| parsed(id, "client_id"))
                 .transpose()?,
         },
+        released_at: get::<Option<i64>>(row, "released_at")?
+            .map(instant)
+            .transpose()?,
     })
 }
 
@@ -67,6 +72,7 @@ impl NumberStore for Db {
         let number = ForwardingNumber {
             id: NumberId::new(),
             draft: draft.clone(),
+            released_at: None,
         };
         sqlx::query(
             "INSERT INTO forwarding_numbers (id, number, label, client_id) VALUES ($1, $2, $3, $4)",
@@ -96,13 +102,21 @@ impl NumberStore for Db {
     }
 
     async fn update_number(&self, id: NumberId, draft: &NumberDraft) -> Result<ForwardingNumber> {
+        // A number its client gives up starts its quarantine; one assigned ends it.
         let done = sqlx::query(
-            "UPDATE forwarding_numbers SET number = $2, label = $3, client_id = $4 WHERE id = $1",
+            "UPDATE forwarding_numbers SET number = $2, label = $3,
+               released_at = CASE
+                 WHEN $4 IS NOT NULL THEN NULL
+                 WHEN client_id IS NOT NULL THEN $5
+                 ELSE released_at END,
+               client_id = $4
+             WHERE id = $1",
         )
         .bind(id.to_string())
         .bind(draft.number.as_str())
         .bind(draft.label.as_deref())
         .bind(draft.client_id.map(|id| id.to_string()))
+        .bind(millis(now()))
         .execute(&self.pool)
         .await
         .map_err(|e| write_error(e, draft))?;
@@ -110,10 +124,7 @@ impl NumberStore for Db {
             return Err(Error::NotFound("forwarding number"));
         }
         self.changed(Change::Numbers).await;
-        Ok(ForwardingNumber {
-            id,
-            draft: draft.clone(),
-        })
+        self.number(id).await
     }
 
     async fn delete_number(&self, id: NumberId) -> Result<()> {
@@ -132,5 +143,34 @@ impl NumberStore for Db {
     async fn client_numbers(&self, client: ClientId) -> Result<Vec<ForwardingNumber>> {
         self.numbers_where(Some(("client_id", client.to_string())))
             .await
+    }
+
+    async fn import_numbers(
+        &self,
+        numbers: &[PhoneNumber],
+    ) -> Result<(Vec<PhoneNumber>, Vec<PhoneNumber>)> {
+        let (mut added, mut known) = (Vec::new(), Vec::new());
+        let mut tx = self.begin().await?;
+        for number in numbers {
+            let done = sqlx::query(
+                "INSERT INTO forwarding_numbers (id, number) VALUES ($1, $2)
+                 ON CONFLICT (number) DO NOTHING",
+            )
+            .bind(NumberId::new().to_string())
+            .bind(number.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+            if done.rows_affected() == 0 {
+                known.push(number.clone());
+            } else {
+                added.push(number.clone());
+            }
+        }
+        tx.commit().await.map_err(storage)?;
+        if !added.is_empty() {
+            self.changed(Change::Numbers).await;
+        }
+        Ok((added, known))
     }
 }

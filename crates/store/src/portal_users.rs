@@ -17,6 +17,10 @@ use sqlx::any::AnyRow;
 const USER_COLUMNS: &str =
     "u.id, u.client_id, u.email, u.name, u.is_admin, u.password_hash, u.totp_secret, u.created_at";
 const QUEUED: &str = "queued";
+const PORTAL_MAILS: crate::mails::MailTable = crate::mails::MailTable {
+    table: "portal_mails",
+    secret: "link",
+};
 /// Test messages a client may have sent in 24 hours: a test, not a way to mail anyone.
 const TEST_MAILS_A_DAY: i64 = 10;
 
@@ -49,6 +53,69 @@ async fn end_open_links(conn: &mut sqlx::AnyConnection, user: &str, at: i64) -> 
     Ok(())
 }
 
+/// Writes a new portal user (with a password, or invited without one yet).
+pub(crate) async fn insert_portal_user(
+    conn: &mut sqlx::AnyConnection,
+    client: ClientId,
+    draft: &PortalUserDraft,
+    password: Option<&PasswordHash>,
+) -> Result<PortalUser> {
+    let id = PortalUserId::new();
+    let created_at = now();
+    sqlx::query(
+        "INSERT INTO portal_users (id, client_id, email, name, is_admin, password_hash, created_at, password_changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(id.to_string())
+    .bind(client.to_string())
+    .bind(draft.email.as_str())
+    .bind(draft.name.as_str())
+    .bind(crate::convert::flag(draft.admin))
+    .bind(password.map_or("", PasswordHash::as_str))
+    .bind(millis(created_at))
+    .execute(conn)
+    .await
+    .map_err(|e| {
+        if is_foreign_key_violation(&e) {
+            Error::NotFound("client")
+        } else {
+            let email = &draft.email;
+            unique(e, "email", || format!("{email} has a portal login already"))
+        }
+    })?;
+    Ok(PortalUser {
+        id,
+        client_id: client,
+        draft: draft.clone(),
+        has_password: password.is_some(),
+        has_totp: false,
+        created_at: crate::convert::instant(millis(created_at))?,
+    })
+}
+
+/// Writes a set-password link for `user` (only the token's hash), ending any older one: at
+/// most one link per user is open.
+pub(crate) async fn insert_link(
+    conn: &mut sqlx::AnyConnection,
+    user: PortalUserId,
+    token_hash: &str,
+    at: i64,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    end_open_links(conn, &user.to_string(), at).await?;
+    sqlx::query(
+        "INSERT INTO portal_links (token_hash, portal_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(user.to_string())
+    .bind(at)
+    .bind(millis(expires_at))
+    .execute(conn)
+    .await
+    .map_err(storage)?;
+    Ok(())
+}
+
 impl Db {
     async fn one_user(
         &self,
@@ -72,37 +139,8 @@ impl PortalUserStore for Db {
         draft: &PortalUserDraft,
         password: Option<&PasswordHash>,
     ) -> Result<PortalUser> {
-        let id = PortalUserId::new();
-        let created_at = now();
-        sqlx::query(
-            "INSERT INTO portal_users (id, client_id, email, name, is_admin, password_hash, created_at, password_changed_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-        )
-        .bind(id.to_string())
-        .bind(client.to_string())
-        .bind(draft.email.as_str())
-        .bind(draft.name.as_str())
-        .bind(crate::convert::flag(draft.admin))
-        .bind(password.map_or("", PasswordHash::as_str))
-        .bind(millis(created_at))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                Error::NotFound("client")
-            } else {
-                let email = &draft.email;
-                unique(e, "email", || format!("{email} has a portal login already"))
-            }
-        })?;
-        Ok(PortalUser {
-            id,
-            client_id: client,
-            draft: draft.clone(),
-            has_password: password.is_some(),
-            has_totp: false,
-            created_at: crate::convert::instant(millis(created_at))?,
-        })
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        insert_portal_user(&mut conn, client, draft, password).await
     }
 
     async fn list_portal_users(&self, client: ClientId) -> Result<Vec<PortalUser>> {
@@ -147,18 +185,7 @@ impl PortalUserStore for Db {
                 .await
                 .map_err(storage)?
                 .ok_or(Error::NotFound("portal user"))?;
-        // At most one open link per user: a newer one ends the older.
-        end_open_links(&mut tx, &user.to_string(), at).await?;
-        sqlx::query(
-            "INSERT INTO portal_links (token_hash, portal_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(user.to_string())
-        .bind(at)
-        .bind(millis(expires_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
+        insert_link(&mut tx, user, token_hash, at, expires_at).await?;
         sqlx::query(
             "INSERT INTO portal_mails (id, client_id, portal_user_id, recipient, link, status, next_attempt_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -603,17 +630,7 @@ impl PortalMailStore for Db {
     }
 
     async fn portal_mail_sent(&self, id: DeliveryId, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE portal_mails SET status = 'sent', sent_at = $2, link = '', next_attempt_at = NULL
-             WHERE id = $1 AND status = $3",
-        )
-        .bind(id.to_string())
-        .bind(millis(at))
-        .bind(QUEUED)
-        .execute(&self.pool)
-        .await
-        .map_err(storage)?;
-        Ok(())
+        self.mail_sent_in(PORTAL_MAILS, &id.to_string(), at).await
     }
 
     async fn portal_mail_retry(
@@ -622,17 +639,8 @@ impl PortalMailStore for Db {
         next_at: DateTime<Utc>,
         error: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE portal_mails SET next_attempt_at = $2, last_error = $3 WHERE id = $1 AND status = $4",
-        )
-        .bind(id.to_string())
-        .bind(millis(next_at))
-        .bind(error)
-        .bind(QUEUED)
-        .execute(&self.pool)
-        .await
-        .map_err(storage)?;
-        Ok(())
+        self.mail_retry_in(PORTAL_MAILS, &id.to_string(), next_at, error)
+            .await
     }
 
     async fn portal_mail_failed(
@@ -641,17 +649,7 @@ impl PortalMailStore for Db {
         error: &str,
         _at: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE portal_mails SET status = 'failed', last_error = $2, sent_at = NULL, link = '',
-               next_attempt_at = NULL
-             WHERE id = $1 AND status = $3",
-        )
-        .bind(id.to_string())
-        .bind(error)
-        .bind(QUEUED)
-        .execute(&self.pool)
-        .await
-        .map_err(storage)?;
-        Ok(())
+        self.mail_failed_in(PORTAL_MAILS, &id.to_string(), error)
+            .await
     }
 }

@@ -19,6 +19,7 @@ pub mod kannel;
 pub mod panics;
 pub mod portal;
 pub mod raw_sip;
+pub mod signup;
 pub mod sipp;
 pub mod smpp;
 pub mod smtp;

@@ -39,6 +39,20 @@ async function failedDeliveries() {
     Centrale.el("li", `${d.client_name}: ${d.channel} ${d.recipient} — ${d.last_error ?? ""}`)));
 }
 
+// Sign-ups: those waiting for a number (staff complete them), and the latest active ones.
+async function signups() {
+  const [waiting, active] = await Promise.all([
+    Centrale.api("GET", "/api/v1/signups?status=pending&limit=20"),
+    Centrale.api("GET", "/api/v1/signups?status=active&limit=5"),
+  ]);
+  const list = $("wall-signup-list");
+  const when = (s) => new Date(s.created_at).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  $("wall-signups-none").hidden = waiting.length + active.length > 0;
+  list.replaceChildren(
+    ...waiting.map((s) => Centrale.el("li", `${when(s)} ${s.company} — ${list.dataset.waiting}`, "waiting")),
+    ...active.map((s) => Centrale.el("li", `${when(s)} ${s.company}`)));
+}
+
 async function staffing(event) {
   event?.preventDefault();
   const query = new URLSearchParams({
@@ -54,9 +68,11 @@ async function staffing(event) {
 $("staffing-form").addEventListener("submit", staffing);
 Centrale.events({
   "call.queued": refresh, "call.answered": refresh, "call.ended": refresh, "operator.state": refresh, "call.offered": refresh,
-}, refresh);
+  "client.signed_up": signups,
+}, () => { refresh(); signups(); });
 setInterval(render, 1000);
 setInterval(failedDeliveries, 30000);
 refresh();
 failedDeliveries();
+signups();
 staffing();

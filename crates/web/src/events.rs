@@ -4,7 +4,7 @@
 //! gets what its role may see ([`Event::only_for`]). A slow client that falls behind skips
 //! events rather than slowing anyone down.
 
-use centrale_core::events::Event;
+use centrale_core::events::{Audience, Event};
 use centrale_core::ports::EventSink;
 use centrale_core::{Role, Staff};
 use tokio::sync::broadcast;
@@ -43,5 +43,9 @@ impl EventSink for EventBus {
 /// else's screen pop.
 pub fn visible_to(event: &Event, staff: &Staff) -> bool {
     staff.draft.role >= Role::Supervisor
-        || event.only_for().is_none_or(|operator| operator == staff.id)
+        || match event.audience() {
+            Audience::Everyone => true,
+            Audience::Operator(operator) => operator == staff.id,
+            Audience::Supervisors => false,
+        }
 }

@@ -21,6 +21,7 @@ pub mod login;
 pub mod metrics;
 pub mod portal;
 mod security;
+pub mod signup;
 
 pub use error::{ApiError, ApiResult};
 
@@ -51,6 +52,10 @@ pub struct WebSettings {
     pub metrics_token: String,
     /// Where people reach this site (`https://centrale.example`), for links in e-mails.
     pub public_url: String,
+    /// A sign-up's e-mail address is confirmed by a link before it gets a number.
+    pub signup_confirm_email: bool,
+    /// How long a number a client gave up stays out of the pool, in days.
+    pub number_quarantine_days: u32,
 }
 
 /// What every handler may use.
@@ -63,6 +68,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     /// Staff logins: throttle, password-check semaphore, stand-in hash.
     pub logins: Arc<login::Logins>,
+    /// Sign-ups per source and hour.
+    pub signup_limit: Arc<signup::limit::SourceLimit>,
 }
 
 /// The whole HTTP surface.
@@ -78,6 +85,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .layer(axum::Extension(Arc::new(openapi)))
         .merge(console::routes())
+        .merge(signup::routes())
         .with_state(state.clone())
         .merge(portal)
         .fallback(error::not_found)

@@ -4,9 +4,11 @@
 //! query, so an id of client B is simply not found through client A.
 
 mod portal;
+mod signup;
 pub use portal::{
     Agenda, AgendaStore, PortalAccessStore, PortalMailStore, PortalUserStore, SecondFactor,
 };
+pub use signup::{ComposeMails, Imported, MailStore, PlanStore, SignupStore};
 
 use crate::acd::OperatorState;
 use crate::audit::{AuditEntry, AuditQuery};
@@ -55,6 +57,11 @@ pub trait NumberStore: Send + Sync {
     async fn update_number(&self, id: NumberId, draft: &NumberDraft) -> Result<ForwardingNumber>;
     async fn delete_number(&self, id: NumberId) -> Result<()>;
     async fn client_numbers(&self, client: ClientId) -> Result<Vec<ForwardingNumber>>;
+    /// Adds the numbers not in the pool yet (free), in one transaction; says which were.
+    async fn import_numbers(
+        &self,
+        numbers: &[PhoneNumber],
+    ) -> Result<(Vec<PhoneNumber>, Vec<PhoneNumber>)>;
 }
 
 /// A client's employees.
@@ -636,6 +643,9 @@ pub trait Store:
     + ClientAccessStore
     + CallbackFeedStore
     + AgendaStore
+    + SignupStore
+    + PlanStore
+    + MailStore
 {
     /// Succeeds when the database answers a trivial query.
     async fn ping(&self) -> Result<()>;

@@ -24,5 +24,6 @@ mod privacy;
 mod privilege;
 mod security;
 mod sessions;
+mod signup;
 mod staff;
 mod tenancy;

@@ -19,4 +19,5 @@ mod refusals;
 mod registration;
 mod routing;
 mod sessions;
+mod signup;
 mod transfers;

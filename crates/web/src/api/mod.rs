@@ -14,6 +14,7 @@ mod live;
 mod notes;
 mod numbers;
 mod privacy;
+mod signups;
 mod staff;
 mod transfers;
 mod wallboard;
@@ -65,6 +66,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(deliveries::routes())
         .merge(digest::routes())
         .merge(privacy::routes())
+        .merge(signups::routes())
         .merge(live::routes())
         .merge(wallboard::routes())
 }

@@ -7,7 +7,11 @@ use crate::{ApiResult, AppState};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use centrale_core::number_pool::{self, ImportPlan, NumberState};
+use centrale_core::ports::Imported;
 use centrale_core::{ClientId, ForwardingNumber, NumberDraft, NumberId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -15,17 +19,71 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_numbers, create_number))
         .routes(routes!(get_number, update_number, delete_number))
         .routes(routes!(list_client_numbers))
+        .routes(routes!(import_numbers))
 }
 
-/// Lists the whole pool, assigned or free. Supervisors: which number is whose is no
+/// A number of the pool with where it stands now.
+#[derive(Serialize, ToSchema)]
+struct PoolNumber {
+    #[serde(flatten)]
+    number: ForwardingNumber,
+    #[serde(flatten)]
+    state: NumberState,
+}
+
+/// An import: numbers and ranges, one per line or separated by commas.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ImportRequest {
+    /// E.g. `+31852001000-099` (a range: the end's last digits may stand for the whole end) or
+    /// `085 200 1100`.
+    numbers: String,
+}
+
+/// Adds numbers to the pool (free): what was added, what was in the pool already, and what
+/// the text held that could not be taken (repeated, foreign or no number), each with why.
+#[utoipa::path(post, path = "/api/v1/numbers/import", tag = "numbers", security(("bearer" = [])),
+    request_body = ImportRequest, responses((status = 200, body = Imported)))]
+async fn import_numbers(
+    State(state): State<AppState>,
+    _: Supervisor,
+    ApiJson(request): ApiJson<ImportRequest>,
+) -> ApiResult<Json<Imported>> {
+    let plan = number_pool::parse_import(&request.numbers);
+    let (added, already_in_pool) = state.store.import_numbers(&plan.numbers).await?;
+    Ok(Json(Imported {
+        added,
+        already_in_pool,
+        plan: ImportPlan {
+            numbers: Vec::new(),
+            ..plan
+        },
+    }))
+}
+
+/// Lists the whole pool: free, assigned, or in quarantine (given up by a client not long ago,
+/// and not handed out again until then). Supervisors: which number is whose is no
 /// operator's business.
 #[utoipa::path(get, path = "/api/v1/numbers", tag = "numbers", security(("bearer" = [])),
-    responses((status = 200, body = [ForwardingNumber])))]
+    responses((status = 200, body = [PoolNumber])))]
 async fn list_numbers(
     State(state): State<AppState>,
     _: Supervisor,
-) -> ApiResult<Json<Vec<ForwardingNumber>>> {
-    Ok(Json(state.store.list_numbers().await?))
+) -> ApiResult<Json<Vec<PoolNumber>>> {
+    let quarantine = chrono::Duration::days(i64::from(state.settings.number_quarantine_days));
+    let now = chrono::Utc::now();
+    Ok(Json(
+        state
+            .store
+            .list_numbers()
+            .await?
+            .into_iter()
+            .map(|number| PoolNumber {
+                state: number.state(quarantine, now),
+                number,
+            })
+            .collect(),
+    ))
 }
 
 /// Adds a number to the pool, optionally assigned to a client at once.

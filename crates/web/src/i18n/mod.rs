@@ -2,8 +2,11 @@
 //! else the browser's `Accept-Language`, else Dutch.
 
 mod portal;
+mod signup;
 
 use axum::http::{HeaderMap, header};
+use centrale_core::Language;
+use centrale_core::forwarding::{Condition, LineType};
 
 /// A language the pages speak.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +61,45 @@ impl Lang {
         }
     }
 
+    /// The label of a kind of line a client forwards from.
+    pub fn line(self, line: &LineType) -> &'static str {
+        self.t(match *line {
+            LineType::Analog => "line.analog",
+            LineType::Isdn => "line.isdn",
+            LineType::Upc => "line.upc",
+            LineType::Mobile => "line.mobile",
+            LineType::Pbx => "line.pbx",
+        })
+    }
+
+    /// The label of a forwarding condition.
+    pub fn condition(self, condition: &Condition) -> &'static str {
+        self.t(match *condition {
+            Condition::Always => "forward.always",
+            Condition::Busy => "forward.busy",
+            Condition::NoAnswer => "forward.no_answer",
+            Condition::Unreachable => "forward.unreachable",
+            Condition::AllConditional => "forward.all_conditional",
+            Condition::CancelAll => "forward.cancel_all",
+        })
+    }
+
+    /// The client's language as the pages speak it.
+    pub fn of(language: Language) -> Self {
+        match language {
+            Language::Nl => Self::Nl,
+            Language::En => Self::En,
+        }
+    }
+
+    /// The pages' language as a client's.
+    pub fn language(self) -> Language {
+        match self {
+            Self::Nl => Language::Nl,
+            Self::En => Language::En,
+        }
+    }
+
     /// The text for `key`; the key itself when it has none (visible, never a crash).
     pub fn t(self, key: &str) -> &'static str {
         all()
@@ -66,9 +108,10 @@ impl Lang {
     }
 }
 
-/// Every text: the console's and wallboard's here, the portal's in [`portal`].
+/// Every text: the console's and wallboard's here, the portal's in [`portal`], the sign-up's
+/// in [`signup`].
 fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    TEXTS.iter().chain(portal::TEXTS)
+    TEXTS.iter().chain(portal::TEXTS).chain(signup::TEXTS)
 }
 
 /// (key, Dutch, English): the console, the wallboard, the logins, the screen pop.
@@ -307,6 +350,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("wall.calculate", "Bereken", "Calculate"),
     ("wall.failed", "Mislukte bezorgingen", "Failed deliveries"),
+    ("wall.signups", "Aanmeldingen", "Sign-ups"),
+    (
+        "wall.signups_none",
+        "Geen nieuwe aanmeldingen.",
+        "No new sign-ups.",
+    ),
+    (
+        "wall.signup_waiting",
+        "wacht op een nummer",
+        "waiting for a number",
+    ),
     (
         "wall.failed_none",
         "Geen: alle notities zijn bezorgd of onderweg.",

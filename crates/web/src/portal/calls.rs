@@ -135,10 +135,7 @@ fn local(at: DateTime<Utc>, zone: TimeZone) -> String {
 fn row(entry: &CallEntry, names: &Names, lang: Lang, zone: TimeZone) -> CallRow {
     let call = &entry.call;
     let today = Utc::now().with_timezone(&zone.tz()).date_naive();
-    let language = match lang {
-        Lang::Nl => centrale_core::Language::Nl,
-        Lang::En => centrale_core::Language::En,
-    };
+    let language = lang.language();
     let note = entry.note.as_ref().map(|note| {
         let d = &note.draft;
         let mut for_whom: Vec<String> = d

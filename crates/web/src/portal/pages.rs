@@ -4,7 +4,6 @@
 use super::PortalState;
 use super::session::Portal;
 use crate::console::{Shell, render};
-use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
@@ -12,7 +11,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use centrale_core::calls::CallerId;
 use centrale_core::directory::ClientCard;
-use centrale_core::forwarding::{self, Condition, ForwardingCode, LineType, RingSeconds};
+use centrale_core::forwarding::{self, ForwardingCode, LineType, RingSeconds};
 use serde::Deserialize;
 
 /// What every portal page's frame shows: the language, the client, who is logged in, the
@@ -233,27 +232,4 @@ pub(super) async fn invoices(State(state): State<PortalState>, portal: Portal) -
         Ok((shell, frame)) => render(&InvoicesPage { shell, frame }),
         Err(response) => response,
     }
-}
-
-/// The label of a line type in `lang`.
-pub(super) fn line_label(lang: &Lang, line: &LineType) -> &'static str {
-    lang.t(match *line {
-        LineType::Analog => "line.analog",
-        LineType::Isdn => "line.isdn",
-        LineType::Upc => "line.upc",
-        LineType::Mobile => "line.mobile",
-        LineType::Pbx => "line.pbx",
-    })
-}
-
-/// The label of a forwarding condition in `lang`.
-pub(super) fn condition_label(lang: &Lang, condition: &Condition) -> &'static str {
-    lang.t(match *condition {
-        Condition::Always => "forward.always",
-        Condition::Busy => "forward.busy",
-        Condition::NoAnswer => "forward.no_answer",
-        Condition::Unreachable => "forward.unreachable",
-        Condition::AllConditional => "forward.all_conditional",
-        Condition::CancelAll => "forward.cancel_all",
-    })
 }
