@@ -227,6 +227,24 @@ impl OutboxStore for Db {
             })
             .collect()
     }
+
+    async fn retry_delivery(&self, id: DeliveryId, now: DateTime<Utc>) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET status = $2, next_attempt_at = $3, attempts = 0, failed_at = NULL
+             WHERE id = $1 AND status = $4",
+        )
+        .bind(id.to_string())
+        .bind(status(DeliveryStatus::Queued)?)
+        .bind(crate::convert::millis(now))
+        .bind(status(DeliveryStatus::Failed)?)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        if done.rows_affected() == 0 {
+            return Err(centrale_core::Error::NotFound("failed delivery"));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

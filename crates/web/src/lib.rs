@@ -11,6 +11,7 @@
 mod access;
 pub mod api;
 pub mod auth;
+pub mod bureau;
 mod console;
 mod error;
 pub mod events;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::Extension(Arc::new(openapi)))
         .merge(console::routes())
         .merge(signup::routes())
+        .merge(bureau::routes())
         .with_state(state.clone())
         .merge(portal)
         .fallback(error::not_found)

@@ -404,6 +404,9 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<bool>;
     /// Failed deliveries, newest first.
     async fn failed_deliveries(&self, limit: u32) -> Result<Vec<FailedDelivery>>;
+    /// Queues a failed delivery again, due at `now`, its attempts counted afresh (a
+    /// supervisor mended the address or the server). NotFound unless it had failed.
+    async fn retry_delivery(&self, id: DeliveryId, now: DateTime<Utc>) -> Result<()>;
 }
 
 /// A client's daily digest: its settings, and a small outbox of its own (one row per client

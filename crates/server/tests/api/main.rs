@@ -4,6 +4,7 @@
 mod admin_cli;
 mod auth;
 mod bad_input;
+mod bureau;
 mod callbacks;
 mod clients;
 mod console;

@@ -1,6 +1,7 @@
 //! Dutch and English for the pages: the language comes from a `lang` cookie (the switch),
 //! else the browser's `Accept-Language`, else Dutch.
 
+mod bureau;
 mod portal;
 mod signup;
 
@@ -111,7 +112,11 @@ impl Lang {
 /// Every text: the console's and wallboard's here, the portal's in [`portal`], the sign-up's
 /// in [`signup`].
 fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    TEXTS.iter().chain(portal::TEXTS).chain(signup::TEXTS)
+    TEXTS
+        .iter()
+        .chain(portal::TEXTS)
+        .chain(signup::TEXTS)
+        .chain(bureau::TEXTS)
 }
 
 /// (key, Dutch, English): the console, the wallboard, the logins, the screen pop.

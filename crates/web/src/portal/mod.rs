@@ -14,11 +14,13 @@ mod calls;
 mod colleagues;
 mod delivery;
 mod instructions;
-mod pages;
+pub(crate) mod pages;
 mod password;
 mod people;
 mod second_factor;
 mod session;
+
+pub(crate) use session::{Fields, checked_form};
 
 use crate::WebSettings;
 use crate::login::Logins;

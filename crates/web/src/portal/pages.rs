@@ -80,11 +80,11 @@ pub(super) fn failed(e: centrale_core::Error) -> Response {
 
 /// An id from the path, read as `T`: one that is none is not found, like another client's
 /// (which the scope then does not find either).
-pub(super) struct PathId<T>(pub T);
+pub(crate) struct PathId<T>(pub T);
 
-impl<T: std::str::FromStr + Send> FromRequestParts<PortalState> for PathId<T> {
+impl<S: Send + Sync, T: std::str::FromStr + Send> FromRequestParts<S> for PathId<T> {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
         let Path(text) = Path::<String>::from_request_parts(parts, state)
             .await

@@ -82,25 +82,46 @@ impl<T: DeserializeOwned + Send> FromRequest<PortalState> for Posted<T> {
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let incomplete = |e: serde_urlencoded::de::Error| {
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("The form is incomplete: {e}"),
-            )
-                .into_response()
-        };
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(incomplete)?;
-        let csrf = pairs
-            .iter()
-            .find(|(key, _)| key == "_csrf")
-            .map(|(_, value)| value.as_str());
-        if csrf != Some(portal.csrf.as_str()) {
-            return Err(expired_form());
-        }
-        let form = serde_urlencoded::from_bytes(&bytes).map_err(incomplete)?;
+        let form = checked_form(&bytes, &portal.csrf).map_err(IntoResponse::into_response)?;
         Ok(Self { portal, form })
     }
+}
+
+/// Why a posted form was not read.
+pub(crate) enum FormRefused {
+    Incomplete(String),
+    /// Its `_csrf` is not the session's.
+    Expired,
+}
+
+impl IntoResponse for FormRefused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Incomplete(why) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The form is incomplete: {why}"),
+            )
+                .into_response(),
+            Self::Expired => expired_form(),
+        }
+    }
+}
+
+/// A posted form read as `T` (which ignores `_csrf`), once its `_csrf` field is `expected`.
+pub(crate) fn checked_form<T: DeserializeOwned>(
+    bytes: &[u8],
+    expected: &str,
+) -> Result<T, FormRefused> {
+    let incomplete = |e: serde_urlencoded::de::Error| FormRefused::Incomplete(e.to_string());
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).map_err(incomplete)?;
+    let csrf = pairs
+        .iter()
+        .find(|(key, _)| key == "_csrf")
+        .map(|(_, value)| value.as_str());
+    if csrf != Some(expected) {
+        return Err(FormRefused::Expired);
+    }
+    serde_urlencoded::from_bytes(bytes).map_err(incomplete)
 }
 
 /// A form's fields in order, repeated names kept (checkbox lists).
