@@ -153,7 +153,7 @@ impl TestApp {
             "-mp",
             &free_media_port().to_string(),
             "-timeout",
-            "45s",
+            "90s",
             "-timeout_error",
         ]
         .map(String::from)

@@ -373,3 +373,51 @@ async fn every_bureau_page_is_refused_to_operators_portal_users_strangers_and_fo
         numbers.body
     );
 }
+
+#[tokio::test]
+async fn an_admin_renames_an_operator_and_makes_her_a_supervisor_which_ends_her_sessions() {
+    let app = TestApp::demo().await;
+    let mut admin = admin(&app).await;
+    let bram = app
+        .api
+        .login_as("bram@demo.centrale.test", "demo-bram-2026")
+        .await;
+    assert_eq!(bram.get("/api/v1/staff/me").await.status, 200);
+    let id = bram.get("/api/v1/staff/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let saved = post(
+        &mut admin,
+        "/bureau/staff",
+        &format!("/bureau/staff/{id}"),
+        &[("name", "Bram de Boer"), ("role", "supervisor")],
+    )
+    .await;
+    assert_eq!(saved.location.as_deref(), Some("/bureau/staff?done=saved"));
+    let staff = app.api.get(&format!("/api/v1/staff/{id}")).await;
+    assert_eq!(staff.body["name"], "Bram de Boer");
+    assert_eq!(staff.body["role"], "supervisor");
+    assert_eq!(
+        bram.get("/api/v1/staff/me").await.status,
+        401,
+        "his old session ended"
+    );
+    // An admin cannot take her own admin role away.
+    let me = app.api.get("/api/v1/staff/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = post(
+        &mut admin,
+        "/bureau/staff",
+        &format!("/bureau/staff/{me}"),
+        &[("name", "Demo Admin"), ("role", "operator")],
+    )
+    .await;
+    assert!(refused.location.unwrap().contains("error="));
+    assert_eq!(
+        app.api.get(&format!("/api/v1/staff/{me}")).await.body["role"],
+        "admin"
+    );
+}

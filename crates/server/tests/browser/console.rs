@@ -386,6 +386,18 @@ async fn an_operator_puts_the_caller_through_from_the_keyboard() {
 async fn an_operator_consults_henk_then_puts_the_caller_through() {
     let port = free_port();
     let (env, chrome, phone) = anna_at_her_console(port).await;
+    let carrier = env.carrier(
+        "carrier_call.xml",
+        VAN_DIJK_NUMBER,
+        &["-d", CALLER_STAYS_MS],
+    );
+    chrome
+        .text_when("transfer-destinations", |t| {
+            t.contains("Henk van Dijk — mobiel +31612345002")
+        })
+        .await;
+    chrome.text_when("my-state", |t| t == "In gesprek").await;
+    // Henk's side starts only now, so its run's time limit is spent on the transfer.
     let gateway = env.gateway(
         "gateway_answer.xml",
         port,
@@ -398,17 +410,6 @@ async fn an_operator_consults_henk_then_puts_the_caller_through() {
             VAN_DIJK_NUMBER,
         ],
     );
-    let carrier = env.carrier(
-        "carrier_call.xml",
-        VAN_DIJK_NUMBER,
-        &["-d", CALLER_STAYS_MS],
-    );
-    chrome
-        .text_when("transfer-destinations", |t| {
-            t.contains("Henk van Dijk — mobiel +31612345002")
-        })
-        .await;
-    chrome.text_when("my-state", |t| t == "In gesprek").await;
 
     // F7, Enter: a ruggespraak with Henk, the first destination; the caller waits on hold.
     chrome.keys(&Key::F7.to_string()).await;

@@ -55,6 +55,7 @@ bureau_routes! {
     get "/bureau/invoices" => pool::invoices,
     get "/bureau/staff" => staff::list,
     post "/bureau/staff" => staff::create,
+    post "/bureau/staff/{id}" => staff::update,
     post "/bureau/staff/{id}/password" => staff::reset_password,
     post "/bureau/staff/{id}/sip" => staff::reset_sip,
     post "/bureau/staff/{id}/delete" => staff::delete,

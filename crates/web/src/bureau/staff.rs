@@ -126,11 +126,7 @@ pub(super) async fn create(State(state): State<AppState>, posted: Posted<NewStaf
         return refusal;
     }
     let result = async {
-        let role = match form.role.as_str() {
-            "admin" => Role::Admin,
-            "supervisor" => Role::Supervisor,
-            _ => Role::Operator,
-        };
+        let role = role_of(&form.role);
         let sip_username = Some(form.sip_username.trim().to_owned()).filter(|u| !u.is_empty());
         let draft = StaffDraft {
             email: EmailAddress::parse(form.email.trim())
@@ -172,6 +168,56 @@ pub(super) async fn create(State(state): State<AppState>, posted: Posted<NewStaf
         Ok(shown) => page(&state, &bureau, Notice::default(), shown).await,
         Err(e) => back(&bureau, "/bureau/staff", e),
     }
+}
+
+#[derive(Deserialize)]
+pub(super) struct EditStaff {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+fn role_of(code: &str) -> Role {
+    match code {
+        "admin" => Role::Admin,
+        "supervisor" => Role::Supervisor,
+        _ => Role::Operator,
+    }
+}
+
+/// Renames a staff member or gives them another role (admins); a new role ends their
+/// sessions (another role sees other things) and drops their phone's registration.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    PathId(id): PathId<StaffId>,
+    posted: Posted<EditStaff>,
+) -> Response {
+    let Posted { bureau, form } = posted;
+    if let Some(refusal) = bureau.unless_admin() {
+        return refusal;
+    }
+    let result = async {
+        let staff = state.store.staff(id).await?;
+        let role = role_of(&form.role);
+        if id == bureau.staff.id && role != Role::Admin {
+            return Err(Error::invalid("role", bureau.lang.t("bureau.not_yourself")));
+        }
+        let draft = StaffDraft {
+            name: form.name.clone(),
+            role,
+            ..staff.draft.clone()
+        }
+        .validate()?;
+        state.store.update_staff(id, &draft, None, None).await?;
+        if role != staff.draft.role {
+            state.store.revoke_staff_tokens(id).await?;
+            state.switchboard.drop_registration(id);
+        }
+        Ok(())
+    }
+    .await;
+    super::finished(&bureau, "/bureau/staff", "saved", result)
 }
 
 /// A new console password (admins), shown once; the member's sessions end.
