@@ -4,8 +4,10 @@
 //! Runs `SIGNUPS` sign-ups (default 20) without and as many with the e-mail confirmation
 //! (`signup_confirm_email`; the mail is sent and its link followed at once, as the benchmark's
 //! "applicant"), each followed by a SIPp call from the carrier to the new number that a
-//! registered SIPp phone answers, and prints p50 / max of both spans (instants from the
-//! server's events, against the clock before the form was posted; one machine).
+//! registered SIPp phone answers, and prints p50 / max of three spans from just before the form
+//! is posted: until the page giving the number has arrived, and until the server's events of
+//! the first call (queued; offered with the pop). One machine, one clock. The last two include
+//! starting the SIPp process that places the call.
 //! Run: `cargo bench -p centrale-server --bench signup`.
 
 use centrale_testkit::signup::{Applicant, first_call};
@@ -50,7 +52,7 @@ async fn main() {
             &[],
         );
         env.wait_registered(&anna, true).await;
-        let (mut queued, mut offered) = (Vec::new(), Vec::new());
+        let (mut numbered, mut queued, mut offered) = (Vec::new(), Vec::new(), Vec::new());
         for n in 0..runs {
             env.set_state(&anna, "available").await;
             let call = first_call(
@@ -60,6 +62,7 @@ async fn main() {
                 confirm.then_some(&smtp),
             )
             .await;
+            numbered.push(call.numbered.num_milliseconds());
             queued.push(call.queued.num_milliseconds());
             offered.push(call.offered.num_milliseconds());
             // Let wrap-up (0 s) and the state event settle before the next call.
@@ -71,12 +74,13 @@ async fn main() {
             format!("p50 {} ms, max {} ms", ms[ms.len() / 2], ms[ms.len() - 1])
         };
         println!(
-            "sign-up{} → first call: queued {}; offered with the pop {} (over {runs}, {})",
+            "sign-up{} → the number on the page {}; first call queued {}; offered with the pop {} (over {runs}, {})",
             if confirm {
                 " with e-mail confirmation"
             } else {
                 ""
             },
+            figure(numbered),
             figure(queued),
             figure(offered),
             std::env::var("CENTRALE_TEST_DB").unwrap_or_else(|_| "sqlite".into()),

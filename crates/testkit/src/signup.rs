@@ -70,6 +70,8 @@ pub fn number_on(page: &Page) -> Option<String> {
 /// instants as the server's events give them; one machine, one clock).
 #[derive(Debug)]
 pub struct FirstCall {
+    /// Until the page that gives the number was answered (after the confirmation, if any).
+    pub numbered: chrono::Duration,
     pub queued: chrono::Duration,
     pub offered: chrono::Duration,
     /// The `call.offered` event: the pop the operator got.
@@ -90,6 +92,7 @@ pub async fn first_call(
     if let Some(smtp) = smtp {
         page = confirm_at_once(env, smtp, &applicant.email).await;
     }
+    let numbered = chrono::Utc::now() - submitted;
     let number = number_on(&page).unwrap_or_else(|| panic!("no number: {}", page.html));
     let carrier = env.carrier("carrier_call.xml", &number, &["-d", "500"]);
     let offer = events
@@ -110,6 +113,7 @@ pub async fn first_call(
             .with_timezone(&chrono::Utc)
     };
     FirstCall {
+        numbered,
         queued: at(&queued) - submitted,
         offered: at(&offer) - submitted,
         offer,

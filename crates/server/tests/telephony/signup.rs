@@ -26,7 +26,8 @@ async fn the_first_call_to_a_new_number_pops_the_new_client() {
         "{pop}"
     );
     eprintln!(
-        "sign-up → first call queued {} ms, offered with the pop {} ms",
+        "sign-up → number on the page {} ms, first call queued {} ms, offered with the pop {} ms",
+        call.numbered.num_milliseconds(),
         call.queued.num_milliseconds(),
         call.offered.num_milliseconds()
     );
@@ -57,7 +58,8 @@ async fn with_the_address_confirmed_first_the_first_call_pops_the_new_client_too
     phone.finish().await.assert_ok("Anna's phone");
     assert_eq!(call.offer["pop"]["client_name"], "Bloemenhuis Flora 2");
     eprintln!(
-        "sign-up with e-mail confirmation → first call queued {} ms, offered {} ms",
+        "sign-up with e-mail confirmation → number on the page {} ms, first call queued {} ms, offered {} ms",
+        call.numbered.num_milliseconds(),
         call.queued.num_milliseconds(),
         call.offered.num_milliseconds()
     );
