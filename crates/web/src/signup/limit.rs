@@ -1,6 +1,8 @@
 //! Sign-ups counted per source: a machine (an IPv4 address, an IPv6 /64) may sign up a few
-//! times an hour, so a script cannot empty the number pool from one place. Memory is bounded
-//! (the least recently seen sources are forgotten first).
+//! times an hour, so a script cannot empty the number pool from one place. A post is counted
+//! when it begins (so concurrent posts cannot all pass) and given back when the form was
+//! wrong, so a person correcting a typo is not counted twice. Memory is bounded (the least
+//! recently seen sources are forgotten first).
 
 use lru::LruCache;
 use std::net::IpAddr;
@@ -47,6 +49,15 @@ impl SourceLimit {
         entry.0 += 1;
         true
     }
+
+    /// Gives back a counted post that kept nothing (the form had to be corrected).
+    pub fn give_back(&self, source: IpAddr) {
+        let key = centrale_core::throttle::source_block(source);
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = seen.peek_mut(&key) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -64,6 +75,12 @@ mod tests {
         assert!(limit.allow_at(b, start));
         assert!(!limit.allow_at(a, start), "the same /64");
         assert!(limit.allow_at(other, start));
-        assert!(limit.allow_at(a, start + WINDOW), "a new window");
+        let later = start + WINDOW;
+        assert!(limit.allow_at(a, later), "a new window");
+        assert!(limit.allow_at(a, later));
+        assert!(!limit.allow_at(a, later));
+        limit.give_back(b);
+        assert!(limit.allow_at(a, later), "a corrected form was given back");
+        assert!(!limit.allow_at(a, later));
     }
 }

@@ -4,8 +4,8 @@
 //!
 //! Abuse is kept small without a third party: a double-submit CSRF cookie, a field people
 //! never see and scripts fill in (the honeypot: such a post is thanked and dropped), and a
-//! few sign-ups per source an hour ([`limit::SourceLimit`]), so one place cannot empty the
-//! number pool.
+//! few sign-ups per source an hour ([`limit::SourceLimit`]; a form sent back for correction
+//! is not counted), so one place cannot empty the number pool.
 
 pub mod limit;
 mod mails;
@@ -302,11 +302,17 @@ async fn submit(
     };
     let draft = match posted.form.validate(language.lang.language(), &plans) {
         Ok(draft) => draft,
-        Err(Error::Invalid { field, .. }) => return refuse(&field, "signup.error").await,
+        Err(Error::Invalid { field, .. }) => {
+            state.signup_limit.give_back(peer.ip());
+            return refuse(&field, "signup.error").await;
+        }
         Err(e) => return unavailable(language, &e),
     };
     match state.store.portal_login(draft.email.as_str()).await {
-        Ok(_) => return refuse("email", "signup.email_taken").await,
+        Ok(_) => {
+            state.signup_limit.give_back(peer.ip());
+            return refuse("email", "signup.email_taken").await;
+        }
         Err(Error::NotFound(_)) => {}
         Err(e) => return unavailable(language, &e),
     }
