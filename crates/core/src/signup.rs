@@ -7,7 +7,7 @@
 use crate::client::{name_text, required_text};
 use crate::forwarding::LineType;
 use crate::{ClientId, EmailAddress, Error, InstructionContent, Language, PhoneNumber, Result};
-use crate::{SignupId, ids::PortalUserId};
+use crate::{PortalUserId, SignupId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -59,6 +59,25 @@ pub struct WebSettings {
     pub number_quarantine_days: u32,
 }
 
+impl WebSettings {
+    /// The address of `path` on this site, for links in e-mails.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim_end_matches('/'))
+    }
+
+    /// A fresh token for a portal password link, and the link that carries it.
+    pub fn password_link(&self) -> (String, String) {
+        let token = auth::new_token();
+        let link = self.link(&format!("/portal/password/{token}"));
+        (token, link)
+    }
+
+    /// How long a number a client gave up stays out of the pool.
+    pub fn number_quarantine(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.number_quarantine_days))
+    }
+}
+
 /// What every handler may use.
 #[derive(Clone)]
 pub struct AppState {

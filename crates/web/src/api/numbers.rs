@@ -70,7 +70,7 @@ async fn list_numbers(
     State(state): State<AppState>,
     _: Supervisor,
 ) -> ApiResult<Json<Vec<PoolNumber>>> {
-    let quarantine = chrono::Duration::days(i64::from(state.settings.number_quarantine_days));
+    let quarantine = state.settings.number_quarantine();
     let now = chrono::Utc::now();
     Ok(Json(
         state

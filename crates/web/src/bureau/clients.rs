@@ -4,13 +4,13 @@
 //! its latest calls, and deletion with what it removes spelled out.
 
 use super::session::{Bureau, Posted};
-use super::{Frame, back, done, finished, notice, unavailable};
+use super::{Frame, Notice, back, done, finished, unavailable};
 use crate::AppState;
-use crate::auth::{new_token, token_hash};
+use crate::auth::token_hash;
 use crate::console::render;
-use crate::portal::pages::PathId;
+use crate::portal::pages::{PathId, PathIds};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use centrale_core::calls::CallRecord;
 use centrale_core::forwarding;
@@ -28,7 +28,8 @@ pub(super) struct ListQuery {
     q: String,
     #[serde(default)]
     status: String,
-    done: Option<String>,
+    #[serde(flatten)]
+    said: Notice,
 }
 
 struct ClientRow {
@@ -85,10 +86,8 @@ pub(super) async fn list(
             _ => true,
         })
         .collect();
-    let mut frame = Frame::new(&bureau, "bureau.clients", "/bureau/clients");
-    frame.notice = notice(bureau.lang, query.done.as_deref());
     render(&ListPage {
-        frame,
+        frame: Frame::new(&bureau, "bureau.clients", "/bureau/clients", query.said),
         q: query.q,
         status: query.status,
         rows,
@@ -163,12 +162,6 @@ fn blank_draft() -> ClientDraft {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct ShowQuery {
-    done: Option<String>,
-    error: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "bureau/client.html")]
 struct ClientPage {
@@ -200,7 +193,7 @@ pub(super) async fn show(
     State(state): State<AppState>,
     bureau: Bureau,
     PathId(id): PathId<ClientId>,
-    Query(query): Query<ShowQuery>,
+    Query(said): Query<Notice>,
 ) -> Response {
     let store = &state.store;
     let loaded = tokio::try_join!(
@@ -228,7 +221,7 @@ pub(super) async fn show(
         },
         None => Vec::new(),
     };
-    let quarantine = chrono::Duration::days(i64::from(state.settings.number_quarantine_days));
+    let quarantine = state.settings.number_quarantine();
     let now = chrono::Utc::now();
     let with_dialled = |n: ForwardingNumber| {
         let dialled = forwarding::dialled(&n.draft.number);
@@ -245,11 +238,8 @@ pub(super) async fn show(
         .filter(|n| n.state(quarantine, now) == centrale_core::number_pool::NumberState::Free)
         .map(with_dialled)
         .collect();
-    let mut frame = Frame::new(&bureau, "bureau.client", "/bureau/clients");
-    frame.notice = notice(bureau.lang, query.done.as_deref());
-    frame.error = query.error;
     render(&ClientPage {
-        frame,
+        frame: Frame::new(&bureau, "bureau.client", "/bureau/clients", said),
         emails: client
             .draft
             .emails
@@ -397,13 +387,10 @@ pub(super) async fn assign_number(
 /// Takes a number from the client back to the pool, where it starts its quarantine.
 pub(super) async fn release_number(
     State(state): State<AppState>,
-    Path((id, number)): Path<(String, String)>,
+    PathIds(id, number_id): PathIds<ClientId, NumberId>,
     posted: Posted<crate::portal::Fields>,
 ) -> Response {
     let Posted { bureau, .. } = posted;
-    let (Ok(id), Ok(number_id)) = (id.parse::<ClientId>(), number.parse::<NumberId>()) else {
-        return not_found(&bureau);
-    };
     let result = async {
         let number = state.store.number(number_id).await?;
         if number.draft.client_id != Some(id) {
@@ -477,11 +464,7 @@ async fn mail_password_link(
     client: ClientId,
     user: PortalUserId,
 ) -> centrale_core::Result<()> {
-    let token = new_token();
-    let link = format!(
-        "{}/portal/password/{token}",
-        state.settings.public_url.trim_end_matches('/')
-    );
+    let (token, link) = state.settings.password_link();
     state
         .store
         .create_password_link(
@@ -520,29 +503,25 @@ pub(super) async fn invite(
 /// Mails a portal user a new set-password link (a forgotten password, a lost invitation).
 pub(super) async fn reset_portal_password(
     State(state): State<AppState>,
-    Path((id, user)): Path<(String, String)>,
+    PathIds(id, user): PathIds<ClientId, PortalUserId>,
     posted: Posted<crate::portal::Fields>,
 ) -> Response {
     let Posted { bureau, .. } = posted;
-    let (Ok(id), Ok(user)) = (id.parse::<ClientId>(), user.parse::<PortalUserId>()) else {
-        return not_found(&bureau);
-    };
-    match mail_password_link(&state, id, user).await {
-        Ok(()) => done(&page_of(id), "link_sent"),
-        Err(e) => back(&bureau, &page_of(id), e),
-    }
+    finished(
+        &bureau,
+        &page_of(id),
+        "link_sent",
+        mail_password_link(&state, id, user).await,
+    )
 }
 
 /// Removes a portal user; their sessions end with them.
 pub(super) async fn remove_portal_user(
     State(state): State<AppState>,
-    Path((id, user)): Path<(String, String)>,
+    PathIds(id, user): PathIds<ClientId, PortalUserId>,
     posted: Posted<crate::portal::Fields>,
 ) -> Response {
     let Posted { bureau, .. } = posted;
-    let (Ok(id), Ok(user)) = (id.parse::<ClientId>(), user.parse::<PortalUserId>()) else {
-        return not_found(&bureau);
-    };
     finished(
         &bureau,
         &page_of(id),

@@ -79,16 +79,30 @@ pub(crate) struct Frame {
     pub error: Option<String>,
 }
 
+/// What the last action came to, as a page's query says it (`?done=KEY` or `?error=TEXT`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct Notice {
+    done: Option<String>,
+    error: Option<String>,
+}
+
 impl Frame {
-    fn new(bureau: &session::Bureau, title: &'static str, path: &'static str) -> Self {
+    fn new(
+        bureau: &session::Bureau,
+        title: &'static str,
+        path: &'static str,
+        said: Notice,
+    ) -> Self {
         Self {
             shell: Shell::new(bureau.lang, title, path),
             csrf: bureau.csrf.clone(),
             staff: bureau.staff.clone(),
             admin: bureau.is_admin(),
             section: path,
-            notice: None,
-            error: None,
+            notice: said
+                .done
+                .map(|key| bureau.lang.t(&format!("bureau.done.{key}")).to_owned()),
+            error: said.error,
         }
     }
 
@@ -166,9 +180,4 @@ fn finished<T>(
 /// Back to `path` with a notice key in the query (`?done=…`), the usual end of a form.
 fn done(path: &str, key: &str) -> Response {
     Redirect::to(&format!("{path}?done={key}")).into_response()
-}
-
-/// The notice a `?done=` key stands for.
-fn notice(lang: Lang, done: Option<&str>) -> Option<String> {
-    done.map(|key| lang.t(&format!("bureau.done.{key}")).to_owned())
 }

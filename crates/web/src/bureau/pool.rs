@@ -2,7 +2,7 @@
 //! prices and plans, failed deliveries, and invoices (none until billing exists).
 
 use super::session::{Bureau, Posted};
-use super::{Frame, back, done, finished, notice, unavailable};
+use super::{Frame, Notice, back, done, finished, unavailable};
 use crate::AppState;
 use crate::console::render;
 use crate::portal::pages::PathId;
@@ -19,19 +19,6 @@ use centrale_core::transfer::TransferPrice;
 use centrale_core::{DeliveryId, SignupId};
 use chrono::Utc;
 use serde::Deserialize;
-
-#[derive(Deserialize, Default)]
-pub(super) struct Notice {
-    done: Option<String>,
-    error: Option<String>,
-}
-
-fn frame(bureau: &Bureau, title: &'static str, path: &'static str, query: Notice) -> Frame {
-    let mut frame = Frame::new(bureau, title, path);
-    frame.notice = notice(bureau.lang, query.done.as_deref());
-    frame.error = query.error;
-    frame
-}
 
 /// A number of the pool as listed: dialled, whose, and where it stands.
 struct PoolRow {
@@ -61,7 +48,7 @@ async fn numbers_page(
             Ok(found) => found,
             Err(e) => return unavailable(bureau.lang, &e),
         };
-    let quarantine = chrono::Duration::days(i64::from(state.settings.number_quarantine_days));
+    let quarantine = state.settings.number_quarantine();
     let now = Utc::now();
     let rows: Vec<PoolRow> = numbers
         .into_iter()
@@ -79,7 +66,7 @@ async fn numbers_page(
         .collect();
     render(&NumbersPage {
         free: rows.iter().filter(|r| r.state == NumberState::Free).count(),
-        frame: frame(bureau, "bureau.numbers", "/bureau/numbers", query),
+        frame: Frame::new(bureau, "bureau.numbers", "/bureau/numbers", query),
         rows,
         imported,
     })
@@ -140,7 +127,7 @@ pub(super) async fn signups(
         store.signups(SignupStatus::Active, 20),
     ) {
         Ok((pending, unconfirmed, active)) => render(&SignupsPage {
-            frame: frame(&bureau, "bureau.signups", "/bureau/signups", query),
+            frame: Frame::new(&bureau, "bureau.signups", "/bureau/signups", query),
             pending,
             unconfirmed,
             active,
@@ -189,7 +176,7 @@ pub(super) async fn prices(
         state.store.plan_versions()
     ) {
         Ok((transfers, plans)) => render(&PricesPage {
-            frame: frame(&bureau, "bureau.prices", "/bureau/prices", query),
+            frame: Frame::new(&bureau, "bureau.prices", "/bureau/prices", query),
             transfers,
             current: plan::in_force(&plans, now),
             plans,
@@ -292,7 +279,7 @@ pub(super) async fn deliveries(
 ) -> Response {
     match state.store.failed_deliveries(200).await {
         Ok(failed) => render(&DeliveriesPage {
-            frame: frame(&bureau, "bureau.deliveries", "/bureau/deliveries", query),
+            frame: Frame::new(&bureau, "bureau.deliveries", "/bureau/deliveries", query),
             failed,
         }),
         Err(e) => unavailable(bureau.lang, &e),
@@ -322,7 +309,7 @@ struct InvoicesPage {
 
 pub(super) async fn invoices(bureau: Bureau) -> Response {
     render(&InvoicesPage {
-        frame: frame(
+        frame: Frame::new(
             &bureau,
             "bureau.invoices",
             "/bureau/invoices",

@@ -3,7 +3,7 @@
 //! shown once: the page that shows it is the only place it is ever read).
 
 use super::session::{Bureau, Posted};
-use super::{Frame, back, done, notice, unavailable};
+use super::{Frame, Notice, back, done, unavailable};
 use crate::AppState;
 use crate::console::render;
 use crate::portal::pages::PathId;
@@ -37,12 +37,6 @@ struct StaffPage {
     shown: Vec<Shown>,
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct Notice {
-    done: Option<String>,
-    error: Option<String>,
-}
-
 fn role_key(role: Role) -> &'static str {
     match role {
         Role::Operator => "bureau.role_operator",
@@ -64,9 +58,7 @@ async fn page(state: &AppState, bureau: &Bureau, query: Notice, shown: Vec<Shown
             staff,
         })
         .collect();
-    let mut frame = Frame::new(bureau, "bureau.staff", "/bureau/staff");
-    frame.notice = notice(bureau.lang, query.done.as_deref());
-    frame.error = query.error;
+    let frame = Frame::new(bureau, "bureau.staff", "/bureau/staff", query);
     let t = |role| bureau.lang.t(role_key(role));
     render(&StaffPage {
         frame,

@@ -4,7 +4,7 @@
 use super::PortalState;
 use super::pages::{Frame, PathId, failed};
 use super::session::{Portal, Posted};
-use crate::auth::{new_token, token_hash};
+use crate::auth::token_hash;
 use crate::console::{Shell, render};
 use askama::Template;
 use axum::extract::State;
@@ -117,11 +117,7 @@ pub(super) async fn invite(
         name: form.name.clone(),
         admin: form.admin.is_some(),
     };
-    let token = new_token();
-    let link = format!(
-        "{}/portal/password/{token}",
-        state.settings.public_url.trim_end_matches('/')
-    );
+    let (token, link) = state.settings.password_link();
     match state
         .data
         .invite(

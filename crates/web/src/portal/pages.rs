@@ -93,6 +93,28 @@ impl<S: Send + Sync, T: std::str::FromStr + Send> FromRequestParts<S> for PathId
     }
 }
 
+/// The two ids of a path such as `/…/{id}/…/{other}`, each read as [`PathId`] reads one.
+pub(crate) struct PathIds<A, B>(pub A, pub B);
+
+impl<S, A, B> FromRequestParts<S> for PathIds<A, B>
+where
+    S: Send + Sync,
+    A: std::str::FromStr + Send,
+    B: std::str::FromStr + Send,
+{
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+        let Path((a, b)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        match (a.parse(), b.parse()) {
+            (Ok(a), Ok(b)) => Ok(Self(a, b)),
+            _ => Err(not_found()),
+        }
+    }
+}
+
 pub(super) async fn home() -> Redirect {
     Redirect::to("/portal/now")
 }

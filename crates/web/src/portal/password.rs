@@ -4,7 +4,7 @@
 
 use super::PortalState;
 use super::session::{Fields, Posted, current_password, open_session};
-use crate::auth::{cookie, new_token, token_hash};
+use crate::auth::{cookie, token_hash};
 use crate::console::{Shell, login_csrf, render, with_cookies};
 use crate::i18n::Lang;
 use crate::login::Refusal;
@@ -216,11 +216,7 @@ pub(super) async fn forgot(
         )
             .into_response();
     };
-    let token = new_token();
-    let link = format!(
-        "{}/portal/password/{token}",
-        state.settings.public_url.trim_end_matches('/')
-    );
+    let (token, link) = state.settings.password_link();
     let expires = centrale_core::portal::link_expiry(chrono::Utc::now());
     match state
         .access

@@ -176,11 +176,16 @@ fn result(language: Language, status: StatusCode, outcome: Outcome) -> Response 
     (status, render(&page)).into_response()
 }
 
-/// The plans on offer now, cheapest first.
+/// The plans on offer now (the versions in force), cheapest first.
+async fn plans_now(store: &dyn Store) -> centrale_core::Result<Vec<plan::Plan>> {
+    Ok(plan::in_force(&store.plan_versions().await?, Utc::now()))
+}
+
+/// The plans on offer now as the form shows them.
 async fn offered_plans(store: &dyn Store, lang: Lang) -> centrale_core::Result<Vec<PlanOption>> {
-    let versions = store.plan_versions().await?;
     let language = lang.language();
-    Ok(plan::in_force(&versions, Utc::now())
+    Ok(plans_now(store)
+        .await?
         .into_iter()
         .map(|p| PlanOption {
             label: format!(
@@ -293,11 +298,8 @@ async fn submit(
         tracing::info!(source = %peer.ip(), "a sign-up filled in the honeypot; dropped");
         return result(language, StatusCode::OK, Outcome::Pending);
     }
-    let plans = match state.store.plan_versions().await {
-        Ok(versions) => plan::in_force(&versions, Utc::now())
-            .into_iter()
-            .map(|p| p.code)
-            .collect::<Vec<_>>(),
+    let plans = match plans_now(state.store.as_ref()).await {
+        Ok(plans) => plans.into_iter().map(|p| p.code).collect::<Vec<_>>(),
         Err(e) => return unavailable(language, &e),
     };
     let draft = match posted.form.validate(language.lang.language(), &plans) {
@@ -318,7 +320,9 @@ async fn submit(
     }
     if state.settings.signup_confirm_email {
         let token = new_token();
-        let link = format!("{}{}/{token}", public_url(&state), language.confirm);
+        let link = state
+            .settings
+            .link(&format!("{}/{token}", language.confirm));
         let expires = Utc::now() + chrono::Duration::hours(centrale_core::signup::CONFIRM_HOURS);
         return match state
             .store
@@ -365,10 +369,6 @@ fn unavailable(language: Language, e: &Error) -> Response {
     )
 }
 
-fn public_url(state: &AppState) -> &str {
-    state.settings.public_url.trim_end_matches('/')
-}
-
 fn activated_page(
     language: Language,
     outcome: centrale_core::Result<ActivationOutcome>,
@@ -401,17 +401,15 @@ pub(crate) async fn activate(
     state: &AppState,
     signup: SignupId,
 ) -> centrale_core::Result<ActivationOutcome> {
-    let token = new_token();
-    let base = public_url(state);
-    let link = format!("{base}/portal/password/{token}");
-    let portal = format!("{base}/portal/login");
+    let (token, link) = state.settings.password_link();
+    let portal = state.settings.link("/portal/login");
     let supervisors = supervisor_addresses(state.store.as_ref()).await?;
     let now = Utc::now();
     let activation = Activation {
         link_token_hash: token_hash(&token),
         link_expires_at: centrale_core::portal::link_expiry(now),
         now,
-        quarantine: chrono::Duration::days(i64::from(state.settings.number_quarantine_days)),
+        quarantine: state.settings.number_quarantine(),
     };
     let compose = |activated: &Activated| -> Vec<MailDraft> {
         let mut mails = vec![mails::welcome(
