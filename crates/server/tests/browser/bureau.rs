@@ -77,6 +77,14 @@ async fn an_admin_runs_the_bureau_in_the_browser() {
         .unwrap();
     chrome.click("q").await;
     chrome.keys("van dijk\u{E007}").await;
+    // The search answers with a new page: wait for it, or the link found is the old page's.
+    for _ in 0..100 {
+        let at = chrome.client.current_url().await.expect("a page");
+        if at.query().is_some_and(|q| q.contains("q=van")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     chrome
         .client
         .find(Locator::LinkText("Van Dijk Installatietechniek"))
